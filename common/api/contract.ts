@@ -1,0 +1,383 @@
+/**
+ * The one API contract of Sightline. Every call has a request schema and a response schema; every event has a
+ * payload schema. Electron's IPC router and the local HTTP server both dispatch through `callSchemas`, so the
+ * renderer cannot tell which transport it has. Pure TypeScript + zod: no Node, no DOM.
+ */
+import { z } from 'zod';
+
+// ---------------------------------------------------------------- shared shapes
+
+export const Id = z.number().int().positive();
+
+export const ReviewStatus = z.enum(['new', 'in_progress', 'done', 'review', 'rejected']);
+export type ReviewStatus = z.infer<typeof ReviewStatus>;
+
+export const AnnotationKind = z.enum(['box', 'polygon', 'mask', 'keypoints', 'caption', 'tag']);
+export type AnnotationKind = z.infer<typeof AnnotationKind>;
+
+export const Origin = z.enum(['manual', 'model', 'model-edited']);
+export type Origin = z.infer<typeof Origin>;
+
+/** Geometry is in displayed image pixels (after EXIF rotation). Masks are RLE (COCO-style counts, column-major). */
+export const Geometry = z.union([
+  z.object({ type: z.literal('box'), x: z.number(), y: z.number(), w: z.number().nonnegative(), h: z.number().nonnegative() }),
+  z.object({ type: z.literal('polygon'), points: z.array(z.number()).min(6).refine((p) => p.length % 2 === 0, 'points must be x,y pairs') }),
+  z.object({
+    type: z.literal('mask'),
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+    counts: z.array(z.number().int().nonnegative()),
+  }),
+  z.object({
+    type: z.literal('keypoints'),
+    /** x, y, visibility (0 absent, 1 occluded, 2 visible) triples */
+    points: z.array(z.number()).refine((p) => p.length % 3 === 0, 'keypoints must be x,y,v triples'),
+    names: z.array(z.string()).optional(),
+  }),
+  z.object({ type: z.literal('caption'), text: z.string().max(10_000) }),
+  z.object({ type: z.literal('tag') }),
+]);
+export type Geometry = z.infer<typeof Geometry>;
+
+export const Attributes = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
+
+export const ProjectSummary = z.object({
+  path: z.string(),
+  name: z.string(),
+  schemaVersion: z.number().int(),
+  images: z.number().int(),
+  missingImages: z.number().int(),
+  annotations: z.number().int(),
+  classes: z.number().int(),
+  runs: z.number().int(),
+  roots: z.array(
+    z.object({ id: Id, path: z.string(), available: z.boolean(), images: z.number().int() }),
+  ),
+});
+export type ProjectSummary = z.infer<typeof ProjectSummary>;
+
+export const RecentProject = z.object({ path: z.string(), name: z.string(), openedAt: z.number() });
+export type RecentProject = z.infer<typeof RecentProject>;
+
+export const ImageRow = z.object({
+  id: Id,
+  rootId: Id,
+  relPath: z.string(),
+  /** width and height as displayed, after EXIF rotation */
+  width: z.number().int(),
+  height: z.number().int(),
+  orientation: z.number().int().min(1).max(8),
+  format: z.string(),
+  byteSize: z.number().int(),
+  mtimeMs: z.number(),
+  contentHash: z.string(),
+  status: ReviewStatus,
+  missing: z.boolean(),
+  annotationCount: z.number().int(),
+  addedAt: z.number(),
+});
+export type ImageRow = z.infer<typeof ImageRow>;
+
+export const ImageFilter = z
+  .object({
+    status: z.array(ReviewStatus).optional(),
+    /** substring of the relative path, case-insensitive */
+    text: z.string().max(500).optional(),
+    missing: z.boolean().optional(),
+    labeled: z.boolean().optional(),
+    rootId: Id.optional(),
+  })
+  .strict();
+export type ImageFilter = z.infer<typeof ImageFilter>;
+
+export const ImageSort = z
+  .object({
+    by: z.enum(['path', 'mtime', 'size', 'added', 'status']).default('path'),
+    dir: z.enum(['asc', 'desc']).default('asc'),
+  })
+  .strict();
+export type ImageSort = z.infer<typeof ImageSort>;
+
+export const LabelClass = z.object({
+  id: Id,
+  name: z.string().min(1).max(200),
+  color: z.string().regex(/^#[0-9a-fA-F]{6}$/),
+  hotkey: z.string().max(20).nullable(),
+  position: z.number().int(),
+});
+export type LabelClass = z.infer<typeof LabelClass>;
+
+export const Annotation = z.object({
+  id: Id,
+  imageId: Id,
+  classId: Id.nullable(),
+  kind: AnnotationKind,
+  geometry: Geometry,
+  attributes: Attributes,
+  origin: Origin,
+  derivedFrom: Id.nullable(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+export type Annotation = z.infer<typeof Annotation>;
+
+export const AnnotationInput = z
+  .object({
+    imageId: Id,
+    classId: Id.nullable().default(null),
+    kind: AnnotationKind,
+    geometry: Geometry,
+    attributes: Attributes.default({}),
+    origin: Origin.default('manual'),
+    derivedFrom: Id.nullable().default(null),
+  })
+  .strict()
+  .refine((a) => a.geometry.type === a.kind, { message: 'geometry.type must equal kind' });
+export type AnnotationInput = z.input<typeof AnnotationInput>;
+
+export const AnnotationPatch = z
+  .object({
+    id: Id,
+    classId: Id.nullable().optional(),
+    geometry: Geometry.optional(),
+    attributes: Attributes.optional(),
+    origin: Origin.optional(),
+  })
+  .strict();
+
+export const JobKind = z.enum(['import', 'rescan', 'thumbnails', 'inference', 'export', 'import-dataset']);
+export const JobState = z.enum(['running', 'done', 'failed', 'cancelled']);
+export const ImportError = z.object({ path: z.string(), reason: z.string() });
+export type ImportError = z.infer<typeof ImportError>;
+
+export const ImportResult = z.object({
+  imported: z.number().int(),
+  unchanged: z.number().int(),
+  updated: z.number().int(),
+  relinked: z.number().int(),
+  missing: z.number().int(),
+  skipped: z.number().int(),
+  errors: z.array(ImportError),
+  cancelled: z.boolean(),
+});
+export type ImportResult = z.infer<typeof ImportResult>;
+
+export const Job = z.object({
+  id: z.string(),
+  kind: JobKind,
+  title: z.string(),
+  state: JobState,
+  done: z.number().int(),
+  total: z.number().int().nullable(),
+  message: z.string(),
+  startedAt: z.number(),
+  finishedAt: z.number().nullable(),
+  error: z.string().nullable(),
+  result: z.unknown().optional(),
+});
+export type Job = z.infer<typeof Job>;
+
+const Empty = z.object({}).strict();
+const Ok = z.object({ ok: z.literal(true) });
+/** An absolute filesystem path typed or picked by the user (never an image path: images go by id). */
+const UserPath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'path contains a NUL byte');
+
+// ---------------------------------------------------------------- calls
+
+export const callSchemas = {
+  'app.info': {
+    req: Empty,
+    res: z.object({
+      version: z.string(),
+      transport: z.enum(['electron', 'http']),
+      project: ProjectSummary.nullable(),
+      demoProject: z.string().nullable(),
+    }),
+  },
+  'projects.recent': { req: Empty, res: z.array(RecentProject) },
+  /** Open an existing project file. */
+  'projects.open': { req: z.object({ path: UserPath }).strict(), res: ProjectSummary },
+  /** Create a project file; with `folder`, also start importing it (the job id is returned). */
+  'projects.create': {
+    req: z.object({ path: UserPath, folder: UserPath.optional() }).strict(),
+    res: z.object({ project: ProjectSummary, jobId: z.string().nullable() }),
+  },
+  /** Open a folder as a project: its project file lives in the app data folder (the image folder is never written), created and imported on first open, rescanned after. */
+  'projects.openFolder': {
+    req: z.object({ folder: UserPath }).strict(),
+    res: z.object({ project: ProjectSummary, jobId: z.string().nullable() }),
+  },
+  'projects.close': { req: Empty, res: Ok },
+  'projects.summary': { req: Empty, res: ProjectSummary },
+  /** Point a moved image folder at its new place. Refused unless the new folder holds the root's files. */
+  'roots.relink': {
+    req: z.object({ rootId: Id, path: UserPath }).strict(),
+    res: z.object({ matched: z.number().int(), total: z.number().int(), project: ProjectSummary }),
+  },
+  'images.import': { req: z.object({ folder: UserPath }).strict(), res: z.object({ jobId: z.string() }) },
+  'images.rescan': { req: Empty, res: z.object({ jobId: z.string() }) },
+  'images.list': {
+    req: z
+      .object({
+        offset: z.number().int().nonnegative().default(0),
+        limit: z.number().int().positive().max(1000).default(200),
+        filter: ImageFilter.default({}),
+        sort: ImageSort.default({ by: 'path', dir: 'asc' }),
+      })
+      .strict(),
+    res: z.object({ total: z.number().int(), offset: z.number().int(), items: z.array(ImageRow) }),
+  },
+  'images.get': { req: z.object({ id: Id }).strict(), res: ImageRow },
+  /** Previous and next image ids in the given filter and sort (for ← / → in the viewer). */
+  'images.neighbors': {
+    req: z
+      .object({ id: Id, filter: ImageFilter.default({}), sort: ImageSort.default({ by: 'path', dir: 'asc' }) })
+      .strict(),
+    res: z.object({ prev: Id.nullable(), next: Id.nullable(), index: z.number().int(), total: z.number().int() }),
+  },
+  'images.setStatus': {
+    req: z.object({ ids: z.array(Id).min(1).max(100_000), status: ReviewStatus }).strict(),
+    res: z.object({ updated: z.number().int() }),
+  },
+  'classes.list': { req: Empty, res: z.array(LabelClass) },
+  'classes.upsert': {
+    req: z
+      .object({
+        id: Id.optional(),
+        name: z.string().trim().min(1).max(200),
+        color: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional(),
+        hotkey: z.string().max(20).nullable().optional(),
+      })
+      .strict(),
+    res: LabelClass,
+  },
+  'classes.delete': { req: z.object({ id: Id }).strict(), res: Ok },
+  'classes.reorder': { req: z.object({ ids: z.array(Id) }).strict(), res: z.array(LabelClass) },
+  'annotations.list': { req: z.object({ imageId: Id }).strict(), res: z.array(Annotation) },
+  /** Create, update and delete in one transaction: all or nothing. */
+  'annotations.batch': {
+    req: z
+      .object({
+        create: z.array(AnnotationInput).max(100_000).default([]),
+        update: z.array(AnnotationPatch).max(100_000).default([]),
+        delete: z.array(Id).max(100_000).default([]),
+      })
+      .strict(),
+    res: z.object({ created: z.array(Annotation), updated: z.array(Annotation), deleted: z.number().int() }),
+  },
+  'jobs.list': { req: Empty, res: z.array(Job) },
+  'jobs.get': { req: z.object({ id: z.string() }).strict(), res: Job },
+  'jobs.cancel': { req: z.object({ id: z.string() }).strict(), res: Job },
+} as const;
+
+export type CallName = keyof typeof callSchemas;
+export const callNames = Object.keys(callSchemas) as CallName[];
+export type CallRequest<K extends CallName> = z.input<(typeof callSchemas)[K]['req']>;
+export type CallArgs<K extends CallName> = z.output<(typeof callSchemas)[K]['req']>;
+export type CallResponse<K extends CallName> = z.output<(typeof callSchemas)[K]['res']>;
+
+/** Server-side implementation of the whole contract. */
+export type Handlers = { [K in CallName]: (args: CallArgs<K>) => Promise<CallResponse<K>> | CallResponse<K> };
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(callSchemas, name);
+}
+
+// ---------------------------------------------------------------- events
+
+export const eventSchemas = {
+  /** A job started, progressed or ended. */
+  job: Job,
+  /** The open project changed (opened, closed, images added, annotations changed). */
+  /**
+   * The open project changed. `project` is the new summary (null once closed); it is left out for annotation edits,
+   * which name the images they touched instead, so an edit never pays for counting the whole project.
+   */
+  project: z.object({
+    reason: z.enum(['opened', 'closed', 'images', 'annotations', 'classes', 'roots']),
+    project: ProjectSummary.nullable().optional(),
+    imageIds: z.array(Id).optional(),
+  }),
+} as const;
+
+export type EventName = keyof typeof eventSchemas;
+export type EventPayload<E extends EventName> = z.output<(typeof eventSchemas)[E]>;
+
+// ---------------------------------------------------------------- errors
+
+export const ErrorCode = z.enum([
+  'bad_request', // arguments fail the schema
+  'unknown_call',
+  'unauthorized', // missing or wrong token
+  'forbidden', // foreign origin / host / sender
+  'not_found',
+  'no_project',
+  'conflict',
+  'invalid_file', // a file that is not what it should be (not SQLite, corrupt image, ...)
+  'newer_version', // a project written by a newer Sightline
+  'io',
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const ErrorBody = z.object({ code: ErrorCode, message: z.string(), details: z.unknown().optional() });
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** An error meant for a person: what happened, to which file, what to do. */
+export class ApiError extends Error {
+  constructor(
+    public readonly code: ErrorCode,
+    message: string,
+    public readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+  toBody(): ErrorBody {
+    return { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) };
+  }
+}
+
+export function httpStatusFor(code: ErrorCode): number {
+  switch (code) {
+    case 'bad_request':
+    case 'invalid_file':
+      return 400;
+    case 'unauthorized':
+      return 401;
+    case 'forbidden':
+      return 403;
+    case 'not_found':
+    case 'unknown_call':
+      return 404;
+    case 'conflict':
+    case 'no_project':
+    case 'newer_version':
+      return 409;
+    default:
+      return 500;
+  }
+}
+
+/** Parse a call's arguments, turning a zod failure into a readable bad_request. */
+export function parseCallArgs<K extends CallName>(name: K, raw: unknown): CallArgs<K> {
+  const parsed = callSchemas[name].req.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(arguments)'}: ${i.message}`);
+    throw new ApiError('bad_request', `Invalid arguments for ${name}: ${issues.join('; ')}`, { issues });
+  }
+  return parsed.data as CallArgs<K>;
+}
+
+// ---------------------------------------------------------------- client side
+
+/** What the renderer gets, from Electron's preload or from the HTTP client. */
+export interface SightlineApi {
+  call<K extends CallName>(name: K, args?: CallRequest<K>): Promise<CallResponse<K>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /** URL of an image's displayable bytes (EXIF-rotated), by id. */
+  imageUrl(id: number, version?: string): string;
+  /** URL of a 256 px thumbnail, by id. */
+  thumbUrl(id: number, version?: string): string;
+  readonly transport: 'electron' | 'http';
+}

@@ -1,0 +1,209 @@
+/**
+ * `sightline` — the command line over the same core services as the app.
+ * Machine-readable output (--json) goes to stdout as one JSON document; progress and messages go to stderr.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ApiError, type ImportResult } from '../common/api/contract.js';
+import { AppCore, defaultAppDataDir, defaultResourcesDir } from './core/app.js';
+import { startServer } from './server/http.js';
+
+const HELP = `sightline — label and inspect images with neural networks
+
+Usage:
+  sightline import <folder> --project <file.sightline> [--json]
+      Import a folder of images (recursive) into a project, creating the project if needed.
+      Re-running it rescans: new files are added, removed ones marked missing, moved ones re-linked.
+      --json prints {"imported", "skipped", "errors": [{"path", "reason"}], ...}. Ctrl-C cancels and keeps what finished.
+  sightline info --project <file.sightline> [--json]
+      Counts of images, annotations, classes and model runs.
+  sightline serve [--project <file.sightline> | --demo] [--port N] [--open]
+      Serve the app on 127.0.0.1 (browser mode). Prints the URL, with its access token, on the first line.
+      --open starts Chromium in app mode when a display is available.
+  sightline demo
+      Create (first time) the bundled demo project and print its path.
+  sightline --help | --version
+
+Environment:
+  SIGHTLINE_HOME   where recent projects, caches and the demo project live (default ~/.sightline)
+`;
+
+class UsageError extends Error {}
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(defaultResourcesDir(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function makeCore(transport: 'http' | 'electron' = 'http'): AppCore {
+  return new AppCore({ appDataDir: defaultAppDataDir(), transport, version: version() });
+}
+
+function requireProject(values: { project?: string }): string {
+  if (!values.project) throw new UsageError('--project <file.sightline> is required');
+  return path.resolve(values.project);
+}
+
+function progressLine(done: number, total: number | null, message: string): void {
+  if (!process.stderr.isTTY) return;
+  const of = total === null ? '' : `/${total}`;
+  process.stderr.write(`\r\x1b[2K${done}${of} ${message}`.slice(0, (process.stderr.columns || 100) - 1));
+}
+
+async function cmdImport(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { project: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
+  if (positionals.length !== 1) throw new UsageError('import takes exactly one folder');
+  const file = requireProject(values);
+  const folder = path.resolve(positionals[0]);
+  const core = makeCore();
+  try {
+    if (!existsSync(folder)) {
+      throw new ApiError('not_found', `Cannot import "${folder}": the folder does not exist. Check the path. Nothing was changed.`, { folder });
+    }
+    await core.openProject(file, { create: true });
+    const jobId = core.startImport(folder);
+    const off = core.onEvent((event, payload) => {
+      if (event === 'job' && (payload as { id: string }).id === jobId) {
+        const j = payload as { done: number; total: number | null; message: string };
+        progressLine(j.done, j.total, j.message);
+      }
+    });
+    const onSigint = () => core.jobs.cancel(jobId);
+    process.once('SIGINT', onSigint);
+    const job = await core.jobs.wait(jobId);
+    process.off('SIGINT', onSigint);
+    off();
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+    if (job.state === 'failed') throw new ApiError('io', job.error ?? 'import failed');
+    const r = job.result as ImportResult;
+    if (values.json) {
+      process.stdout.write(JSON.stringify(r) + '\n');
+    } else {
+      console.log(`${job.message} → ${file}`);
+      for (const e of r.errors) console.log(`  ! ${e.path}: ${e.reason}`);
+    }
+    return r.cancelled ? 130 : 0;
+  } finally {
+    await core.close();
+  }
+}
+
+async function cmdInfo(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { project: { type: 'string' }, json: { type: 'boolean' } } });
+  const file = requireProject(values);
+  const core = makeCore();
+  try {
+    const s = await core.openProject(file);
+    if (values.json) {
+      process.stdout.write(JSON.stringify(s) + '\n');
+    } else {
+      console.log(`${s.name} (${s.path}, schema v${s.schemaVersion})`);
+      console.log(`  images ${s.images} (${s.missingImages} missing), annotations ${s.annotations}, classes ${s.classes}, model runs ${s.runs}`);
+      for (const r of s.roots) console.log(`  folder ${r.path}: ${r.images} images${r.available ? '' : ' — NOT FOUND (relink it in the app)'}`);
+    }
+    return 0;
+  } finally {
+    await core.close();
+  }
+}
+
+function findChromium(): string | null {
+  for (const name of ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']) {
+    const r = spawnSync('which', [name], { encoding: 'utf8' });
+    if (r.status === 0 && r.stdout.trim()) return r.stdout.trim();
+  }
+  return null;
+}
+
+async function cmdServe(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { project: { type: 'string' }, demo: { type: 'boolean' }, port: { type: 'string' }, open: { type: 'boolean' } },
+  });
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${values.port}"`);
+  const core = makeCore();
+  if (values.project) await core.openProject(path.resolve(values.project));
+  else if (values.demo) await core.openDemoProject();
+  const staticDir = path.join(core.resourcesDir, 'renderer', 'dist');
+  const server = await startServer({ host: core, staticDir: existsSync(staticDir) ? staticDir : undefined, port });
+  // The URL must be the first line: scripts and tests read it.
+  console.log(server.url);
+  if (!existsSync(staticDir)) console.error(`The renderer is not built (${staticDir} is missing): run \`npm run build\`. The API is served.`);
+  if (values.open) {
+    const chromium = findChromium();
+    if ((process.env.DISPLAY || process.env.WAYLAND_DISPLAY) && chromium) {
+      const profile = path.join(defaultAppDataDir(), 'chromium-profile');
+      spawn(chromium, [`--app=${server.url}`, `--user-data-dir=${profile}`, '--no-first-run', '--disable-background-networking', '--disable-sync'], {
+        stdio: 'ignore',
+        detached: true,
+      }).unref();
+      console.error(`Opened ${chromium} in app mode.`);
+    } else {
+      console.error('No display or no Chromium found: open the URL above in a browser on this machine.');
+    }
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  await core.close();
+  return 0;
+}
+
+async function cmdDemo(): Promise<number> {
+  const core = makeCore();
+  try {
+    const s = await core.openDemoProject();
+    console.log(s.path);
+    return 0;
+  } finally {
+    await core.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  const json = rest.includes('--json');
+  try {
+    switch (cmd) {
+      case 'import':
+        return await cmdImport(rest);
+      case 'info':
+        return await cmdInfo(rest);
+      case 'serve':
+        return await cmdServe(rest);
+      case 'demo':
+        return await cmdDemo();
+      case '--version':
+      case '-v':
+        console.log(version());
+        return 0;
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        process.stdout.write(HELP);
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${cmd}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith?.('ERR_PARSE_ARGS')) {
+      process.stderr.write(`sightline: ${(e as Error).message}\nRun \`sightline --help\` for usage.\n`);
+      return 2;
+    }
+    const err = e instanceof ApiError ? e : new ApiError('internal', (e as Error).message ?? String(e));
+    if (json) process.stdout.write(JSON.stringify({ error: err.toBody() }) + '\n');
+    process.stderr.write(`sightline: ${err.message}\n`);
+    if (!(e instanceof ApiError) && process.env.SIGHTLINE_DEBUG) console.error(e);
+    return 1;
+  }
+}

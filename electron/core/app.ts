@@ -1,0 +1,315 @@
+/**
+ * AppCore: the services behind the API contract, the same under Electron, the local server, the CLI and tests.
+ * One project is open at a time; long work runs as jobs.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  ApiError,
+  isCallName,
+  parseCallArgs,
+  type EventName,
+  type EventPayload,
+  type Handlers,
+  type ImportResult,
+  type ProjectSummary,
+  type RecentProject,
+} from '../../common/api/contract.js';
+import type { CoreHost, ImageBody, ImageVariant } from './host.js';
+import { JobManager } from './jobs.js';
+import { loadMigrations, type Migration } from './project/migrate.js';
+import { ProjectStore } from './project/store.js';
+import { ImageFiles } from './library/files.js';
+import { importFolder, relinkRoot, rescanProject } from './library/scan.js';
+import { generateDemoImages } from '../../demo/generate.js';
+
+export interface AppCoreOptions {
+  /** Per-user state: recent projects, thumbnail cache, projects of opened folders, the demo project. */
+  appDataDir: string;
+  transport: 'electron' | 'http';
+  /** Where migrations/ and demo/ live (the repo root, or the packaged app's resources). */
+  resourcesDir?: string;
+  version?: string;
+}
+
+type Listener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+
+const MAX_RECENT = 10;
+
+export function defaultResourcesDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+}
+
+export function defaultAppDataDir(): string {
+  return process.env.SIGHTLINE_HOME || path.join(os.homedir(), '.sightline');
+}
+
+function summarizeImport(r: ImportResult): { message: string; cancelled: boolean } {
+  const parts = [`${r.imported} imported`];
+  if (r.updated) parts.push(`${r.updated} updated`);
+  if (r.relinked) parts.push(`${r.relinked} moved files re-linked`);
+  if (r.missing) parts.push(`${r.missing} missing`);
+  if (r.skipped) parts.push(`${r.skipped} non-image files skipped`);
+  if (r.errors.length) parts.push(`${r.errors.length} unreadable`);
+  return { message: (r.cancelled ? 'Cancelled: ' : '') + parts.join(', '), cancelled: r.cancelled };
+}
+
+export class AppCore implements CoreHost {
+  readonly jobs: JobManager;
+  readonly resourcesDir: string;
+  private readonly migrations: Migration[];
+  private readonly listeners = new Set<Listener>();
+  private current: { store: ProjectStore; files: ImageFiles } | null = null;
+  readonly handlers: Handlers;
+
+  constructor(readonly options: AppCoreOptions) {
+    this.resourcesDir = options.resourcesDir ?? defaultResourcesDir();
+    this.migrations = loadMigrations(path.join(this.resourcesDir, 'migrations'));
+    mkdirSync(options.appDataDir, { recursive: true });
+    this.jobs = new JobManager((job) => this.emit('job', job));
+    this.handlers = this.makeHandlers();
+  }
+
+  // ------------------------------------------------------------ CoreHost
+
+  async dispatch(name: string, rawArgs: unknown): Promise<unknown> {
+    if (!isCallName(name)) throw new ApiError('unknown_call', `There is no API call named "${String(name).slice(0, 100)}".`);
+    const args = parseCallArgs(name, rawArgs);
+    return (this.handlers[name] as (a: unknown) => unknown)(args);
+  }
+
+  onEvent(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  imageBody(id: number, variant: ImageVariant): Promise<ImageBody> {
+    return this.project().files.imageBody(id, variant);
+  }
+
+  // ------------------------------------------------------------ projects
+
+  get store(): ProjectStore | null {
+    return this.current?.store ?? null;
+  }
+
+  private project(): { store: ProjectStore; files: ImageFiles } {
+    if (!this.current) throw new ApiError('no_project', 'No project is open. Open a project or a folder first.');
+    return this.current;
+  }
+
+  private emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    for (const l of this.listeners) {
+      try {
+        l(event, payload);
+      } catch (e) {
+        console.error('event listener failed:', e);
+      }
+    }
+  }
+
+  private emitProject(reason: Exclude<EventPayload<'project'>['reason'], 'annotations'>): void {
+    this.emit('project', { reason, project: this.current ? this.current.store.summary() : null });
+  }
+
+  get cacheDir(): string {
+    return path.join(this.options.appDataDir, 'cache');
+  }
+
+  async openProject(file: string, opts: { create?: boolean } = {}): Promise<ProjectSummary> {
+    const store = ProjectStore.open(file, { create: opts.create, migrations: this.migrations });
+    await this.closeProject();
+    this.current = { store, files: new ImageFiles(store.db, this.cacheDir) };
+    this.remember(store);
+    this.emitProject('opened');
+    return store.summary();
+  }
+
+  async closeProject(): Promise<void> {
+    if (!this.current) return;
+    await this.jobs.cancelAll();
+    this.current.store.close();
+    this.current = null;
+    this.emitProject('closed');
+  }
+
+  /** Start an import of `folder` into the open project; the folder is checked now so a bad path fails the call. */
+  startImport(folder: string): string {
+    const { store } = this.project();
+    const abs = path.resolve(folder);
+    let st;
+    try {
+      st = statSync(abs);
+    } catch {
+      throw new ApiError('not_found', `Cannot import "${abs}": the folder does not exist. Check the path.`, { folder: abs });
+    }
+    if (!st.isDirectory()) throw new ApiError('invalid_file', `Cannot import "${abs}": it is a file, not a folder. Choose the folder that holds the images.`, { folder: abs });
+    const job = this.jobs.start(
+      'import',
+      `Import ${abs}`,
+      async (ctx) => {
+        const r = await importFolder(store.db, abs, { signal: ctx.signal, onProgress: (p) => ctx.progress(p.done, p.total, p.message) });
+        this.emitProject('images');
+        return r;
+      },
+      summarizeImport,
+    );
+    return job.id;
+  }
+
+  startRescan(): string {
+    const { store } = this.project();
+    return this.jobs.start(
+      'rescan',
+      `Rescan ${store.name}`,
+      async (ctx) => {
+        const r = await rescanProject(store.db, { signal: ctx.signal, onProgress: (p) => ctx.progress(p.done, p.total, p.message) });
+        this.emitProject('images');
+        return r;
+      },
+      summarizeImport,
+    ).id;
+  }
+
+  /** A folder opened as a project keeps its project file in the app data folder: the image folder is never written. */
+  async openFolder(folder: string): Promise<{ project: ProjectSummary; jobId: string | null }> {
+    let real: string;
+    try {
+      real = realpathSync(path.resolve(folder));
+      if (!statSync(real).isDirectory()) throw new Error('not a folder');
+    } catch {
+      throw new ApiError('not_found', `Cannot open "${path.resolve(folder)}": it is not an existing folder. Check the path.`, { folder });
+    }
+    const key = createHash('sha1').update(real).digest('hex').slice(0, 10);
+    const dir = path.join(this.options.appDataDir, 'projects');
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${path.basename(real) || 'root'}-${key}.sightline`);
+    const isNew = !existsSync(file);
+    await this.openProject(file, { create: isNew });
+    const jobId = isNew ? this.startImport(real) : this.startRescan();
+    return { project: this.project().store.summary(), jobId };
+  }
+
+  async createProject(file: string, folder?: string): Promise<{ project: ProjectSummary; jobId: string | null }> {
+    const abs = path.resolve(file.endsWith('.sightline') ? file : `${file}.sightline`);
+    if (existsSync(abs)) throw new ApiError('conflict', `${abs} already exists. Open it, or choose another name.`, { file: abs });
+    if (folder !== undefined && !existsSync(folder)) {
+      throw new ApiError('not_found', `Cannot import "${path.resolve(folder)}": the folder does not exist. Nothing was created.`, { folder });
+    }
+    await this.openProject(abs, { create: true });
+    const jobId = folder ? this.startImport(folder) : null;
+    return { project: this.project().store.summary(), jobId };
+  }
+
+  get demoProjectPath(): string {
+    return path.join(this.options.appDataDir, 'demo', 'demo.sightline');
+  }
+
+  /** The bundled demo: the photos shipped in demo/photos plus generated images, made on first use. */
+  async openDemoProject(): Promise<ProjectSummary> {
+    const file = this.demoProjectPath;
+    if (existsSync(file)) {
+      const s = await this.openProject(file);
+      if (s.roots.every((r) => r.available)) return s;
+    }
+    const generated = path.join(path.dirname(file), 'generated');
+    await generateDemoImages(generated);
+    await this.openProject(file, { create: true });
+    const { store } = this.project();
+    store.db.prepare(`UPDATE project_meta SET value = 'Sightline demo' WHERE key = 'name'`).run();
+    for (const folder of [path.join(this.resourcesDir, 'demo', 'photos'), generated]) {
+      await this.jobs.wait(this.startImport(folder));
+    }
+    if (store.classes.list().length === 0) {
+      for (const name of ['person', 'animal', 'object', 'shape']) store.classes.upsert({ name });
+    }
+    this.emitProject('images');
+    return store.summary();
+  }
+
+  async close(): Promise<void> {
+    await this.closeProject();
+    this.listeners.clear();
+  }
+
+  // ------------------------------------------------------------ recent projects
+
+  private get recentFile(): string {
+    return path.join(this.options.appDataDir, 'recent.json');
+  }
+
+  recent(): RecentProject[] {
+    try {
+      const list = JSON.parse(readFileSync(this.recentFile, 'utf8')) as RecentProject[];
+      return Array.isArray(list) ? list.filter((r) => typeof r?.path === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
+  private remember(store: ProjectStore): void {
+    const list = [{ path: store.file, name: store.name, openedAt: Date.now() }, ...this.recent().filter((r) => r.path !== store.file)].slice(0, MAX_RECENT);
+    const tmp = `${this.recentFile}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(list, null, 2));
+    renameSync(tmp, this.recentFile);
+  }
+
+  // ------------------------------------------------------------ the contract
+
+  private makeHandlers(): Handlers {
+    return {
+      'app.info': () => ({
+        version: this.options.version ?? '0.1.0',
+        transport: this.options.transport,
+        project: this.current ? this.current.store.summary() : null,
+        demoProject: existsSync(this.demoProjectPath) ? this.demoProjectPath : null,
+      }),
+      'projects.recent': () => this.recent().filter((r) => existsSync(r.path)),
+      'projects.open': ({ path: p }) => this.openProject(p),
+      'projects.create': ({ path: p, folder }) => this.createProject(p, folder),
+      'projects.openFolder': ({ folder }) => this.openFolder(folder),
+      'projects.close': async () => {
+        await this.closeProject();
+        return { ok: true as const };
+      },
+      'projects.summary': () => this.project().store.summary(),
+      'roots.relink': ({ rootId, path: p }) => {
+        const { store } = this.project();
+        const r = relinkRoot(store.db, rootId, path.resolve(p));
+        this.startRescan();
+        this.emitProject('roots');
+        return { ...r, project: store.summary() };
+      },
+      'images.import': ({ folder }) => ({ jobId: this.startImport(folder) }),
+      'images.rescan': () => ({ jobId: this.startRescan() }),
+      'images.list': (a) => this.project().store.images.list(a),
+      'images.get': ({ id }) => this.project().store.images.get(id),
+      'images.neighbors': ({ id, filter, sort }) => this.project().store.images.neighbors(id, filter, sort),
+      'images.setStatus': ({ ids, status }) => ({ updated: this.project().store.images.setStatus(ids, status) }),
+      'classes.list': () => this.project().store.classes.list(),
+      'classes.upsert': (a) => {
+        const c = this.project().store.classes.upsert(a);
+        this.emitProject('classes');
+        return c;
+      },
+      'classes.delete': ({ id }) => {
+        this.project().store.classes.delete(id);
+        this.emitProject('classes');
+        return { ok: true as const };
+      },
+      'classes.reorder': ({ ids }) => this.project().store.classes.reorder(ids),
+      'annotations.list': ({ imageId }) => this.project().store.annotations.listForImage(imageId),
+      'annotations.batch': (ops) => {
+        const { touchedImageIds, ...r } = this.project().store.annotations.batch(ops);
+        this.emit('project', { reason: 'annotations', imageIds: touchedImageIds });
+        return r;
+      },
+      'jobs.list': () => this.jobs.list(),
+      'jobs.get': ({ id }) => this.jobs.get(id),
+      'jobs.cancel': ({ id }) => this.jobs.cancel(id),
+    };
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * What a transport (Electron IPC, the local HTTP server) needs from the core. Transports hold no logic of their
+ * own beyond checking who is calling: they hand the raw call to `dispatch`, which validates it against
+ * common/api and runs it.
+ */
+import type { EventName, EventPayload } from '../../common/api/contract.js';
+
+export type ImageVariant = 'image' | 'thumb';
+
+/** Bytes to send for an image request: a file to stream or a buffer, with its type and a strong validator. */
+export interface ImageBody {
+  mime: string;
+  etag: string;
+  file?: string;
+  buffer?: Buffer;
+}
+
+export interface CoreHost {
+  /** Validate `rawArgs` against the call's schema and run it. Throws ApiError (bad_request, unknown_call, ...). */
+  dispatch(name: string, rawArgs: unknown): Promise<unknown>;
+  /** Subscribe to every event; returns the unsubscribe function. */
+  onEvent(listener: <E extends EventName>(event: E, payload: EventPayload<E>) => void): () => void;
+  /**
+   * The displayable bytes of an image or its thumbnail, by id. The id is the only thing a renderer can name:
+   * the core resolves it to a file inside one of the project's roots, or throws ApiError('not_found').
+   */
+  imageBody(id: number, variant: ImageVariant): Promise<ImageBody>;
+}

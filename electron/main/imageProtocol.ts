@@ -1,0 +1,85 @@
+/**
+ * The `sightline-image:` scheme: `sightline-image://image/<id>` and `sightline-image://thumb/<id>`. The renderer names
+ * an image by id only; the core resolves the id to a file inside the project's roots. The handler uses web
+ * Request/Response only, so it runs (and is tested) under plain Node.
+ */
+import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { ApiError, httpStatusFor } from '../../common/api/contract.js';
+import type { CoreHost, ImageVariant } from '../core/host.js';
+import { IMAGE_SCHEME } from '../preload/channels.js';
+
+const IMAGE_ID = /^[1-9][0-9]{0,15}$/;
+
+export type ImageUrl = { ok: true; variant: ImageVariant; id: number } | { ok: false; status: 400 | 404; message: string };
+
+export function parseImageUrl(raw: string): ImageUrl {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { ok: false, status: 400, message: 'Not a URL.' };
+  }
+  // Chromium lowercases the host of a standard scheme; plain Node keeps it as written.
+  const host = url.host.toLowerCase();
+  if (url.protocol !== `${IMAGE_SCHEME}:` || url.username || url.password || (host !== 'image' && host !== 'thumb')) {
+    return { ok: false, status: 404, message: `${raw} is not an image URL: use ${IMAGE_SCHEME}://image/<id> or ${IMAGE_SCHEME}://thumb/<id>.` };
+  }
+  const rawId = url.pathname.slice(1);
+  const id = Number(rawId);
+  if (!url.pathname.startsWith('/') || !IMAGE_ID.test(rawId) || !Number.isSafeInteger(id)) {
+    return { ok: false, status: 400, message: `"${rawId}" is not an image id: image ids are positive integers.` };
+  }
+  return { ok: true, variant: host, id };
+}
+
+function textResponse(status: number, message: string, headers: Record<string, string> = {}): Response {
+  return new Response(message, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', ...headers } });
+}
+
+export function createImageHandler(core: Pick<CoreHost, 'imageBody'>): (request: Request) => Promise<Response> {
+  return async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return textResponse(405, `${request.method} is not allowed.`, { Allow: 'GET, HEAD' });
+    const target = parseImageUrl(request.url);
+    if (!target.ok) return textResponse(target.status, target.message);
+    try {
+      const body = await core.imageBody(target.id, target.variant);
+      const headers: Record<string, string> = {
+        'Content-Type': body.mime,
+        ETag: /^(W\/)?"/.test(body.etag) ? body.etag : `"${body.etag}"`,
+        // Local and cheap to re-read; a stale image after an edit would cost more than the read.
+        'Cache-Control': 'no-cache',
+        'X-Content-Type-Options': 'nosniff',
+        // Lets the canvas read pixels from <img crossorigin>; only pages inside this app can reach the scheme.
+        'Access-Control-Allow-Origin': '*',
+      };
+      if (body.buffer) {
+        headers['Content-Length'] = String(body.buffer.length);
+        return new Response(request.method === 'HEAD' ? null : new Uint8Array(body.buffer), { status: 200, headers });
+      }
+      if (body.file === undefined) throw new Error(`imageBody(${target.id}, ${target.variant}) returned neither file nor buffer`);
+      const handle = await open(body.file, 'r').catch((err: NodeJS.ErrnoException) => {
+        const missing = err.code === 'ENOENT' || err.code === 'ENOTDIR';
+        throw new ApiError(
+          missing ? 'not_found' : 'io',
+          missing
+            ? `The file of image ${target.id} is missing: ${body.file}. Rescan the project or relink its folder.`
+            : `The file of image ${target.id} could not be read: ${body.file} (${err.code ?? err.message}). Check its permissions.`,
+        );
+      });
+      const { size } = await handle.stat();
+      headers['Content-Length'] = String(size);
+      if (request.method === 'HEAD') {
+        await handle.close();
+        return new Response(null, { status: 200, headers });
+      }
+      // The stream closes the handle when it ends or is destroyed (a cancelled <img> load).
+      const stream = Readable.toWeb(handle.createReadStream()) as unknown as ReadableStream<Uint8Array>;
+      return new Response(stream, { status: 200, headers });
+    } catch (err) {
+      if (err instanceof ApiError) return textResponse(httpStatusFor(err.code), err.message);
+      console.error(`[sightline] ${target.variant} ${target.id} failed:`, err);
+      return textResponse(500, 'Sightline could not load this image; details are in the log.');
+    }
+  };
+}

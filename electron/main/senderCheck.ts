@@ -1,0 +1,50 @@
+/**
+ * Who may talk to the core over IPC, and which URLs are the app's own. Pure (node:path and node:url only), so it is
+ * unit-tested without Electron; ipc.ts gathers the facts from the IPC event.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApiError } from '../../common/api/contract.js';
+
+/** Where the renderer comes from: the built files (file://) or, in development, the Vite dev server. */
+export type RendererLocation = { kind: 'file'; dir: string } | { kind: 'dev'; origin: string };
+
+/** True when `url` is a page of our renderer: a file inside its directory, or a page of the dev server. */
+export function isAppUrl(url: string | null | undefined, loc: RendererLocation): boolean {
+  if (!url) return false;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (loc.kind === 'dev') return parsed.origin !== 'null' && parsed.origin === new URL(loc.origin).origin;
+  // file://host/... is a UNC path on Windows: never ours.
+  if (parsed.protocol !== 'file:' || parsed.host !== '') return false;
+  let file: string;
+  try {
+    file = fileURLToPath(parsed);
+  } catch {
+    return false;
+  }
+  const rel = path.relative(path.resolve(loc.dir), path.resolve(file));
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/** What the router knows about an IPC message's sender. */
+export interface SenderFacts {
+  /** The message came from the main window's webContents. */
+  fromMainWindow: boolean;
+  /** The sending frame is that webContents' top frame (not an iframe); false when the frame is gone. */
+  isTopFrame: boolean;
+  /** The sending frame's current URL. */
+  url: string | null | undefined;
+}
+
+/** null when the sender may call the core, else the error to answer with. */
+export function senderRefusal(facts: SenderFacts, loc: RendererLocation): ApiError | null {
+  if (!facts.fromMainWindow) return new ApiError('forbidden', 'Refused an API call from a window that is not the Sightline main window.');
+  if (!facts.isTopFrame) return new ApiError('forbidden', 'Refused an API call from a frame that is not the Sightline page itself.');
+  if (!isAppUrl(facts.url, loc)) return new ApiError('forbidden', `Refused an API call from a page outside Sightline (${facts.url || 'unknown URL'}).`);
+  return null;
+}

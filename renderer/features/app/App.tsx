@@ -1,0 +1,87 @@
+import { useEffect, useSyncExternalStore } from 'react';
+import { LibraryPage } from '../library/LibraryPage.js';
+import { ProjectHome } from '../home/ProjectHome.js';
+import { ViewerPage } from '../viewer/ViewerPage.js';
+import { JobProgress } from '../jobs/JobProgress.js';
+import { listenToServer } from './events.js';
+import { loadAppInfo, projectStore } from './project.js';
+import { RelinkBanner } from './RelinkBanner.js';
+import { navigate, parseRoute, type Route } from './route.js';
+import { useStore } from './store.js';
+
+const subscribeHash = (onChange: () => void) => {
+  window.addEventListener('hashchange', onChange);
+  return () => window.removeEventListener('hashchange', onChange);
+};
+const useRoute = (): Route => parseRoute(useSyncExternalStore(subscribeHash, () => window.location.hash));
+
+export function App() {
+  const route = useRoute();
+  const { loaded, loadError, project } = useStore(projectStore);
+
+  useEffect(() => {
+    void loadAppInfo();
+    return listenToServer();
+  }, []);
+
+  // With no hash, or with no project for a screen that needs one, pick the screen that fits.
+  const redirect: Route | null = !loaded
+    ? null
+    : route.name === 'start'
+      ? { name: project ? 'library' : 'home' }
+      : !project && route.name !== 'home'
+        ? { name: 'home' }
+        : null;
+  useEffect(() => {
+    if (redirect) navigate(redirect, true);
+  }, [redirect?.name]);
+
+  const shown = redirect ?? route;
+  return (
+    <div className="app">
+      <header className="app-header">
+        <a className="brand" href="#/" aria-label="Sightline home">
+          Sightline
+        </a>
+        {project ? (
+          <>
+            <span className="project-name" title={project.path}>
+              {project.name}
+            </span>
+            <nav className="nav" aria-label="Screens">
+              <a href="#/" aria-current={shown.name === 'home' ? 'page' : undefined}>
+                Projects
+              </a>
+              <a href="#/library" aria-current={shown.name === 'library' ? 'page' : undefined}>
+                Library
+              </a>
+            </nav>
+          </>
+        ) : null}
+        <span className="spacer" />
+        <JobProgress />
+      </header>
+      {project && shown.name !== 'image' ? <RelinkBanner project={project} /> : null}
+      <main className="app-main">
+        {!loaded ? (
+          <div className="center muted">Starting…</div>
+        ) : loadError ? (
+          <div className="center">
+            <p className="error" role="alert">
+              {loadError}
+            </p>
+            <button type="button" className="btn" onClick={() => loadAppInfo()}>
+              Try again
+            </button>
+          </div>
+        ) : shown.name === 'library' ? (
+          <LibraryPage />
+        ) : shown.name === 'image' ? (
+          <ViewerPage id={shown.id} />
+        ) : (
+          <ProjectHome />
+        )}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,141 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import type { ImageFilter, ImageSort, ReviewStatus } from '../../../common/api/contract.js';
+import { api } from '../../api.js';
+import { useStore } from '../app/store.js';
+import { useAction } from '../app/useAction.js';
+import { trackJob } from '../jobs/jobs.js';
+import { STATUSES, STATUS_LABELS } from '../status.js';
+import { libraryStore } from './query.js';
+
+const TEXT_DEBOUNCE_MS = 250;
+
+const SORT_LABELS: Record<ImageSort['by'], string> = {
+  path: 'Path',
+  mtime: 'Modified',
+  size: 'Size',
+  added: 'Added',
+  status: 'Status',
+};
+
+function setFilter(patch: Partial<ImageFilter>) {
+  libraryStore.set((s) => {
+    const filter: ImageFilter = { ...s.filter, ...patch };
+    for (const k of Object.keys(filter) as (keyof ImageFilter)[]) if (filter[k] === undefined) delete filter[k];
+    return { filter, lastIndex: 0 };
+  });
+}
+
+export function LibraryToolbar({ total }: { total: number | null }) {
+  const { filter, sort } = useStore(libraryStore);
+  const [text, setText] = useState(filter.text ?? '');
+  const [importOpen, setImportOpen] = useState(false);
+  const [folder, setFolder] = useState('');
+
+  useEffect(() => {
+    const wanted = text.trim() || undefined;
+    if (wanted === libraryStore.get().filter.text) return;
+    const t = setTimeout(() => setFilter({ text: wanted }), TEXT_DEBOUNCE_MS);
+    return () => clearTimeout(t);
+  }, [text]);
+
+  const rescan = useAction(async () => trackJob((await api.call('images.rescan')).jobId));
+  const importFolder = useAction(async () => {
+    await trackJob((await api.call('images.import', { folder: folder.trim() })).jobId);
+    setImportOpen(false);
+    setFolder('');
+  });
+  const submitImport = (e: FormEvent) => {
+    e.preventDefault();
+    void importFolder.run();
+  };
+
+  const labeled = filter.labeled === undefined ? '' : filter.labeled ? 'labeled' : 'unlabeled';
+  const error = rescan.error ?? importFolder.error;
+
+  return (
+    <div className="toolbar-wrap">
+      <div className="toolbar" role="toolbar" aria-label="Library">
+        <span className="total" data-testid="library-total">
+          {total === null ? '…' : `${total.toLocaleString()} ${total === 1 ? 'image' : 'images'}`}
+        </span>
+        <input
+          type="search"
+          className="filter-text"
+          placeholder="Filter by path…"
+          aria-label="Filter by path"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+        />
+        <select
+          aria-label="Status filter"
+          value={filter.status?.[0] ?? ''}
+          onChange={(e) => setFilter({ status: e.target.value ? [e.target.value as ReviewStatus] : undefined })}
+        >
+          <option value="">All statuses</option>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {STATUS_LABELS[s]}
+            </option>
+          ))}
+        </select>
+        <select
+          aria-label="Labeled filter"
+          value={labeled}
+          onChange={(e) => setFilter({ labeled: e.target.value === '' ? undefined : e.target.value === 'labeled' })}
+        >
+          <option value="">Labeled and unlabeled</option>
+          <option value="labeled">Labeled</option>
+          <option value="unlabeled">Unlabeled</option>
+        </select>
+        <select
+          aria-label="Sort by"
+          value={sort.by}
+          onChange={(e) => libraryStore.set({ sort: { ...sort, by: e.target.value as ImageSort['by'] }, lastIndex: 0 })}
+        >
+          {(Object.keys(SORT_LABELS) as ImageSort['by'][]).map((by) => (
+            <option key={by} value={by}>
+              Sort: {SORT_LABELS[by]}
+            </option>
+          ))}
+        </select>
+        <button
+          type="button"
+          className="btn btn-icon"
+          aria-label={sort.dir === 'asc' ? 'Ascending; switch to descending' : 'Descending; switch to ascending'}
+          title={sort.dir === 'asc' ? 'Ascending' : 'Descending'}
+          onClick={() => libraryStore.set({ sort: { ...sort, dir: sort.dir === 'asc' ? 'desc' : 'asc' }, lastIndex: 0 })}
+        >
+          {sort.dir === 'asc' ? '↑' : '↓'}
+        </button>
+        <span className="spacer" />
+        <button type="button" className="btn" onClick={() => rescan.run()} disabled={rescan.pending} aria-label="Rescan the project's folders">
+          Rescan
+        </button>
+        <button type="button" className="btn btn-primary" aria-expanded={importOpen} onClick={() => setImportOpen(!importOpen)}>
+          Import folder…
+        </button>
+      </div>
+      {importOpen ? (
+        <form className="toolbar toolbar-sub" onSubmit={submitImport}>
+          <label className="field field-inline">
+            <span>Folder to import</span>
+            <input
+              type="text"
+              spellCheck={false}
+              required
+              autoFocus
+              value={folder}
+              placeholder="/absolute/path/to/images"
+              data-testid="import-folder-input"
+              onChange={(e) => setFolder(e.target.value)}
+            />
+          </label>
+          <button type="submit" className="btn btn-primary" disabled={importFolder.pending}>
+            Import
+          </button>
+        </form>
+      ) : null}
+      {error ? <p className="error toolbar-error" role="alert">{error}</p> : null}
+    </div>
+  );
+}

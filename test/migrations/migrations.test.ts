@@ -1,0 +1,147 @@
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ProjectStore } from '../../electron/core/project/store.js';
+import { loadMigrations, type Migration } from '../../electron/core/project/migrate.js';
+import { ApiError } from '../../common/api/contract.js';
+
+const FIXTURE = path.resolve(__dirname, '../fixtures/db/v1.sightline');
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-mig-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+
+function expectApiError(fn: () => unknown, code: string, text: RegExp) {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ApiError);
+    expect((e as ApiError).code).toBe(code);
+    expect((e as ApiError).message).toMatch(text);
+    return;
+  }
+  throw new Error('expected an ApiError');
+}
+
+describe('migration files', () => {
+  it('are numbered from 0001 without gaps and the runner reaches the latest', () => {
+    const ms = loadMigrations();
+    expect(ms.length).toBeGreaterThanOrEqual(1);
+    ms.forEach((m, i) => expect(m.version).toBe(i + 1));
+  });
+
+  it('a gap in the numbering is refused, naming the folder', () => {
+    const mdir = path.join(dir, 'migrations');
+    mkdirSync(mdir);
+    writeFileSync(path.join(mdir, '0001_init.sql'), 'CREATE TABLE a (x);');
+    writeFileSync(path.join(mdir, '0003_more.sql'), 'CREATE TABLE b (x);');
+    expect(() => loadMigrations(mdir)).toThrow(/not numbered without gaps: expected 0002, found 0003_more\.sql/);
+  });
+});
+
+describe('upgrading the v1 fixture', () => {
+  it('opens with the current code and keeps every row', () => {
+    const file = path.join(dir, 'p.sightline');
+    copyFileSync(FIXTURE, file);
+    const store = ProjectStore.open(file);
+    expect(store.schemaVersion).toBe(loadMigrations().length);
+    const s = store.summary();
+    expect(s).toMatchObject({ images: 2, annotations: 2, classes: 2, runs: 1 });
+    const anns = store.annotations.listForImage(2);
+    expect(anns[0].geometry).toEqual({ type: 'mask', width: 4, height: 2, counts: [3, 2, 3] });
+    expect(store.annotations.listForImage(1)[0]).toMatchObject({ origin: 'model', derivedFrom: 1 });
+    store.close();
+  });
+
+  it('applies a pending migration in one transaction after backing the file up', () => {
+    const file = path.join(dir, 'p.sightline');
+    copyFileSync(FIXTURE, file);
+    const next: Migration = { version: 2, name: 'review_note', sql: `ALTER TABLE images ADD COLUMN review_note TEXT NOT NULL DEFAULT '';` };
+    const store = ProjectStore.open(file, { migrations: [...loadMigrations().slice(0, 1), next] });
+    expect(store.schemaVersion).toBe(2);
+    expect(store.db.prepare('SELECT review_note FROM images WHERE id = 1').pluck().get()).toBe('');
+    expect(store.backupFile).toMatch(/\.v1-.*\.bak$/);
+    const backup = new Database(store.backupFile!, { readonly: true });
+    expect(backup.pragma('user_version', { simple: true })).toBe(1);
+    expect(backup.prepare('SELECT count(*) FROM annotations').pluck().get()).toBe(2);
+    backup.close();
+    store.close();
+  });
+
+  it('rolls a failing migration back completely and names it', () => {
+    const file = path.join(dir, 'p.sightline');
+    copyFileSync(FIXTURE, file);
+    const bad: Migration[] = [
+      ...loadMigrations().slice(0, 1),
+      { version: 2, name: 'ok_part', sql: 'CREATE TABLE extra (x INTEGER);' },
+      { version: 3, name: 'broken', sql: 'ALTER TABLE no_such_table ADD COLUMN y;' },
+    ];
+    expect(() => ProjectStore.open(file, { migrations: bad })).toThrow(/0003_broken\.sql failed/);
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.prepare(`SELECT count(*) FROM sqlite_schema WHERE name = 'extra'`).pluck().get()).toBe(0);
+    db.close();
+  });
+});
+
+describe('refusals leave the file unchanged', () => {
+  it('a project from a newer Sightline', () => {
+    const file = path.join(dir, 'new.sightline');
+    copyFileSync(FIXTURE, file);
+    const db = new Database(file);
+    db.pragma('user_version = 99');
+    db.close();
+    const before = sha(file);
+    expectApiError(() => ProjectStore.open(file), 'newer_version', /newer version of Sightline \(project schema v99; this version reads up to v\d+\)\. Update Sightline/);
+    expect(sha(file)).toBe(before);
+    expect(readdirSync(dir)).toEqual(['new.sightline']);
+  });
+
+  it('a file that is not SQLite', () => {
+    const file = path.join(dir, 'notes.sightline');
+    writeFileSync(file, 'just some text, long enough to have a header');
+    const before = sha(file);
+    expectApiError(() => ProjectStore.open(file), 'invalid_file', /notes\.sightline is not a Sightline project \(it is not an SQLite database\)/);
+    expect(sha(file)).toBe(before);
+  });
+
+  it("another application's SQLite database", () => {
+    const file = path.join(dir, 'other.db');
+    const db = new Database(file);
+    db.exec('CREATE TABLE contacts (name TEXT)');
+    db.close();
+    const before = sha(file);
+    expectApiError(() => ProjectStore.open(file), 'invalid_file', /other\.db is an SQLite database of another application/);
+    expect(sha(file)).toBe(before);
+  });
+
+  it('a missing file, an empty file and a folder', () => {
+    expectApiError(() => ProjectStore.open(path.join(dir, 'nope.sightline')), 'not_found', /nope\.sightline does not exist/);
+    writeFileSync(path.join(dir, 'empty.sightline'), '');
+    expectApiError(() => ProjectStore.open(path.join(dir, 'empty.sightline')), 'invalid_file', /empty \(0 bytes\)/);
+    expectApiError(() => ProjectStore.open(dir), 'invalid_file', /is a folder, not a project file/);
+    expect(existsSync(path.join(dir, 'nope.sightline'))).toBe(false);
+  });
+});
+
+describe('a new project', () => {
+  it('is WAL with foreign keys, marked as ours, at the latest schema', () => {
+    const file = path.join(dir, 'fresh.sightline');
+    const store = ProjectStore.open(file, { create: true });
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(store.schemaVersion).toBe(loadMigrations().length);
+    expect(store.backupFile).toBeNull();
+    expect(store.name).toBe('fresh');
+    store.close();
+    const again = ProjectStore.open(file);
+    expect(again.summary()).toMatchObject({ images: 0, annotations: 0, name: 'fresh' });
+    again.close();
+  });
+});
