@@ -32,11 +32,17 @@ export default defineConfig({
       },
     },
   },
+  // Mirrors renderer/vite.config.ts (browser mode); only the output folder differs.
   renderer: {
     root: resolve(root, 'renderer'),
+    base: './',
     plugins: [react()],
     build: {
       outDir: resolve(root, 'out/renderer'),
+      emptyOutDir: true,
+      // Nothing inlined as data: URLs: the CSP's default-src 'self' would block inlined fonts.
+      assetsInlineLimit: 0,
+      modulePreload: { polyfill: false },
       rolldownOptions: { input: resolve(root, 'renderer/index.html') },
     },
   },

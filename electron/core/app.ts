@@ -276,9 +276,9 @@ export class AppCore implements CoreHost {
         return { ok: true as const };
       },
       'projects.summary': () => this.project().store.summary(),
-      'roots.relink': ({ rootId, path: p }) => {
+      'roots.relink': async ({ rootId, path: p }) => {
         const { store } = this.project();
-        const r = relinkRoot(store.db, rootId, path.resolve(p));
+        const r = await relinkRoot(store.db, rootId, path.resolve(p));
         this.startRescan();
         this.emitProject('roots');
         return { ...r, project: store.summary() };

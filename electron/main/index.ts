@@ -33,6 +33,8 @@ const resourcesDir = app.isPackaged ? process.resourcesPath : app.getAppPath();
 
 let mainWindow: BrowserWindow | null = null;
 let core: AppCore | null = null;
+/** A file macOS asked us to open (double-click on a .sightline) before the core was up. */
+let pendingOpenFile: string | null = null;
 
 function openExternalIfSafe(url: string): void {
   if (isSafeExternalUrl(url)) void shell.openExternal(url);
@@ -106,7 +108,8 @@ function createWindow(): BrowserWindow {
 async function openInitial(argv: readonly string[], cwd: string, fallbackToDemo: boolean): Promise<void> {
   if (!core) return;
   const c = core;
-  const target = launchTarget(argv, process.defaultApp === true, cwd);
+  const target = pendingOpenFile ?? launchTarget(argv, process.defaultApp === true, cwd);
+  pendingOpenFile = null;
   if (target) await reportFailure(mainWindow, `open ${target}`, () => openPath(c, target));
   else if (fallbackToDemo) await reportFailure(mainWindow, 'open the demo project', () => c.openDemoProject());
 }
@@ -150,6 +153,14 @@ if (!app.requestSingleInstanceLock({ argv: process.argv, cwd: process.cwd() })) 
       mainWindow = createWindow();
     }
     void openInitial(theirArgv, theirCwd, false);
+  });
+
+  // macOS hands over double-clicked files this way instead of argv, possibly before `ready`.
+  app.on('open-file', (event, file) => {
+    event.preventDefault();
+    const c = core;
+    if (c) void reportFailure(mainWindow, `open ${file}`, () => openPath(c, file));
+    else pendingOpenFile = file;
   });
 
   app.on('window-all-closed', () => {

@@ -8,7 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { ApiError } from '../../../common/api/contract.js';
 import type { ImageBody, ImageVariant } from '../host.js';
 import { decodeBmp } from './bmp.js';
@@ -68,7 +68,7 @@ export class ImageFiles {
     // was put there by the folder's owner and imported, a "../" in a row was not.
     const absPath = path.resolve(row.rootPath, ...row.relPath.split('/'));
     const rel = path.relative(row.rootPath, absPath);
-    if (row.relPath.includes('\0') || path.isAbsolute(row.relPath) || rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+    if (row.relPath.includes('\0') || path.isAbsolute(row.relPath) || rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
       throw new ApiError('not_found', `Image ${id} ("${row.relPath}") points outside its folder "${row.rootPath}"; it is not served.`);
     }
     return { absPath, row };
@@ -99,7 +99,7 @@ export class ImageFiles {
     return { mime: jpeg ? 'image/jpeg' : 'image/png', etag: `${hash}-image`, file };
   }
 
-  private async derived(row: StoredImage, absPath: string, target: string, encode: (img: sharp.Sharp) => sharp.Sharp): Promise<string> {
+  private async derived(row: StoredImage, absPath: string, target: string, encode: (img: Sharp) => Sharp): Promise<string> {
     if (await exists(target)) return target;
     let job = this.pending.get(target);
     if (!job) {
@@ -128,7 +128,7 @@ export class ImageFiles {
   }
 }
 
-function openImage(format: string, bytes: Buffer): sharp.Sharp {
+function openImage(format: string, bytes: Buffer): Sharp {
   if (format !== 'bmp') return sharp(bytes, { failOn: 'error' });
   const { data, width, height, channels } = decodeBmp(bytes);
   return sharp(data, { raw: { width, height, channels } });

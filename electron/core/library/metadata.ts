@@ -4,7 +4,7 @@
  */
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { checkBmpLength, isBmp, parseBmpHeader } from './bmp.js';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.bmp', '.gif', '.tif', '.tiff']);
@@ -61,7 +61,7 @@ export async function readImageMeta(absPath: string, bytes?: Buffer): Promise<Im
     }
   }
 
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(bytes ?? absPath).metadata();
   } catch (e) {

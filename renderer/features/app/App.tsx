@@ -1,13 +1,15 @@
-import { useEffect, useSyncExternalStore } from 'react';
+import { Suspense, lazy, useEffect, useSyncExternalStore } from 'react';
 import { LibraryPage } from '../library/LibraryPage.js';
 import { ProjectHome } from '../home/ProjectHome.js';
-import { ViewerPage } from '../viewer/ViewerPage.js';
 import { JobProgress } from '../jobs/JobProgress.js';
 import { listenToServer } from './events.js';
 import { loadAppInfo, projectStore } from './project.js';
 import { RelinkBanner } from './RelinkBanner.js';
 import { navigate, parseRoute, type Route } from './route.js';
 import { useStore } from './store.js';
+
+// Konva is most of the bundle; the library and home screens should not wait for it.
+const ViewerPage = lazy(() => import('../viewer/ViewerPage.js').then((m) => ({ default: m.ViewerPage })));
 
 const subscribeHash = (onChange: () => void) => {
   window.addEventListener('hashchange', onChange);
@@ -77,7 +79,9 @@ export function App() {
         ) : shown.name === 'library' ? (
           <LibraryPage />
         ) : shown.name === 'image' ? (
-          <ViewerPage id={shown.id} />
+          <Suspense fallback={<div className="center muted">Loading viewer…</div>}>
+            <ViewerPage id={shown.id} />
+          </Suspense>
         ) : (
           <ProjectHome />
         )}

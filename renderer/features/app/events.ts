@@ -24,7 +24,8 @@ export function listenToServer(): () => void {
     }
   });
   const offProject = api.on('project', ({ reason, project }) => {
-    setProject(project);
+    // Annotation edits leave the summary out rather than pay for recounting the project.
+    if (project !== undefined) setProject(project);
     if (reason !== 'classes') scheduleRefresh();
   });
 

@@ -39,6 +39,17 @@ export function ViewerPage({ id }: { id: number }) {
     };
   }, [id, filter, sort]);
 
+  // Annotation edits elsewhere (another window, a model run) change the count shown here.
+  useEffect(
+    () =>
+      api.on('project', (e) => {
+        if (e.reason === 'annotations' && (!e.imageIds || e.imageIds.includes(id))) {
+          api.call('images.get', { id }).then(setRow, () => undefined);
+        }
+      }),
+    [id],
+  );
+
   // Warm the browser cache so → shows the next image at once (same URL as the viewer's: no version, the server's ETag revalidates).
   useEffect(() => {
     if (!neighbors?.next) return;

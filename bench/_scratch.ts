@@ -1,0 +1,10 @@
+import { bigProject } from './bigproject-gen.js';
+import Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
+const r = await bigProject(Number(process.argv[2]), Number(process.argv[3]));
+console.log(r, statSync(r.file).size / 2 ** 20);
+const db = new Database(r.file, { readonly: true });
+console.log(db.prepare('select count(*) n, sum(missing) m from images').get(), db.prepare('select count(*) n from annotations').get());
+console.log(db.prepare('select * from images limit 3').all(), db.prepare('select * from annotations where id in (1,2,3,4,5,6)').all());
+console.log(db.prepare('select status, count(*) from images group by status').all());
+console.log(db.prepare('select n, count(*) c from (select count(a.id) n from images i left join annotations a on a.image_id=i.id group by i.id) group by n order by n limit 5').all());

@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { readImageMeta } from './metadata.js';
+import { FIXTURES } from './test-helpers.js';
+
+const fixture = (name: string) => path.join(FIXTURES, name);
+const fromBuffer = (name: string) => readImageMeta(fixture(name), readFileSync(fixture(name)));
+
+describe('readImageMeta', () => {
+  it('reads format and size, from the bytes or from the file', async () => {
+    expect(await fromBuffer('astronaut.png')).toEqual({ format: 'png', width: 512, height: 512, orientation: 1 });
+    expect(await readImageMeta(fixture('astronaut.png'))).toEqual({ format: 'png', width: 512, height: 512, orientation: 1 });
+    expect(await fromBuffer('nested/deeper/coffee.tiff')).toMatchObject({ format: 'tiff', width: 120 });
+    expect(await fromBuffer('chelsea-24bit.bmp')).toEqual({ format: 'bmp', width: 96, height: 64, orientation: 1 });
+    expect(await readImageMeta(fixture('chelsea-24bit.bmp'))).toEqual({ format: 'bmp', width: 96, height: 64, orientation: 1 });
+    expect(await fromBuffer('shapes.gif')).toMatchObject({ format: 'gif', width: 120, height: 80 });
+    expect(await fromBuffer('nested/hopper.webp')).toMatchObject({ format: 'webp', width: 128 });
+  });
+
+  it('gives the displayed size of an EXIF-rotated JPEG', async () => {
+    expect(await fromBuffer('rotated-exif6.jpg')).toEqual({ format: 'jpeg', width: 160, height: 240, orientation: 6 });
+  });
+
+  it('names what is wrong with broken files', async () => {
+    await expect(fromBuffer('empty.png')).rejects.toThrow('empty file (0 bytes)');
+    await expect(readImageMeta(fixture('empty.png'))).rejects.toThrow('empty file (0 bytes)');
+    await expect(fromBuffer('truncated.jpg')).rejects.toThrow('truncated JPEG (no end-of-image marker)');
+    await expect(fromBuffer('corrupt.jpg')).rejects.toThrow(/^not a readable image: /);
+    const png = readFileSync(fixture('astronaut.png'));
+    await expect(readImageMeta('cut.png', png.subarray(0, png.length - 100))).rejects.toThrow('truncated PNG (no IEND chunk)');
+    const bmp = readFileSync(fixture('chelsea-24bit.bmp'));
+    await expect(readImageMeta('cut.bmp', bmp.subarray(0, 1000))).rejects.toThrow(/truncated BMP/);
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>');
+    await expect(readImageMeta('drawing.png', svg)).rejects.toThrow('unsupported image format "svg"');
+  });
+
+  it('finds truncation even when an EXIF thumbnail before the scan ends with its own end marker', async () => {
+    const jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+    // A fake APP1 segment holding an end-of-image marker, as an embedded thumbnail would.
+    const app1 = Buffer.from([0xff, 0xe1, 0x00, 0x06, 0xff, 0xd8, 0xff, 0xd9]);
+    const withThumb = Buffer.concat([jpeg.subarray(0, 2), app1, jpeg.subarray(2)]);
+    expect(await readImageMeta('whole.jpg', withThumb)).toMatchObject({ width: 64, height: 64 });
+    await expect(readImageMeta('cut.jpg', withThumb.subarray(0, withThumb.length - 10))).rejects.toThrow('truncated JPEG');
+  });
+});

@@ -1,0 +1,143 @@
+// @vitest-environment jsdom
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, type SightlineApi } from '../common/api/contract.js';
+import { createHttpApi } from './api.js';
+
+function jsonResponse(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+}
+
+class FakeSocket {
+  static all: FakeSocket[] = [];
+  onopen: ((ev: unknown) => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  onclose: ((ev: unknown) => void) | null = null;
+  onerror: ((ev: unknown) => void) | null = null;
+  closed = false;
+  constructor(readonly url: string) {
+    FakeSocket.all.push(this);
+  }
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.onclose?.({});
+  }
+  send(event: string, payload: unknown) {
+    this.onmessage?.({ data: JSON.stringify({ event, payload }) });
+  }
+}
+
+const location = { protocol: 'http:', host: '127.0.0.1:4567' };
+
+afterEach(() => {
+  FakeSocket.all = [];
+  vi.useRealTimers();
+});
+
+describe('HTTP transport', () => {
+  it('posts the call as JSON to /api/<name> with the cookie and returns the result', async () => {
+    const fetch = vi.fn(async () => jsonResponse({ ok: true, result: { total: 3, offset: 0, items: [] } }));
+    const api = createHttpApi({ fetch, location });
+    const res = await api.call('images.list', { limit: 50 });
+    expect(res.total).toBe(3);
+    expect(fetch).toHaveBeenCalledWith('/api/images.list', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ limit: 50 }),
+      credentials: 'same-origin',
+    });
+    await api.call('app.info');
+    expect(fetch).toHaveBeenLastCalledWith('/api/app.info', expect.objectContaining({ body: '{}' }));
+  });
+
+  it('throws the server error as an ApiError with its code, message and details', async () => {
+    const error = { code: 'not_found', message: 'No project file at /x.sightline. Check the path.', details: { path: '/x' } };
+    const api = createHttpApi({ fetch: async () => jsonResponse({ ok: false, error }, 404), location });
+    const err = await api.call('projects.open', { path: '/x.sightline' }).catch((e) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject(error);
+  });
+
+  it('turns an unreachable server or a non-JSON answer into a readable io error', async () => {
+    const down = createHttpApi({ fetch: async () => Promise.reject(new TypeError('Failed to fetch')), location });
+    await expect(down.call('app.info')).rejects.toMatchObject({ code: 'io', message: expect.stringContaining('127.0.0.1:4567') });
+    const html = createHttpApi({ fetch: async () => new Response('<h1>Bad gateway</h1>', { status: 502 }), location });
+    await expect(html.call('app.info')).rejects.toMatchObject({ code: 'io', message: expect.stringContaining('502') });
+  });
+
+  it('builds image and thumbnail URLs by id, with an optional version', () => {
+    const api = createHttpApi({ location });
+    expect(api.imageUrl(7)).toBe('/image/7');
+    expect(api.thumbUrl(7, 'ab cd')).toBe('/thumb/7?v=ab%20cd');
+    expect(api.transport).toBe('http');
+  });
+});
+
+describe('HTTP events', () => {
+  const make = () =>
+    createHttpApi({
+      location,
+      openSocket: (url) => new FakeSocket(url),
+      backoffMs: (n) => 100 * 2 ** n,
+    });
+
+  it('opens one socket to /events on the page host and dispatches messages by event name', () => {
+    const api = make();
+    const jobs: unknown[] = [];
+    const projects: unknown[] = [];
+    api.on('job', (p) => jobs.push(p));
+    api.on('project', (p) => projects.push(p));
+    expect(FakeSocket.all.map((s) => s.url)).toEqual(['ws://127.0.0.1:4567/events']);
+    const ws = FakeSocket.all[0];
+    ws.send('job', { id: 'j1' });
+    ws.onmessage?.({ data: 'not json' });
+    ws.send('project', { reason: 'images' });
+    expect(jobs).toEqual([{ id: 'j1' }]);
+    expect(projects).toEqual([{ reason: 'images' }]);
+  });
+
+  it('reconnects with growing backoff, resets it once connected, and stops when nobody listens', () => {
+    vi.useFakeTimers();
+    const api = make();
+    const got: unknown[] = [];
+    const off = api.on('job', (p) => got.push(p));
+    FakeSocket.all[0].close();
+    vi.advanceTimersByTime(99);
+    expect(FakeSocket.all).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(FakeSocket.all).toHaveLength(2);
+    FakeSocket.all[1].close();
+    vi.advanceTimersByTime(199);
+    expect(FakeSocket.all).toHaveLength(2);
+    vi.advanceTimersByTime(1);
+    expect(FakeSocket.all).toHaveLength(3);
+
+    const ws = FakeSocket.all[2];
+    ws.onopen?.({});
+    ws.send('job', { id: 'after-reconnect' });
+    expect(got).toEqual([{ id: 'after-reconnect' }]);
+    ws.close();
+    vi.advanceTimersByTime(100);
+    expect(FakeSocket.all).toHaveLength(4);
+
+    off();
+    expect(FakeSocket.all[3].closed).toBe(true);
+    vi.advanceTimersByTime(60_000);
+    expect(FakeSocket.all).toHaveLength(4);
+  });
+});
+
+describe('transport choice', () => {
+  it('uses the Electron preload API when window.sightline exists', async () => {
+    const preload = { transport: 'electron' } as SightlineApi;
+    window.sightline = preload;
+    vi.resetModules();
+    try {
+      expect((await import('./api.js')).api).toBe(preload);
+    } finally {
+      delete window.sightline;
+      vi.resetModules();
+    }
+    expect((await import('./api.js')).api.transport).toBe('http');
+  });
+});

@@ -1,0 +1,224 @@
+/**
+ * The whole API over the HTTP transport with the real core: real SQLite project, real sharp on the fixture photos,
+ * real HTTP on 127.0.0.1. The refusals of the issue are checked here end to end.
+ */
+import { cpSync, mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiError, type Job } from '../common/api/contract.js';
+import { AppCore } from '../electron/core/app.js';
+import { startServer, type RunningServer } from '../electron/server/http.js';
+import { createHttpClient, type HttpClient } from '../electron/server/client.js';
+
+const FIXTURES = path.resolve(__dirname, 'fixtures/images');
+let tmp: string;
+let core: AppCore;
+let server: RunningServer;
+let api: HttpClient;
+let images: string;
+
+async function waitJob(id: string): Promise<Job> {
+  for (;;) {
+    const job = await api.call('jobs.get', { id });
+    if (job.state !== 'running') return job;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function expectApiError(p: Promise<unknown>, code: string, text: RegExp): Promise<ApiError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApiError);
+  expect((err as ApiError).code).toBe(code);
+  expect((err as ApiError).message).toMatch(text);
+  return err as ApiError;
+}
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'sightline-api-'));
+  images = path.join(tmp, 'photos');
+  cpSync(FIXTURES, images, { recursive: true });
+  core = new AppCore({ appDataDir: path.join(tmp, 'appdata'), transport: 'http' });
+  server = await startServer({ host: core });
+  api = createHttpClient(server.url);
+});
+
+afterAll(async () => {
+  await server?.close();
+  await core?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('a project over HTTP', () => {
+  let firstId: number;
+
+  it('refuses project calls before a project is open', async () => {
+    await expectApiError(api.call('images.list', {}), 'no_project', /No project is open/);
+  });
+
+  it('creates a project and imports a folder as a job with a result', async () => {
+    const { project, jobId } = await api.call('projects.create', { path: path.join(tmp, 'p.sightline'), folder: images });
+    expect(project.name).toBe('p');
+    const job = await waitJob(jobId!);
+    expect(job.state).toBe('done');
+    const result = job.result as { imported: number; skipped: number; errors: { path: string; reason: string }[] };
+    expect(result.imported).toBeGreaterThanOrEqual(8);
+    expect(result.skipped).toBeGreaterThanOrEqual(1);
+    const reasons = result.errors.map((e) => `${path.basename(e.path)}: ${e.reason}`).join('\n');
+    expect(reasons).toMatch(/empty/);
+    expect(reasons).toMatch(/truncated/);
+    const summary = await api.call('projects.summary');
+    expect(summary.images).toBe(result.imported);
+    expect(summary.roots).toEqual([expect.objectContaining({ path: images, available: true })]);
+  });
+
+  it('pages, filters and sorts the image list, and walks neighbours', async () => {
+    const all = await api.call('images.list', { limit: 1000 });
+    const page = await api.call('images.list', { offset: 2, limit: 3 });
+    expect(page.total).toBe(all.total);
+    expect(page.items.map((i) => i.id)).toEqual(all.items.slice(2, 5).map((i) => i.id));
+    const paths = all.items.map((i) => i.relPath);
+    expect(paths).toEqual([...paths].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    const bySize = await api.call('images.list', { limit: 1000, sort: { by: 'size', dir: 'desc' } });
+    const sizes = bySize.items.map((i) => i.byteSize);
+    expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+    const unicode = await api.call('images.list', { filter: { text: 'café' } });
+    expect(unicode.items.map((i) => i.relPath)).toEqual([expect.stringContaining('café 日本')]);
+    const wildcard = await api.call('images.list', { filter: { text: '%' } });
+    expect(wildcard.total).toBe(0);
+
+    firstId = all.items[0].id;
+    const n0 = await api.call('images.neighbors', { id: firstId });
+    expect(n0).toEqual({ prev: null, next: all.items[1].id, index: 0, total: all.total });
+    const last = all.items[all.items.length - 1].id;
+    const nl = await api.call('images.neighbors', { id: last });
+    expect(nl).toMatchObject({ prev: all.items[all.items.length - 2].id, next: null, index: all.total - 1 });
+  });
+
+  it('keeps review status and filters by it', async () => {
+    await api.call('images.setStatus', { ids: [firstId], status: 'done' });
+    const done = await api.call('images.list', { filter: { status: ['done'] } });
+    expect(done.items.map((i) => i.id)).toEqual([firstId]);
+  });
+
+  it('stores annotations in one all-or-nothing batch', async () => {
+    const cls = await api.call('classes.upsert', { name: 'cat', hotkey: '1' });
+    await expectApiError(api.call('classes.upsert', { name: 'cat' }), 'conflict', /already exists/);
+    const { created } = await api.call('annotations.batch', {
+      create: [
+        { imageId: firstId, classId: cls.id, kind: 'box', geometry: { type: 'box', x: 10, y: 20, w: 30, h: 40 } },
+        { imageId: firstId, kind: 'mask', geometry: { type: 'mask', width: 4, height: 3, counts: [2, 5, 5] } },
+      ],
+    });
+    expect(created).toHaveLength(2);
+    expect(created[1].geometry).toEqual({ type: 'mask', width: 4, height: 3, counts: [2, 5, 5] });
+    // The second create names an image that does not exist: nothing of the batch may land.
+    await expectApiError(
+      api.call('annotations.batch', {
+        create: [
+          { imageId: firstId, kind: 'tag', geometry: { type: 'tag' } },
+          { imageId: 999999, kind: 'tag', geometry: { type: 'tag' } },
+        ],
+        delete: [created[0].id],
+      }),
+      'bad_request',
+      /create\[1\]: image 999999 is not in this project/,
+    );
+    const after = await api.call('annotations.list', { imageId: firstId });
+    expect(after.map((a) => a.id)).toEqual(created.map((a) => a.id));
+    expect((await api.call('images.get', { id: firstId })).annotationCount).toBe(2);
+    const labeled = await api.call('images.list', { filter: { labeled: true } });
+    expect(labeled.items.map((i) => i.id)).toEqual([firstId]);
+  });
+
+  it('serves images and 256 px thumbnails by id only', async () => {
+    const auth = { Authorization: `Bearer ${server.token}` };
+    const list = await api.call('images.list', { filter: { text: 'rotated' } });
+    expect(list.items).toHaveLength(1);
+    const rotated = list.items[0];
+    expect(rotated.orientation).toBe(6);
+    expect(rotated.height).toBeGreaterThan(rotated.width);
+    const thumb = await fetch(`${server.origin}/thumb/${rotated.id}`, { headers: auth });
+    expect(thumb.status).toBe(200);
+    const meta = await sharp(Buffer.from(await thumb.arrayBuffer())).metadata();
+    expect(Math.max(meta.width!, meta.height!)).toBe(Math.min(256, rotated.height));
+    expect(meta.height!).toBeGreaterThan(meta.width!);
+    const img = await fetch(`${server.origin}/image/${rotated.id}`, { headers: auth });
+    expect(img.status).toBe(200);
+    const shown = await sharp(Buffer.from(await img.arrayBuffer())).metadata();
+    // What the browser gets is already upright: displayed size, no rotation left to apply.
+    expect([shown.width, shown.height]).toEqual([rotated.width, rotated.height]);
+    expect(shown.orientation ?? 1).toBe(1);
+  });
+});
+
+describe('refusals', () => {
+  it('no token, a wrong token, a foreign Origin or Host', async () => {
+    const body = JSON.stringify({});
+    const h = { 'Content-Type': 'application/json' };
+    expect((await fetch(`${server.origin}/api/app.info`, { method: 'POST', headers: h, body })).status).toBe(401);
+    expect((await fetch(`${server.origin}/api/app.info`, { method: 'POST', headers: { ...h, Authorization: 'Bearer nope' }, body })).status).toBe(401);
+    const auth = { ...h, Authorization: `Bearer ${server.token}` };
+    expect((await fetch(`${server.origin}/api/app.info`, { method: 'POST', headers: { ...auth, Origin: 'http://evil.example' }, body })).status).toBe(403);
+    const info = await fetch(`${server.origin}/api/app.info`, { method: 'POST', headers: auth, body });
+    expect(info.status).toBe(200);
+    expect(((await info.json()) as { result: { transport: string } }).result.transport).toBe('http');
+  });
+
+  it('a path-traversal image id never reaches the disk', async () => {
+    const auth = { Authorization: `Bearer ${server.token}` };
+    for (const id of ['..%2F..%2F..%2Fetc%2Fpasswd', '..%2Fpackage.json', '1.5', '-1', '0', '1e3']) {
+      const r = await fetch(`${server.origin}/image/${id}`, { headers: auth });
+      expect(r.status, id).toBe(400);
+    }
+    expect((await fetch(`${server.origin}/image/987654`, { headers: auth })).status).toBe(404);
+  });
+
+  it('arguments that fail the schema are refused with the reason', async () => {
+    await expectApiError(api.call('images.list', { limit: 5000 } as never), 'bad_request', /limit/);
+    await expectApiError(api.call('images.get', { id: '1; DROP TABLE images' } as never), 'bad_request', /id/);
+    await expectApiError(api.call('annotations.batch', { create: [{ imageId: 1, kind: 'box', geometry: { type: 'tag' } }] } as never), 'bad_request', /geometry.type must equal kind/);
+    await expectApiError(api.call('nope.nothing' as never), 'unknown_call', /no API call named/);
+  });
+
+  it('a folder that does not exist', async () => {
+    const missing = path.join(tmp, 'no-such-folder');
+    await expectApiError(api.call('images.import', { folder: missing }), 'not_found', new RegExp(`${missing}.*does not exist`));
+  });
+
+  it('a project file that is not SQLite, or from a newer version, is refused and left unchanged', async () => {
+    const notDb = path.join(tmp, 'notes.sightline');
+    writeFileSync(notDb, 'hello, this is not a database at all');
+    await expectApiError(api.call('projects.open', { path: notDb }), 'invalid_file', /notes\.sightline is not a Sightline project/);
+    const newer = path.join(tmp, 'newer.sightline');
+    cpSync(path.join(__dirname, 'fixtures/db/v1.sightline'), newer);
+    const db = new Database(newer);
+    db.pragma('user_version = 42');
+    db.close();
+    await expectApiError(api.call('projects.open', { path: newer }), 'newer_version', /newer\.sightline was written by a newer version/);
+    // The project that was open stays open.
+    expect((await api.call('projects.summary')).name).toBe('p');
+  });
+
+  it('a project whose image folder moved offers a relink, and the labels follow', async () => {
+    const moved = path.join(tmp, 'photos-moved');
+    await api.call('projects.close');
+    renameSync(images, moved);
+    const summary = await api.call('projects.open', { path: path.join(tmp, 'p.sightline') });
+    expect(summary.roots[0]).toMatchObject({ path: images, available: false });
+    await expectApiError(api.call('roots.relink', { rootId: summary.roots[0].id, path: tmp }), 'conflict', /photos/);
+    const r = await api.call('roots.relink', { rootId: summary.roots[0].id, path: moved });
+    expect(r.matched).toBe(r.total);
+    expect(r.project.roots[0]).toMatchObject({ path: moved, available: true });
+    const jobs = await api.call('jobs.list');
+    await waitJob(jobs[0].id);
+    const labeled = await api.call('images.list', { filter: { labeled: true } });
+    expect(labeled.items).toHaveLength(1);
+    expect(labeled.items[0].missing).toBe(false);
+  });
+});
