@@ -42,6 +42,8 @@ describe('the call handler', () => {
       handler({ dispatch }, win)(event(win, null), 'app.info', {}), // a frame that is gone
       handler({ dispatch }, fakeWindow('https://evil.example/'))(event(fakeWindow('https://evil.example/')), 'app.info', {}),
       handler({ dispatch }, null)(event(win), 'app.info', {}), // no main window
+      // Electron throws when a disposed frame is read.
+      handler({ dispatch }, win)(event(win, { parent: null, get url(): string { throw new Error('Render frame was disposed'); } }), 'app.info', {}),
     ];
     for (const reply of await Promise.all(cases)) {
       expect(reply).toMatchObject({ ok: false, error: { code: 'forbidden' } });

@@ -8,22 +8,29 @@ import { ApiError } from '../../common/api/contract.js';
 import type { CoreHost } from '../core/host.js';
 import type { CallEnvelope } from '../preload/bridge.js';
 import { CALL_CHANNEL, EVENT_CHANNEL } from '../preload/channels.js';
-import { isAppUrl, senderRefusal, type RendererLocation } from './senderCheck.js';
+import { isAppUrl, senderRefusal, type RendererLocation, type SenderFacts } from './senderCheck.js';
 
 type SenderEvent = Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>;
 type Window = Pick<BrowserWindow, 'webContents' | 'isDestroyed'>;
 
-export function toEnvelopeError(err: unknown, name: string): CallEnvelope {
+function toEnvelopeError(err: unknown, name: string): CallEnvelope {
   if (err instanceof ApiError) return { ok: false, error: err.toBody() };
   console.error(`[sightline] ${name} failed:`, err);
   return { ok: false, error: { code: 'internal', message: `Sightline hit an unexpected error in ${name}; details are in the log.` } };
 }
 
-/** Facts about the sender, read defensively: a frame that navigated away or closed reads as untrusted. */
-export function senderFacts(event: SenderEvent, win: Window | null) {
-  const frame = event.senderFrame;
-  const fromMainWindow = !!win && !win.isDestroyed() && event.sender === win.webContents;
-  return { fromMainWindow, isTopFrame: fromMainWindow && !!frame && frame.parent === null, url: frame?.url };
+/**
+ * Facts about the sender, read defensively: Electron throws when a disposed frame is touched, and a frame that
+ * navigated away or closed must read as untrusted rather than as an internal error.
+ */
+export function senderFacts(event: SenderEvent, win: Window | null): SenderFacts {
+  try {
+    const frame = event.senderFrame;
+    const fromMainWindow = !!win && !win.isDestroyed() && event.sender === win.webContents;
+    return { fromMainWindow, isTopFrame: fromMainWindow && !!frame && frame.parent === null, url: frame?.url };
+  } catch {
+    return { fromMainWindow: false, isTopFrame: false, url: null };
+  }
 }
 
 export function createCallHandler(core: Pick<CoreHost, 'dispatch'>, getWindow: () => Window | null, loc: RendererLocation) {

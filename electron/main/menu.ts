@@ -19,7 +19,7 @@ async function recentProjects(core: Opener): Promise<RecentProject[]> {
   }
 }
 
-export function menuTemplate(deps: MenuDeps, recent: RecentProject[]): MenuItemConstructorOptions[] {
+function menuTemplate(deps: MenuDeps, recent: RecentProject[]): MenuItemConstructorOptions[] {
   const { core, getWindow, dev } = deps;
   const isMac = process.platform === 'darwin';
   const win = () => getWindow() ?? undefined;
