@@ -62,6 +62,8 @@ const open = await timed(() => core.openProject(file));
 const first = await timed(() => core.dispatch('images.list', { offset: 0, limit: 200 }) as Promise<Page>);
 const deep = await timed(() => core.dispatch('images.list', { offset: Math.floor(open.value.images / 2), limit: 200 }) as Promise<Page>);
 const filtered = await timed(() => core.dispatch('images.list', { offset: 0, limit: 200, filter: { status: ['review'] } }) as Promise<Page>);
+const common = await timed(() => core.dispatch('images.list', { offset: 0, limit: 200, filter: { status: ['new'] } }) as Promise<Page>);
+const unlabeled = await timed(() => core.dispatch('images.list', { offset: 0, limit: 200, filter: { labeled: false } }) as Promise<Page>);
 const pivot = deep.value.items[100]?.id ?? first.value.items[0].id;
 const neighbors = await timed(() => core.dispatch('images.neighbors', { id: pivot }));
 const summary = await timed(() => core.dispatch('projects.summary', {}));
@@ -69,9 +71,8 @@ clearInterval(timer);
 const rssAfter = process.memoryUsage.rss();
 await core.close();
 
-if (first.value.items.length !== 200 || deep.value.items.length !== 200 || filtered.value.items.length !== 200) {
-  throw new Error(`Unexpected page sizes: ${first.value.items.length}, ${deep.value.items.length}, ${filtered.value.items.length}`);
-}
+const pages = [first, deep, filtered, common, unlabeled].map((p) => p.value.items.length);
+if (pages.some((n) => n !== 200)) throw new Error(`Pages of 200 expected, got ${pages.join(', ')}`);
 let hwm: number | null = null;
 try {
   hwm = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]) / 1024;
@@ -85,11 +86,15 @@ console.log(
     firstPageMs: first.ms,
     deepPageMs: deep.ms,
     filteredPageMs: filtered.ms,
+    commonStatusPageMs: common.ms,
+    unlabeledPageMs: unlabeled.ms,
     neighborsMs: neighbors.ms,
     summaryMs: summary.ms,
     images: open.value.images,
     annotations: open.value.annotations,
     filteredTotal: filtered.value.total,
+    commonStatusTotal: common.value.total,
+    unlabeledTotal: unlabeled.value.total,
     neighbors: neighbors.value,
     rssBeforeMiB: mib(rssBefore),
     rssAfterMiB: mib(rssAfter),

@@ -17,11 +17,15 @@ interface ChildResult {
   firstPageMs: number;
   deepPageMs: number;
   filteredPageMs: number;
+  commonStatusPageMs: number;
+  unlabeledPageMs: number;
   neighborsMs: number;
   summaryMs: number;
   images: number;
   annotations: number;
   filteredTotal: number;
+  commonStatusTotal: number;
+  unlabeledTotal: number;
   neighbors: { index: number; total: number };
   rssBeforeMiB: number;
   rssAfterMiB: number;
@@ -52,6 +56,8 @@ export const bigProjectBench: Bench = {
     'bigproject.open_first_page': 'open + first page (goal < 2,000 ms)',
     'bigproject.deep_page': 'images.list, 200 at offset 500,000, sorted by path',
     'bigproject.filtered_page': "images.list, first 200 with status 'review' (7 % of images)",
+    'bigproject.filtered_page_common': "images.list, first 200 with status 'new' (50 % of images)",
+    'bigproject.unlabeled_page': 'images.list, first 200 with labeled: false (15 % of images)',
     'bigproject.neighbors': 'images.neighbors of an image at offset 500,100',
     'bigproject.summary': 'projects.summary again, after the pages',
     'bigproject.rss_before_open': 'RSS of the process before opening (Node, tsx, modules)',
@@ -69,9 +75,10 @@ export const bigProjectBench: Bench = {
       'the rest a geometric-like spread around 12; annotations 70 % box, 30 % polygon (3–10 points), 20 classes with a skew. ' +
       'Generated once (several minutes) and cached, keyed by row counts, schema version and generator version.',
     `Each measurement runs in a fresh child process (\`bench/bigproject-child.ts\`), so memory is that process's alone; ${RUNS} runs, ` +
-      'times are the median, memory the maximum. The child builds `new AppCore(...)` (module loading is not timed), then times ' +
-      '`openProject`, `images.list` {offset 0, limit 200}, {offset 500,000, limit 200}, {status: [review]}, `images.neighbors` and ' +
-      '`projects.summary`, each through `core.dispatch` (argument parsing included).',
+      'times are the median, memory the maximum. The child builds `new AppCore(...)` (module loading is not timed; should AppCore fail to load, the same calls go to ' +
+      'ProjectStore directly and "This run" says so), then times ' +
+      '`openProject`, `images.list` {offset 0, limit 200}, {offset 500,000, limit 200}, {status: [review]}, {status: [new]}, {labeled: false}, ' +
+      '`images.neighbors` and `projects.summary`, each through `core.dispatch` (argument parsing included).',
     'The OS page cache is warm (the file was just generated or read by the previous run); it is not dropped, so a first open after a ' +
       'reboot reads the file from disk and is slower.',
     'Memory: RSS is sampled every 5 ms and after each call, but better-sqlite3 blocks the thread during a query, so samples only land ' +
@@ -102,6 +109,8 @@ export const bigProjectBench: Bench = {
         ms('bigproject.open_first_page', (r) => r.openMs + r.firstPageMs),
         ms('bigproject.deep_page', (r) => r.deepPageMs),
         ms('bigproject.filtered_page', (r) => r.filteredPageMs),
+        ms('bigproject.filtered_page_common', (r) => r.commonStatusPageMs),
+        ms('bigproject.unlabeled_page', (r) => r.unlabeledPageMs),
         ms('bigproject.neighbors', (r) => r.neighborsMs),
         ms('bigproject.summary', (r) => r.summaryMs),
         mib('bigproject.rss_before_open', (r) => r.rssBeforeMiB),
@@ -114,8 +123,8 @@ export const bigProjectBench: Bench = {
         `Measured through: ${runs[0].via}.`,
         `Project file: ${round(size / 2 ** 20)} MiB, ${built ? `generated in this run in ${round(buildMs / 1000)} s` : 'from the cache'}.`,
         `Per run (ms): open ${fmt((r) => r.openMs)}; first page ${fmt((r) => r.firstPageMs)}; deep page ${fmt((r) => r.deepPageMs)}; ` +
-          `filtered page ${fmt((r) => r.filteredPageMs)}; neighbors ${fmt((r) => r.neighborsMs)}; summary ${fmt((r) => r.summaryMs)}.`,
-        `Filtered total: ${runs[0].filteredTotal} images; neighbors index ${runs[0].neighbors.index} of ${runs[0].neighbors.total}. ` +
+          `filtered pages ${fmt((r) => r.filteredPageMs)} / ${fmt((r) => r.commonStatusPageMs)} / ${fmt((r) => r.unlabeledPageMs)}; neighbors ${fmt((r) => r.neighborsMs)}; summary ${fmt((r) => r.summaryMs)}.`,
+        `Filtered totals: review ${runs[0].filteredTotal}, new ${runs[0].commonStatusTotal}, unlabeled ${runs[0].unlabeledTotal} images; neighbors index ${runs[0].neighbors.index} of ${runs[0].neighbors.total}. ` +
           `Peak RSS from /proc VmHWM (cross-check of maxRSS): ${fmt((r) => r.vmHwmMiB ?? NaN)} MiB.`,
       ],
     };

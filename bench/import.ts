@@ -38,12 +38,12 @@ export const importBench: Bench = {
   id: 'import',
   title: 'Folder import: 10,000 generated images',
   labels: {
-    'import.folder': `importFolder, ${COUNT} new images, concurrency ${CONCURRENCY} (baseline: sharp metadata)`,
+    'import.folder': `importFolder, ${COUNT.toLocaleString('en-US')} new images, concurrency ${CONCURRENCY} (baseline: sharp metadata)`,
     'import.sharp_metadata': `sharp(file).metadata() over the same files, ${CONCURRENCY} at a time`,
     'import.rescan_unchanged': `rescanProject of the imported folder, nothing changed`,
   },
   method: [
-    `Inputs: ${COUNT} distinct PNG/JPEG images (60 % JPEG), 64–160 px, in 100 folders two or three levels deep (about 80 MB), ` +
+    `Inputs: ${COUNT.toLocaleString('en-US')} distinct PNG/JPEG images (60 % JPEG), 64–160 px, in 200 leaf folders two or three levels deep (about 40 MB), ` +
       'generated with sharp (seeded, so every machine gets the same files) and cached; generation is not measured.',
     `Baseline: \`sharp(file).metadata()\` on every file, ${CONCURRENCY} in flight, in the same process and run — header parsing only, no hash, ` +
       'no stat, no database: the floor an import cannot beat.',

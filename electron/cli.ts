@@ -3,7 +3,7 @@
  * Machine-readable output (--json) goes to stdout as one JSON document; progress and messages go to stderr.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiError, type ImportResult } from '../common/api/contract.js';
@@ -19,7 +19,7 @@ Usage:
       --json prints {"imported", "skipped", "errors": [{"path", "reason"}], ...}. Ctrl-C cancels and keeps what finished.
   sightline info --project <file.sightline> [--json]
       Counts of images, annotations, classes and model runs.
-  sightline serve [--project <file.sightline> | --demo] [--port N] [--open]
+  sightline serve [--project <file.sightline | folder> | --demo] [--port N] [--open]
       Serve the app on 127.0.0.1 (browser mode). Prints the URL, with its access token, on the first line.
       --open starts Chromium in app mode when a display is available.
   sightline demo
@@ -128,7 +128,12 @@ async function cmdServe(args: string[]): Promise<number> {
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${values.port}"`);
   const core = makeCore();
-  if (values.project) await core.openProject(path.resolve(values.project));
+  if (values.project) {
+    const target = path.resolve(values.project);
+    // A folder of images is opened as a project too, as in the app's "Open folder".
+    if (existsSync(target) && statSync(target).isDirectory()) await core.openFolder(target);
+    else await core.openProject(target);
+  }
   else if (values.demo) await core.openDemoProject();
   const staticDir = path.join(core.resourcesDir, 'renderer', 'dist');
   const server = await startServer({ host: core, staticDir: existsSync(staticDir) ? staticDir : undefined, port });

@@ -138,7 +138,20 @@ export function createHttpApi(opts: HttpApiOptions = {}): SightlineApi {
   };
 }
 
-export const api: SightlineApi = window.sightline ?? createHttpApi();
+/**
+ * Errors lose their class crossing contextBridge (Electron keeps only the message), so the preload rejects with a
+ * plain `{code, message, details}` body; rebuild the ApiError here so both transports fail alike.
+ */
+export function fromPreload(bridge: SightlineApi): SightlineApi {
+  const call = (name: CallName, args?: unknown) =>
+    bridge.call(name, args as never).catch((e: unknown) => {
+      const body = ErrorBody.safeParse(e);
+      throw body.success ? new ApiError(body.data.code, body.data.message, body.data.details) : e;
+    });
+  return { transport: bridge.transport, on: bridge.on, imageUrl: bridge.imageUrl, thumbUrl: bridge.thumbUrl, call: call as SightlineApi['call'] };
+}
+
+export const api: SightlineApi = window.sightline ? fromPreload(window.sightline) : createHttpApi();
 
 /** A person-readable message for anything a call threw. */
 export function errorMessage(err: unknown): string {

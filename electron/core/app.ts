@@ -189,6 +189,11 @@ export class AppCore implements CoreHost {
     const file = path.join(dir, `${path.basename(real) || 'root'}-${key}.sightline`);
     const isNew = !existsSync(file);
     await this.openProject(file, { create: isNew });
+    if (isNew) {
+      // Named after the folder, not the hashed file name, so Recent Projects reads as the user's folder.
+      this.project().store.db.prepare(`UPDATE project_meta SET value = ? WHERE key = 'name'`).run(path.basename(real) || real);
+      this.remember(this.project().store);
+    }
     const jobId = isNew ? this.startImport(real) : this.startRescan();
     return { project: this.project().store.summary(), jobId };
   }

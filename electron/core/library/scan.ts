@@ -11,9 +11,10 @@
  * Hidden entries (".git", ".sightline", "._photo.jpg" resource forks) are skipped without being counted.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, constants as fsc } from 'node:fs';
-import { access, readFile, readdir, realpath, stat } from 'node:fs/promises';
+import fs, { createReadStream, constants as fsc } from 'node:fs';
+import { access, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ApiError, type ImportError, type ImportResult } from '../../../common/api/contract.js';
 import { isImageFileName, readImageMeta, UnreadableImageError, type ImageMeta } from './metadata.js';
@@ -73,6 +74,13 @@ interface RowWrite {
 /** Files up to this size are read into memory once, hashed and handed to sharp; larger ones are streamed. */
 const WHOLE_READ_LIMIT = 64 * 1024 * 1024;
 const BATCH_ROWS = 500;
+/**
+ * The per-file stat and read use the callback API: on 10,000 small JPEGs, stat + readFile + metadata took 1.8×
+ * the time of bare `sharp(file).metadata()` with fs/promises (FileHandle-based) and 1.2× with callbacks; the
+ * whole import then ran at 0.9–1.05× bare's rate.
+ */
+const statFile = promisify(fs.stat);
+const readWholeFile = promisify(fs.readFile);
 const PROGRESS_INTERVAL_MS = 100;
 
 export async function importFolder(db: Db, folder: string, opts: ScanOptions = {}): Promise<ImportResult> {
@@ -234,7 +242,7 @@ async function scan(db: Db, scopes: Scope[], opts: ScanOptions, errors: ImportEr
   let done = 0;
   progress.phase({ done, total, message: `Reading ${total} images…` });
   const processOne = async ({ root, rel, abs }: Candidate) => {
-    const st = await stat(abs);
+    const st = await statFile(abs);
     const prev = stored.get(root.id)!.get(rel);
     const mtimeMs = Math.floor(st.mtimeMs);
     if (prev && prev.byte_size === st.size && prev.mtime_ms === mtimeMs) {
@@ -330,7 +338,7 @@ async function walk(scope: Scope, out: Candidate[], result: ImportResult, progre
 
 async function readAndHash(abs: string, size: number): Promise<{ hash: string; meta: ImageMeta }> {
   if (size <= WHOLE_READ_LIMIT) {
-    const bytes = await readFile(abs);
+    const bytes = await readWholeFile(abs);
     return { hash: createHash('sha256').update(bytes).digest('hex'), meta: await readImageMeta(abs, bytes) };
   }
   const hash = createHash('sha256');
