@@ -129,11 +129,20 @@ describe('HTTP events', () => {
 
 describe('transport choice', () => {
   it('uses the Electron preload API when window.sightline exists', async () => {
-    const preload = { transport: 'electron' } as SightlineApi;
+    // The bridge rejects with a plain error body (contextBridge drops the class); the api rebuilds ApiError.
+    const preload = {
+      transport: 'electron',
+      call: () => Promise.reject({ code: 'not_found', message: 'Image 7 is not in this project.' }),
+    } as unknown as SightlineApi;
     window.sightline = preload;
     vi.resetModules();
     try {
-      expect((await import('./api.js')).api).toBe(preload);
+      const { api } = await import('./api.js');
+      expect(api.transport).toBe('electron');
+      const err = await api.call('images.get', { id: 7 }).catch((e: unknown) => e);
+      // resetModules loaded a fresh contract module, so compare by shape, not by class identity.
+      expect(err).toBeInstanceOf(Error);
+      expect(err).toMatchObject({ name: 'ApiError', code: 'not_found', message: 'Image 7 is not in this project.' });
     } finally {
       delete window.sightline;
       vi.resetModules();

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +35,20 @@ describe('readImageMeta', () => {
     await expect(readImageMeta('cut.bmp', bmp.subarray(0, 1000))).rejects.toThrow(/truncated BMP/);
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>');
     await expect(readImageMeta('drawing.png', svg)).rejects.toThrow('unsupported image format "svg"');
+  });
+
+  it('checks the end of files it reads by head and tail only (the > 64 MiB path)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-meta-'));
+    try {
+      const jpeg = await sharp(fixture('astronaut.png')).jpeg({ quality: 100 }).toBuffer();
+      expect(jpeg.length).toBeGreaterThan(2 * 64 * 1024); // so head and tail do not overlap
+      writeFileSync(path.join(dir, 'whole.jpg'), jpeg);
+      writeFileSync(path.join(dir, 'cut.jpg'), jpeg.subarray(0, jpeg.length - 1000));
+      expect(await readImageMeta(path.join(dir, 'whole.jpg'))).toEqual({ format: 'jpeg', width: 512, height: 512, orientation: 1 });
+      await expect(readImageMeta(path.join(dir, 'cut.jpg'))).rejects.toThrow('truncated JPEG');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('finds truncation even when an EXIF thumbnail before the scan ends with its own end marker', async () => {

@@ -83,6 +83,13 @@ const statFile = promisify(fs.stat);
 const readWholeFile = promisify(fs.readFile);
 const PROGRESS_INTERVAL_MS = 100;
 
+/**
+ * Add `folder` as a root (see the roots note above) and scan it. Counts: `imported` new rows; `unchanged` files
+ * with the same size and mtime (not read); `updated` changed files; `relinked` missing rows found again, moved
+ * (same content hash, new path) or back at their path; `missing` rows in the scanned part whose file is gone;
+ * `skipped` non-image files. Broken images go to `errors` and get no row. Throws ApiError, writing nothing,
+ * when the folder is not a readable directory.
+ */
 export async function importFolder(db: Db, folder: string, opts: ScanOptions = {}): Promise<ImportResult> {
   const real = await resolveFolder(folder, `Cannot import "${folder}"`);
   return scan(db, [attachRoot(db, real)], opts, []);
