@@ -10,7 +10,7 @@ import { ProjectStore } from '../electron/core/project/store.js';
 import { CACHE_DIR, cached, log, prng } from './util.js';
 
 /** Bump when the generated rows change shape, so an old cache entry is not reused. */
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 const ROOTS = 5;
 const CLASSES = 20;
 const BATCH = 200_000;

@@ -73,7 +73,7 @@ export const bigProjectBench: Bench = {
       '5 roots of year/camera/sequence folders of 50 frames, folders inserted in shuffled order (path order is not rowid order); ' +
       'statuses new 50 %, done 30 %, in_progress 10 %, review 7 %, rejected 3 %; 0.5 % missing; 15 % of images have no annotation, ' +
       'the rest a geometric-like spread around 12; annotations 70 % box, 30 % polygon (3–10 points), 20 classes with a skew. ' +
-      'Generated once (several minutes) and cached, keyed by row counts, schema version and generator version.',
+      'Generated once (2–5 minutes here) and cached, keyed by row counts, schema version and generator version.',
     `Each measurement runs in a fresh child process (\`bench/bigproject-child.ts\`), so memory is that process's alone; ${RUNS} runs, ` +
       'times are the median, memory the maximum. The child builds `new AppCore(...)` (module loading is not timed; should AppCore fail to load, the same calls go to ' +
       'ProjectStore directly and "This run" says so), then times ' +

@@ -145,3 +145,33 @@ describe('a new project', () => {
     again.close();
   });
 });
+
+describe('per-image annotation counts kept by triggers', () => {
+  it('follow inserts, deletes, moves and cascades', () => {
+    const file = path.join(dir, 'p.sightline');
+    copyFileSync(FIXTURE, file);
+    const store = ProjectStore.open(file);
+    const counts = () => store.db.prepare('SELECT id, annotation_count FROM images ORDER BY id').all();
+    expect(counts()).toEqual([
+      { id: 1, annotation_count: 1 },
+      { id: 2, annotation_count: 1 },
+    ]);
+    const { created } = store.annotations.batch({
+      create: [{ imageId: 1, classId: null, kind: 'tag', geometry: { type: 'tag' }, attributes: {}, origin: 'manual', derivedFrom: null }],
+      update: [],
+      delete: [],
+    });
+    expect(store.images.get(1).annotationCount).toBe(2);
+    store.db.prepare('UPDATE annotations SET image_id = 2 WHERE id = ?').run(created[0].id);
+    expect(counts()).toEqual([
+      { id: 1, annotation_count: 1 },
+      { id: 2, annotation_count: 2 },
+    ]);
+    store.annotations.batch({ create: [], update: [], delete: [created[0].id] });
+    expect(store.images.get(2).annotationCount).toBe(1);
+    expect(store.images.list({ offset: 0, limit: 10, filter: { labeled: false }, sort: { by: 'path', dir: 'asc' } }).total).toBe(0);
+    store.annotations.batch({ create: [], update: [], delete: store.annotations.listForImage(1).map((a) => a.id) });
+    expect(store.images.list({ offset: 0, limit: 10, filter: { labeled: false }, sort: { by: 'path', dir: 'asc' } }).items.map((i) => i.id)).toEqual([1]);
+    store.close();
+  });
+});

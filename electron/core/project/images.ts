@@ -20,8 +20,7 @@ interface ImageRecord {
 }
 
 const COLUMNS = `i.id, i.root_id, i.rel_path, i.width, i.height, i.orientation, i.format, i.byte_size, i.mtime_ms,
-  i.content_hash, i.status, i.missing, i.added_at,
-  (SELECT count(*) FROM annotations a WHERE a.image_id = i.id) AS annotation_count`;
+  i.content_hash, i.status, i.missing, i.added_at, i.annotation_count`;
 
 /** Sort keys end in a unique column so that paging and neighbours are stable. */
 const SORT_KEYS: Record<ImageSort['by'], string[]> = {
@@ -29,7 +28,7 @@ const SORT_KEYS: Record<ImageSort['by'], string[]> = {
   mtime: ['i.mtime_ms', 'i.id'],
   size: ['i.byte_size', 'i.id'],
   added: ['i.id'],
-  status: ['i.status', 'i.id'],
+  status: ['i.status', 'i.root_id', 'i.rel_path'],
 };
 
 function toRow(r: ImageRecord): ImageRow {
@@ -68,7 +67,7 @@ function whereClause(filter: ImageFilter): { sql: string; params: unknown[] } {
     params.push(filter.missing ? 1 : 0);
   }
   if (filter.labeled !== undefined) {
-    parts.push(`${filter.labeled ? '' : 'NOT '}EXISTS (SELECT 1 FROM annotations a WHERE a.image_id = i.id)`);
+    parts.push(filter.labeled ? 'i.annotation_count > 0' : 'i.annotation_count = 0');
   }
   if (filter.rootId !== undefined) {
     parts.push('i.root_id = ?');

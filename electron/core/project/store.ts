@@ -156,7 +156,7 @@ export class ProjectStore {
       name: this.name,
       schemaVersion: this.schemaVersion,
       images: count('SELECT count(*) AS n FROM images'),
-      missingImages: count('SELECT count(*) AS n FROM images WHERE missing = 1'),
+      missingImages: count('SELECT count(*) AS n FROM images INDEXED BY images_missing WHERE missing = 1'),
       annotations: count('SELECT count(*) AS n FROM annotations'),
       classes: count('SELECT count(*) AS n FROM label_classes'),
       runs: count('SELECT count(*) AS n FROM model_runs'),
