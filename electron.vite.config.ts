@@ -17,7 +17,8 @@ export default defineConfig({
       // never be bundled, so they are named even if they move to devDependencies.
       externalizeDeps: true,
       rolldownOptions: {
-        input: { index: resolve(root, 'electron/main/index.ts') },
+        // The inference worker is its own entry: pool.ts loads inference-worker.js beside the main bundle.
+        input: { index: resolve(root, 'electron/main/index.ts'), 'inference-worker': resolve(root, 'electron/core/inference/worker.ts') },
         external: ['better-sqlite3', 'sharp', 'onnxruntime-node'],
       },
     },

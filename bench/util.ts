@@ -18,6 +18,8 @@ export interface BenchResult {
   rows: Row[];
   /** facts of this run worth keeping next to the numbers (file sizes, generation time, ...) */
   facts: string[];
+  /** Markdown printed as is after the facts (a table, say) */
+  details?: string[];
 }
 
 export interface Bench {

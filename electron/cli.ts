@@ -7,7 +7,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiError, type ImportResult } from '../common/api/contract.js';
+import { cmdModels, cmdPredict, INFERENCE_HELP } from './cli-inference.js';
 import { AppCore, defaultAppDataDir, defaultResourcesDir } from './core/app.js';
+import { writeShapesDataset } from './core/shapes/write.js';
 import { startServer } from './server/http.js';
 
 const HELP = `sightline — label and inspect images with neural networks
@@ -24,7 +26,10 @@ Usage:
       --open starts Chromium in app mode when a display is available.
   sightline demo
       Create (first time) the bundled demo project and print its path.
-  sightline --help | --version
+  sightline shapes --seed S --count N --out DIR [--size 256] [--min-shapes 1] [--max-shapes 6] [--json]
+      Generate the synthetic "shapes" dataset: DIR/images/*.png, DIR/labels/*.png (semantic map) and a COCO-style
+      DIR/annotations.json with boxes, instance masks (RLE), colours and every valid caption. Same seed, same bytes.
+${INFERENCE_HELP}  sightline --help | --version
 
 Environment:
   SIGHTLINE_HOME   where recent projects, caches and the demo project live (default ~/.sightline)
@@ -174,6 +179,31 @@ async function cmdDemo(): Promise<number> {
   }
 }
 
+async function cmdShapes(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      seed: { type: 'string' }, count: { type: 'string' }, out: { type: 'string' }, size: { type: 'string' },
+      'min-shapes': { type: 'string' }, 'max-shapes': { type: 'string' }, json: { type: 'boolean' },
+    },
+  });
+  if (values.seed === undefined || values.count === undefined || !values.out) throw new UsageError('shapes needs --seed S --count N --out DIR');
+  const int = (name: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a non-negative integer, not "${v}"`);
+    return Number(v);
+  };
+  const r = await writeShapesDataset({
+    seed: int('seed', values.seed)!, count: int('count', values.count)!, out: path.resolve(values.out),
+    size: int('size', values.size), minShapes: int('min-shapes', values['min-shapes']), maxShapes: int('max-shapes', values['max-shapes']),
+    onProgress: (done, total) => progressLine(done, total, 'scenes'),
+  });
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+  if (values.json) process.stdout.write(JSON.stringify(r) + '\n');
+  else console.log(`${r.images} images, ${r.annotations} shapes → ${r.out}`);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   const json = rest.includes('--json');
@@ -187,6 +217,12 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdServe(rest);
       case 'demo':
         return await cmdDemo();
+      case 'predict':
+        return await cmdPredict(rest);
+      case 'models':
+        return await cmdModels(rest);
+      case 'shapes':
+        return await cmdShapes(rest);
       case '--version':
       case '-v':
         console.log(version());

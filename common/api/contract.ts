@@ -177,6 +177,78 @@ export const Job = z.object({
 });
 export type Job = z.infer<typeof Job>;
 
+export const ExecutionProvider = z.enum(['cuda', 'cpu']);
+export type ExecutionProvider = z.infer<typeof ExecutionProvider>;
+
+export const TensorInfo = z.object({
+  name: z.string(),
+  type: z.string(),
+  /** Dimensions; strings for symbolic ones (e.g. "batch"), null where unknown. */
+  dims: z.array(z.union([z.number(), z.string(), z.null()])),
+});
+export type TensorInfo = z.infer<typeof TensorInfo>;
+
+export const ModelIO = z.object({ inputs: z.array(TensorInfo), outputs: z.array(TensorInfo) });
+
+export const ModelInfo = z.object({
+  name: z.string(),
+  title: z.string(),
+  kind: z.string(),
+  decoder: z.string(),
+  source: z.enum(['bundled', 'user']),
+  /** The manifest file (user models: the file the manifest was saved to). */
+  manifestPath: z.string(),
+  /** ModelManifest (common/inference/manifest.ts), as JSON. */
+  manifest: z.record(z.string(), z.unknown()),
+  license: z.string(),
+  description: z.string(),
+  /** Per graph file: its inputs and outputs as read from the ONNX file. */
+  io: z.record(z.string(), ModelIO),
+  /** The execution provider the last session of this model really got, if one was made. */
+  provider: ExecutionProvider.nullable(),
+});
+export type ModelInfo = z.infer<typeof ModelInfo>;
+
+export const ModelRun = z.object({
+  id: Id,
+  model: z.string(),
+  parameters: z.record(z.string(), z.unknown()),
+  provider: ExecutionProvider.nullable(),
+  status: z.enum(['running', 'done', 'failed', 'cancelled']),
+  error: z.string().nullable(),
+  startedAt: z.number(),
+  finishedAt: z.number().nullable(),
+  images: z.number().int(),
+  predictions: z.number().int(),
+});
+export type ModelRun = z.infer<typeof ModelRun>;
+
+export const Prediction = z.object({
+  id: Id,
+  runId: Id,
+  imageId: Id,
+  classId: Id.nullable(),
+  label: z.string().nullable(),
+  kind: AnnotationKind,
+  geometry: Geometry,
+  score: z.number().nullable(),
+  /** Decoder extras: beams with scores, per-token attention, text, suppressed-by-NMS flag, ... */
+  extras: z.record(z.string(), z.unknown()),
+});
+export type Prediction = z.infer<typeof Prediction>;
+
+export const RunParameters = z
+  .object({
+    score: z.number().min(0).max(1).optional(),
+    iou: z.number().min(0).max(1).optional(),
+    maxDetections: z.number().int().positive().max(10_000).optional(),
+    beamSize: z.number().int().positive().max(16).optional(),
+    /** Keep the candidates NMS removed (stored as predictions with extras.suppressed = true). */
+    keepSuppressed: z.boolean().optional(),
+  })
+  .strict();
+export type RunParameters = z.infer<typeof RunParameters>;
+
 const Empty = z.object({}).strict();
 const Ok = z.object({ ok: z.literal(true) });
 /** An absolute filesystem path typed or picked by the user (never an image path: images go by id). */
@@ -264,6 +336,42 @@ export const callSchemas = {
       })
       .strict(),
     res: z.object({ created: z.array(Annotation), updated: z.array(Annotation), deleted: z.number().int() }),
+  },
+  'models.list': { req: Empty, res: z.array(ModelInfo) },
+  /** Read an ONNX file's inputs and outputs and propose a decoder, without adding it. */
+  'models.inspect': {
+    req: z.object({ path: UserPath }).strict(),
+    res: z.object({
+      path: z.string(),
+      io: ModelIO,
+      proposal: z.object({ kind: z.string(), decoder: z.string(), reason: z.string(), manifest: z.record(z.string(), z.unknown()) }).nullable(),
+    }),
+  },
+  /** Add a user model: an ONNX file plus a manifest (proposed from the graph when left out). Checked against the graph. */
+  'models.add': {
+    req: z.object({ path: UserPath, manifest: z.record(z.string(), z.unknown()).optional() }).strict(),
+    res: ModelInfo,
+  },
+  'models.updateManifest': { req: z.object({ name: z.string(), manifest: z.record(z.string(), z.unknown()) }).strict(), res: ModelInfo },
+  'models.remove': { req: z.object({ name: z.string() }).strict(), res: Ok },
+  /** Run a model over images as a job; predictions land in a new model run. */
+  'models.run': {
+    req: z
+      .object({
+        model: z.string(),
+        imageIds: z.array(Id).min(1).max(1_000_000).optional(),
+        all: z.boolean().optional(),
+        provider: z.enum(['auto', 'cuda', 'cpu']).default('auto'),
+        params: RunParameters.default({}),
+      })
+      .strict()
+      .refine((r) => Boolean(r.all) !== Boolean(r.imageIds), { message: 'give either imageIds or all: true' }),
+    res: z.object({ jobId: z.string(), runId: Id }),
+  },
+  'runs.list': { req: Empty, res: z.array(ModelRun) },
+  'predictions.list': {
+    req: z.object({ imageId: Id, runId: Id.optional() }).strict(),
+    res: z.array(Prediction),
   },
   'jobs.list': { req: Empty, res: z.array(Job) },
   'jobs.get': { req: z.object({ id: z.string() }).strict(), res: Job },

@@ -19,6 +19,7 @@ import {
   type RecentProject,
 } from '../../common/api/contract.js';
 import type { CoreHost, ImageBody, ImageVariant } from './host.js';
+import { InferenceService } from './inference/service.js';
 import { JobManager } from './jobs.js';
 import { loadMigrations, type Migration } from './project/migrate.js';
 import { ProjectStore } from './project/store.js';
@@ -64,12 +65,19 @@ export class AppCore implements CoreHost {
   private readonly listeners = new Set<Listener>();
   private current: { store: ProjectStore; files: ImageFiles } | null = null;
   readonly handlers: Handlers;
+  readonly inference: InferenceService;
 
   constructor(readonly options: AppCoreOptions) {
     this.resourcesDir = options.resourcesDir ?? defaultResourcesDir();
     this.migrations = loadMigrations(path.join(this.resourcesDir, 'migrations'));
     mkdirSync(options.appDataDir, { recursive: true });
     this.jobs = new JobManager((job) => this.emit('job', job));
+    this.inference = new InferenceService({
+      resourcesDir: this.resourcesDir,
+      jobs: this.jobs,
+      project: () => this.project(),
+      db: () => this.current?.store.db ?? null,
+    });
     this.handlers = this.makeHandlers();
   }
 
@@ -237,6 +245,7 @@ export class AppCore implements CoreHost {
 
   async close(): Promise<void> {
     await this.closeProject();
+    await this.inference.close();
     this.listeners.clear();
   }
 
@@ -312,6 +321,7 @@ export class AppCore implements CoreHost {
         this.emit('project', { reason: 'annotations', imageIds: touchedImageIds });
         return r;
       },
+      ...this.inference.handlers(),
       'jobs.list': () => this.jobs.list(),
       'jobs.get': ({ id }) => this.jobs.get(id),
       'jobs.cancel': ({ id }) => this.jobs.cancel(id),

@@ -1,9 +1,11 @@
 /**
  * One image on a Konva stage: wheel zooms around the cursor, drag pans. The viewport lives in a ref and is pushed
- * to the stage directly, at most once per animation frame, so zooming never re-renders React.
+ * to the stage directly, at most once per animation frame, so zooming never re-renders React. Overlay layers
+ * (predictions, heat-maps) are drawn in image pixels under the same stage transform; `onViewport` tells them the
+ * new viewport in the same frame, for the few things that keep a constant screen size (labels, handles).
  */
 import type Konva from 'konva';
-import { useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type PointerEvent, type Ref } from 'react';
+import { useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type PointerEvent, type ReactNode, type Ref } from 'react';
 import { Image as KonvaImage, Layer, Stage } from 'react-konva';
 import {
   actualSize,
@@ -29,7 +31,17 @@ const BUTTON_ZOOM_STEP = 1.25;
 
 type Loaded = { src: string; image: HTMLImageElement } | { src: string; error: true };
 
-export function ImageViewer({ src, alt, ref }: { src: string; alt: string; ref?: Ref<ImageViewerHandle> }) {
+export interface ImageViewerProps {
+  src: string;
+  alt: string;
+  ref?: Ref<ImageViewerHandle>;
+  /** Konva layers drawn above the image, in image pixels. */
+  layers?: ReactNode;
+  /** Called in the animation frame that applies a new viewport, before the stage redraws. */
+  onViewport?: (vp: Viewport) => void;
+}
+
+export function ImageViewer({ src, alt, ref, layers, onViewport }: ImageViewerProps) {
   const containerRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<Konva.Stage>(null);
   const layerRef = useRef<Konva.Layer>(null);
@@ -38,6 +50,8 @@ export function ImageViewer({ src, alt, ref }: { src: string; alt: string; ref?:
   /** While true, the view refits on resize; any zoom or pan by the person ends it. */
   const fittedRef = useRef(true);
   const frameRef = useRef(0);
+  const onViewportRef = useRef(onViewport);
+  onViewportRef.current = onViewport;
   const [size, setSize] = useState<Size>({ width: 0, height: 0 });
   const [loaded, setLoaded] = useState<Loaded | null>(null);
 
@@ -72,6 +86,7 @@ export function ImageViewer({ src, alt, ref }: { src: string; alt: string; ref?:
       stage.scale({ x: vp.scale, y: vp.scale });
       stage.position({ x: vp.x, y: vp.y });
       layerRef.current?.imageSmoothingEnabled(vp.scale < PIXELATED_FROM_SCALE);
+      onViewportRef.current?.(vp);
       stage.batchDraw();
     }
     if (labelRef.current) labelRef.current.textContent = formatZoom(vp.scale);
@@ -164,6 +179,7 @@ export function ImageViewer({ src, alt, ref }: { src: string; alt: string; ref?:
           <Layer ref={layerRef} listening={false}>
             {image ? <KonvaImage image={image} listening={false} perfectDrawEnabled={false} /> : null}
           </Layer>
+          {image && loaded?.src === src ? layers : null}
         </Stage>
       ) : null}
       {failed ? (

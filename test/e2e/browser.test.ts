@@ -73,7 +73,8 @@ describe('browser mode on the demo project', () => {
   it('opens an image in the viewer and zooms around the cursor with the wheel', async () => {
     const first = page.getByTestId('grid-cell').first();
     const id = Number(await first.getAttribute('data-image-id'));
-    await first.click();
+    // A click selects (for "Run model on selection"); a double click opens, as in a file manager.
+    await first.dblclick();
     await page.waitForURL(new RegExp(`#/image/${id}$`));
     const stage = page.getByTestId('viewer-stage');
     await stage.waitFor();

@@ -10,6 +10,10 @@ import { useStore } from './store.js';
 
 // Konva is most of the bundle; the library and home screens should not wait for it.
 const ViewerPage = lazy(() => import('../viewer/ViewerPage.js').then((m) => ({ default: m.ViewerPage })));
+const ModelsPage = lazy(() => import('../models/ModelsPage.js').then((m) => ({ default: m.ModelsPage })));
+
+/** Screens that work without an open project: models are the app's, not a project's. */
+const PROJECTLESS = new Set<Route['name']>(['home', 'models']);
 
 const subscribeHash = (onChange: () => void) => {
   window.addEventListener('hashchange', onChange);
@@ -31,7 +35,7 @@ export function App() {
     ? null
     : route.name === 'start'
       ? { name: project ? 'library' : 'home' }
-      : !project && route.name !== 'home'
+      : !project && !PROJECTLESS.has(route.name)
         ? { name: 'home' }
         : null;
   useEffect(() => {
@@ -46,20 +50,23 @@ export function App() {
           Sightline
         </a>
         {project ? (
-          <>
-            <span className="project-name" title={project.path}>
-              {project.name}
-            </span>
-            <nav className="nav" aria-label="Screens">
-              <a href="#/" aria-current={shown.name === 'home' ? 'page' : undefined}>
-                Projects
-              </a>
-              <a href="#/library" aria-current={shown.name === 'library' ? 'page' : undefined}>
-                Library
-              </a>
-            </nav>
-          </>
+          <span className="project-name" title={project.path}>
+            {project.name}
+          </span>
         ) : null}
+        <nav className="nav" aria-label="Screens">
+          <a href="#/" aria-current={shown.name === 'home' ? 'page' : undefined}>
+            Projects
+          </a>
+          {project ? (
+            <a href="#/library" aria-current={shown.name === 'library' ? 'page' : undefined}>
+              Library
+            </a>
+          ) : null}
+          <a href="#/models" aria-current={shown.name === 'models' ? 'page' : undefined} data-testid="nav-models">
+            Models
+          </a>
+        </nav>
         <span className="spacer" />
         <JobProgress />
       </header>
@@ -81,6 +88,10 @@ export function App() {
         ) : shown.name === 'image' ? (
           <Suspense fallback={<div className="center muted">Loading viewer…</div>}>
             <ViewerPage id={shown.id} />
+          </Suspense>
+        ) : shown.name === 'models' ? (
+          <Suspense fallback={<div className="center muted">Loading models…</div>}>
+            <ModelsPage />
           </Suspense>
         ) : (
           <ProjectHome />

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { parseRoute, routeHash } from './route.js';
 
 describe('hash routes', () => {
-  it('parses the three screens and the unnamed start', () => {
+  it('parses the screens and the unnamed start', () => {
     expect(parseRoute('')).toEqual({ name: 'start' });
     expect(parseRoute('#')).toEqual({ name: 'start' });
     expect(parseRoute('#/')).toEqual({ name: 'home' });
     expect(parseRoute('#/library')).toEqual({ name: 'library' });
+    expect(parseRoute('#/models')).toEqual({ name: 'models' });
     expect(parseRoute('#/image/42')).toEqual({ name: 'image', id: 42 });
   });
 
@@ -17,7 +18,7 @@ describe('hash routes', () => {
   });
 
   it('round-trips', () => {
-    for (const r of [{ name: 'home' }, { name: 'library' }, { name: 'image', id: 7 }] as const) {
+    for (const r of [{ name: 'home' }, { name: 'library' }, { name: 'models' }, { name: 'image', id: 7 }] as const) {
       expect(parseRoute(routeHash(r))).toEqual(r);
     }
   });

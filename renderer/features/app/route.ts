@@ -2,6 +2,7 @@
 export type Route =
   | { name: 'home' }
   | { name: 'library' }
+  | { name: 'models' }
   | { name: 'image'; id: number }
   /** No hash at all: the app picks home or library once it knows whether a project is open. */
   | { name: 'start' };
@@ -10,6 +11,7 @@ export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '');
   if (path === '') return { name: 'start' };
   if (path === '/library') return { name: 'library' };
+  if (path === '/models') return { name: 'models' };
   const image = /^\/image\/(\d+)$/.exec(path);
   if (image) {
     const id = Number(image[1]);
@@ -22,6 +24,8 @@ export function routeHash(route: Route): string {
   switch (route.name) {
     case 'library':
       return '#/library';
+    case 'models':
+      return '#/models';
     case 'image':
       return `#/image/${route.id}`;
     default:

@@ -46,7 +46,7 @@ function JobRow({ job }: { job: Job }) {
         <progress value={job.total ? job.done : undefined} max={job.total || undefined} aria-label={`${job.title} progress`} />
       ) : null}
       <div className="job-message">
-        {job.state === 'failed' ? (job.error ?? job.message) : job.state === 'cancelled' ? `Cancelled. ${job.message}` : job.message}
+        {job.state === 'failed' ? (job.error ?? job.message) : job.message}
         {cancelError ? <span className="error"> {cancelError}</span> : null}
       </div>
     </div>

@@ -1,21 +1,47 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { ImageRow } from '../../../common/api/contract.js';
-import { api } from '../../api.js';
+import { api, errorMessage } from '../../api.js';
 import { navigate } from '../app/route.js';
+import { useStore } from '../app/store.js';
 import { baseName, imageVersion, STATUS_LABELS } from '../status.js';
 import { gridLayout, moveFocus } from './gridLayout.js';
 import type { PageCache } from './pageCache.js';
 import { libraryStore } from './query.js';
+import { clearSelection, clickRange, clickSelection, selectionStore, type ClickModifiers } from './selection.js';
 
 /** While the grid is scrolling, wait this long for it to rest before fetching, so a fling skips the pages it passes. */
 const SCROLL_FETCH_DELAY_MS = 80;
 const OVERSCAN_ROWS = 2;
+const RANGE_PAGE = 1000;
+
+/** Ids of cells lo..hi: from the cache where loaded, else fetched (a shift-click may span rows never scrolled past). */
+async function idsInRange(cache: PageCache<ImageRow>, lo: number, hi: number): Promise<number[]> {
+  const ids: number[] = [];
+  let missingFrom = -1;
+  for (let i = lo; i <= hi; i++) {
+    const row = cache.get(i);
+    if (!row) {
+      missingFrom = i;
+      break;
+    }
+    ids.push(row.id);
+  }
+  if (missingFrom < 0) return ids;
+  const { filter, sort } = libraryStore.get();
+  for (let offset = missingFrom; offset <= hi; offset += RANGE_PAGE) {
+    const page = await api.call('images.list', { offset, limit: Math.min(RANGE_PAGE, hi - offset + 1), filter, sort });
+    ids.push(...page.items.map((r) => r.id));
+  }
+  return ids;
+}
 
 export function LibraryGrid({ cache, filtered }: { cache: PageCache<ImageRow>; filtered: boolean }) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState({ width: 0, height: 0 });
   const [focus, setFocus] = useState(() => libraryStore.get().lastIndex);
+  const selection = useStore(selectionStore);
+  const [selectError, setSelectError] = useState<string | null>(null);
 
   useLayoutEffect(() => {
     const el = scrollRef.current!;
@@ -75,10 +101,35 @@ export function LibraryGrid({ cache, filtered }: { cache: PageCache<ImageRow>; f
     navigate({ name: 'image', id });
   }, []);
 
+  const select = useCallback(
+    async (index: number, id: number, mods: ClickModifiers) => {
+      const sel = selectionStore.get();
+      const [lo, hi] = clickRange(sel, index, mods);
+      try {
+        const ids = lo === hi ? [id] : await idsInRange(cache, lo, hi);
+        setSelectError(null);
+        selectionStore.set(clickSelection(sel, index, id, mods, ids));
+      } catch (err) {
+        setSelectError(`Could not select that range: ${errorMessage(err)}`);
+      }
+    },
+    [cache],
+  );
+
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const row = cache.get(focusIndex);
     if (e.key === 'Enter') {
-      const row = cache.get(focusIndex);
       if (row) open(focusIndex, row.id);
+      return;
+    }
+    if (e.key === ' ') {
+      e.preventDefault();
+      if (row) void select(focusIndex, row.id, { toggle: true, range: e.shiftKey });
+      return;
+    }
+    if (e.key === 'Escape' && selection.ids.size > 0) {
+      e.preventDefault();
+      clearSelection();
       return;
     }
     const next = moveFocus(focusIndex, e.key, columns, total, Math.floor(size.height / rowHeight));
@@ -90,11 +141,12 @@ export function LibraryGrid({ cache, filtered }: { cache: PageCache<ImageRow>; f
   };
 
   const onCellClick = useCallback(
-    (index: number, id: number) => {
+    (index: number, id: number, e: MouseEvent) => {
       setFocus(index);
-      open(index, id);
+      libraryStore.set({ lastIndex: index });
+      void select(index, id, { toggle: e.ctrlKey || e.metaKey, range: e.shiftKey });
     },
-    [open],
+    [select],
   );
 
   return (
@@ -104,6 +156,7 @@ export function LibraryGrid({ cache, filtered }: { cache: PageCache<ImageRow>; f
       data-testid="library-grid"
       role="grid"
       aria-label="Images"
+      aria-multiselectable="true"
       aria-rowcount={rowCount}
       aria-colcount={columns}
       aria-activedescendant={total > 0 ? `cell-${focusIndex}` : undefined}
@@ -112,6 +165,7 @@ export function LibraryGrid({ cache, filtered }: { cache: PageCache<ImageRow>; f
       style={{ ['--cell' as string]: `${layout.cellWidth}px`, ['--columns' as string]: columns }}
     >
       <GridStatus cache={cache} filtered={filtered} />
+      {selectError ? <div className="grid-message grid-message-inline error" role="alert">{selectError}</div> : null}
       <div className="grid-canvas" style={{ height: virtualizer.getTotalSize() }}>
         {rows.map((vr) => {
           const start = vr.index * columns;
@@ -120,7 +174,15 @@ export function LibraryGrid({ cache, filtered }: { cache: PageCache<ImageRow>; f
             const row = cache.get(i);
             cells.push(
               row ? (
-                <GridCell key={row.id} row={row} index={i} focused={i === focusIndex} onOpen={onCellClick} />
+                <GridCell
+                  key={row.id}
+                  row={row}
+                  index={i}
+                  focused={i === focusIndex}
+                  selected={selection.ids.has(row.id)}
+                  onClick={onCellClick}
+                  onOpen={open}
+                />
               ) : (
                 <div key={`i${i}`} id={`cell-${i}`} className="cell cell-loading" role="gridcell" aria-busy="true" />
               ),
@@ -163,22 +225,26 @@ const GridCell = memo(function GridCell(props: {
   row: ImageRow;
   index: number;
   focused: boolean;
+  selected: boolean;
+  onClick: (index: number, id: number, e: MouseEvent) => void;
   onOpen: (index: number, id: number) => void;
 }) {
-  const { row, index, focused, onOpen } = props;
+  const { row, index, focused, selected, onClick, onOpen } = props;
   const [broken, setBroken] = useState(false);
   const name = baseName(row.relPath);
   return (
     <div
       id={`cell-${index}`}
-      className={`cell${focused ? ' focused' : ''}${row.missing ? ' missing' : ''}`}
+      className={`cell${focused ? ' focused' : ''}${selected ? ' selected' : ''}${row.missing ? ' missing' : ''}`}
       role="gridcell"
-      aria-selected={focused}
+      aria-selected={selected}
+      data-selected={selected}
       aria-label={`${name}, ${STATUS_LABELS[row.status]}, ${row.annotationCount} annotations${row.missing ? ', file missing' : ''}`}
       data-testid="grid-cell"
       data-image-id={row.id}
       title={row.relPath}
-      onClick={() => onOpen(index, row.id)}
+      onClick={(e) => onClick(index, row.id, e)}
+      onDoubleClick={() => onOpen(index, row.id)}
     >
       <div className="thumb">
         {broken ? (

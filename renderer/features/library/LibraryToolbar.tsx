@@ -4,8 +4,10 @@ import { api } from '../../api.js';
 import { useStore } from '../app/store.js';
 import { useAction } from '../app/useAction.js';
 import { trackJob } from '../jobs/jobs.js';
+import { RunModelControls } from '../models/RunModelControls.js';
 import { STATUSES, STATUS_LABELS } from '../status.js';
 import { libraryStore } from './query.js';
+import { clearSelection, selectionStore } from './selection.js';
 
 const TEXT_DEBOUNCE_MS = 250;
 
@@ -17,7 +19,14 @@ const SORT_LABELS: Record<ImageSort['by'], string> = {
   status: 'Status',
 };
 
+// A different filter or sort is a different list: what was selected in the old one is not on screen any more.
+function setSort(sort: ImageSort) {
+  clearSelection();
+  libraryStore.set({ sort, lastIndex: 0 });
+}
+
 function setFilter(patch: Partial<ImageFilter>) {
+  clearSelection();
   libraryStore.set((s) => {
     const filter: ImageFilter = { ...s.filter, ...patch };
     for (const k of Object.keys(filter) as (keyof ImageFilter)[]) if (filter[k] === undefined) delete filter[k];
@@ -30,6 +39,9 @@ export function LibraryToolbar({ total }: { total: number | null }) {
   const [text, setText] = useState(filter.text ?? '');
   const [importOpen, setImportOpen] = useState(false);
   const [folder, setFolder] = useState('');
+  const [runOpen, setRunOpen] = useState(false);
+  const selection = useStore(selectionStore);
+  const selectedIds = [...selection.ids];
 
   useEffect(() => {
     const wanted = text.trim() || undefined;
@@ -90,7 +102,7 @@ export function LibraryToolbar({ total }: { total: number | null }) {
         <select
           aria-label="Sort by"
           value={sort.by}
-          onChange={(e) => libraryStore.set({ sort: { ...sort, by: e.target.value as ImageSort['by'] }, lastIndex: 0 })}
+          onChange={(e) => setSort({ ...sort, by: e.target.value as ImageSort['by'] })}
         >
           {(Object.keys(SORT_LABELS) as ImageSort['by'][]).map((by) => (
             <option key={by} value={by}>
@@ -103,11 +115,22 @@ export function LibraryToolbar({ total }: { total: number | null }) {
           className="btn btn-icon"
           aria-label={sort.dir === 'asc' ? 'Ascending; switch to descending' : 'Descending; switch to ascending'}
           title={sort.dir === 'asc' ? 'Ascending' : 'Descending'}
-          onClick={() => libraryStore.set({ sort: { ...sort, dir: sort.dir === 'asc' ? 'desc' : 'asc' }, lastIndex: 0 })}
+          onClick={() => setSort({ ...sort, dir: sort.dir === 'asc' ? 'desc' : 'asc' })}
         >
           {sort.dir === 'asc' ? '↑' : '↓'}
         </button>
         <span className="spacer" />
+        {selectedIds.length > 0 ? (
+          <span className="selection-count" data-testid="selection-count">
+            {selectedIds.length.toLocaleString()} selected
+            <button type="button" className="btn btn-small btn-ghost" aria-label="Clear the selection (Esc)" onClick={clearSelection}>
+              ✕
+            </button>
+          </span>
+        ) : null}
+        <button type="button" className="btn" data-testid="library-run-model" aria-expanded={runOpen} onClick={() => setRunOpen(!runOpen)}>
+          Run model…
+        </button>
         <button type="button" className="btn" onClick={() => rescan.run()} disabled={rescan.pending} aria-label="Rescan the project's folders">
           Rescan
         </button>
@@ -134,6 +157,24 @@ export function LibraryToolbar({ total }: { total: number | null }) {
             Import
           </button>
         </form>
+      ) : null}
+      {runOpen ? (
+        <div className="toolbar toolbar-sub">
+          <RunModelControls
+            layout="inline"
+            buttons={[
+              {
+                label: `Run on selection (${selectedIds.length.toLocaleString()})`,
+                testId: 'run-on-selection',
+                target: selectedIds.length > 0 ? { imageIds: selectedIds } : null,
+              },
+              { label: 'Run on all images', testId: 'run-on-all', target: total ? { all: true } : null },
+            ]}
+          />
+          {selectedIds.length === 0 ? (
+            <span className="muted small">Select images: click, ctrl/⌘-click to add, shift-click for a range; double-click opens one.</span>
+          ) : null}
+        </div>
       ) : null}
       {error ? <p className="error toolbar-error" role="alert">{error}</p> : null}
     </div>

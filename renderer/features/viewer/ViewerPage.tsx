@@ -1,16 +1,29 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { CallResponse, ImageRow, ReviewStatus } from '../../../common/api/contract.js';
 import { api, errorMessage } from '../../api.js';
 import { ImageViewer, type ImageViewerHandle } from '../../canvas/ImageViewer.js';
+import { HeatmapLayer, type HeatmapLayerHandle } from '../../canvas/layers/HeatmapLayer.js';
+import { PredictionsLayer } from '../../canvas/layers/PredictionsLayer.js';
+import { ViewportBus } from '../../canvas/layers/viewportBus.js';
 import { navigate } from '../app/route.js';
 import { useStore } from '../app/store.js';
 import { useAction } from '../app/useAction.js';
 import { libraryStore } from '../library/query.js';
+import { modelsStore } from '../models/models.js';
+import { RunModelControls } from '../models/RunModelControls.js';
+import { CaptionsPanel } from '../predictions/CaptionsPanel.js';
+import { attentionHeat, scoreMapHeat } from '../predictions/heat.js';
+import { PredictionsPanel } from '../predictions/PredictionsPanel.js';
+import { isSuppressed, splitPredictions, suppressionNotes, visibleShapes, type CaptionView } from '../predictions/predictions.js';
+import { useImagePredictions } from '../predictions/useImagePredictions.js';
+import { predictionsView, togglePredictions } from '../predictions/view.js';
 import { STATUSES, STATUS_LABELS, baseName, formatBytes } from '../status.js';
 
 type Neighbors = CallResponse<'images.neighbors'>;
 
-const isTyping = (t: EventTarget | null) => t instanceof HTMLElement && t.closest('input, select, textarea, [contenteditable="true"]') !== null;
+// A checkbox takes only Space: after ticking one in the side panel, P, F and the arrows should still work.
+const isTyping = (t: EventTarget | null) =>
+  t instanceof HTMLElement && t.closest('input:not([type="checkbox"]), select, textarea, [contenteditable="true"]') !== null;
 
 export function ViewerPage({ id }: { id: number }) {
   const { filter, sort } = useStore(libraryStore);
@@ -18,6 +31,17 @@ export function ViewerPage({ id }: { id: number }) {
   const [loadError, setLoadError] = useState<string | null>(null);
   const [neighbors, setNeighbors] = useState<Neighbors | null>(null);
   const viewer = useRef<ImageViewerHandle>(null);
+  const bus = useMemo(() => new ViewportBus(), []);
+  const heat = useRef<HeatmapLayerHandle>(null);
+  const view = useStore(predictionsView);
+  const { models } = useStore(modelsStore);
+  const { runs, runId, predictions, error: predictionsError } = useImagePredictions(id, view.runId);
+  const split = useMemo(() => splitPredictions(predictions), [predictions]);
+  const shapes = useMemo(
+    () => visibleShapes(split.shapes, { minScore: view.minScore, showSuppressed: view.showSuppressed }),
+    [split, view.minScore, view.showSuppressed],
+  );
+  const notes = useMemo(() => suppressionNotes(split.shapes), [split]);
 
   useEffect(() => {
     let live = true;
@@ -58,6 +82,19 @@ export function ViewerPage({ id }: { id: number }) {
   }, [neighbors?.next]);
 
   const current = row?.id === id ? row : null;
+  const runModel = models?.find((m) => m.name === runs.find((r) => r.id === runId)?.model);
+  const skeleton = useMemo(() => {
+    const kp = runModel?.manifest.keypoints as { skeleton?: [number, number][] } | undefined;
+    return kp?.skeleton ?? [];
+  }, [runModel]);
+
+  const scoreHeat = useMemo(() => scoreMapHeat(split.extras.scoreMaps, view.scoreMapClass), [split, view.scoreMapClass]);
+  const onWord = useCallback(
+    (c: CaptionView, word: number | null) =>
+      heat.current?.setHover(word === null || !current ? null : attentionHeat(c, word, runModel?.manifest.input, current)),
+    [current, runModel],
+  );
+  useEffect(() => heat.current?.setHover(null), [id]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -79,6 +116,10 @@ export function ViewerPage({ id }: { id: number }) {
           break;
         case '1':
           viewer.current?.actualSize();
+          break;
+        case 'p':
+        case 'P':
+          togglePredictions();
           break;
         default:
           return;
@@ -128,10 +169,51 @@ export function ViewerPage({ id }: { id: number }) {
             ref={viewer}
             src={api.imageUrl(id)}
             alt={current ? baseName(current.relPath) : 'Image'}
+            onViewport={bus.emit}
+            layers={
+              current ? (
+                <>
+                  <PredictionsLayer
+                    predictions={shapes}
+                    proposals={view.showProposals ? (split.extras.proposals ?? null) : null}
+                    imageSize={{ width: current.width, height: current.height }}
+                    visible={view.visible}
+                    opacity={view.opacity}
+                    notes={notes}
+                    skeleton={skeleton}
+                    bus={bus}
+                  />
+                  {/* Above the shapes: a score map or a word's attention is what the person asked to see. */}
+                  <HeatmapLayer ref={heat} base={view.visible ? scoreHeat : null} opacity={view.opacity} />
+                </>
+              ) : null
+            }
           />
         )}
       </div>
-      <aside className="side-panel" aria-label="Image details">{current ? <Details row={current} onChange={setRow} /> : null}</aside>
+      <aside className="side-panel" aria-label="Image details">
+        {current ? (
+          <>
+            <Details row={current} onChange={setRow} />
+            <section className="side-section" aria-label="Run model">
+              <h3>Run model</h3>
+              <RunModelControls
+                layout="stack"
+                buttons={[{ label: 'Run on this image', testId: 'run-model-button', target: { imageIds: [id] } }]}
+                onStarted={({ runId: started }) => predictionsView.set({ runId: started })}
+              />
+            </section>
+            <CaptionsPanel captions={split.captions} onWord={onWord} />
+            <PredictionsPanel
+              runs={runs}
+              runId={runId}
+              split={split}
+              drawn={shapes.filter((p) => !isSuppressed(p)).length}
+              error={predictionsError}
+            />
+          </>
+        ) : null}
+      </aside>
     </div>
   );
 }

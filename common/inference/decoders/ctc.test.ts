@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { ModelManifest } from '../manifest.js';
+import type { Tensor } from '../types.js';
+import { ctcAlphabet, decodeCtc, parseAlphabetFile } from './ctc.js';
+import type { DecodeContext } from './types.js';
+
+const manifest = ModelManifest.parse({
+  name: 'rec',
+  kind: 'text-recognizer',
+  decoder: 'ctc',
+  files: { model: 'm.onnx' },
+  input: { resize: 'height', height: 48, width: 320 },
+  thresholds: { score: 0.5 },
+  textRecognizer: { alphabet: ['a', 'b', 'c'] },
+});
+const ctx = (m = manifest): DecodeContext => ({
+  manifest: m,
+  transform: { srcWidth: 1, srcHeight: 1, inputWidth: 1, inputHeight: 1, scaleX: 1, scaleY: 1, padX: 0, padY: 0 },
+  thresholds: m.thresholds,
+});
+
+/** Rows of probabilities [T, C] from (best class, its probability), the rest shared evenly. */
+function steps(best: [number, number][], classes: number): Float32Array {
+  const out = new Float32Array(best.length * classes);
+  best.forEach(([c, p], t) => {
+    for (let k = 0; k < classes; k++) out[t * classes + k] = k === c ? p : (1 - p) / (classes - 1);
+  });
+  return out;
+}
+
+describe('decodeCtc', () => {
+  // C = 5: blank, a, b, c and PaddleOCR's implied trailing space.
+  it('collapses repeats, drops blanks, keeps a letter repeated across a blank, and scores the kept steps', () => {
+    const data = steps([[1, 0.9], [1, 0.8], [0, 0.99], [1, 0.7], [2, 0.6], [4, 0.9], [3, 0.95], [3, 0.5], [0, 0.9]], 5);
+    const { predictions } = decodeCtc({ out: { data, dims: [1, 9, 5] } }, ctx());
+    expect(predictions).toHaveLength(1);
+    const p = predictions[0];
+    expect(p).toMatchObject({ kind: 'tag', label: 'aab c', classIndex: null, geometry: { type: 'tag' } });
+    expect(p.extras).toMatchObject({ text: 'aab c', index: 0 });
+    const kept = [0.9, 0.7, 0.6, 0.9, 0.95].map(Math.fround);
+    expect(p.extras!.charScores).toEqual(kept);
+    expect(p.score).toBeCloseTo(kept.reduce((a, b) => a + b) / kept.length, 9);
+  });
+
+  it('applies a softmax to logits (rows that are not probabilities)', () => {
+    // Logits favouring c, c, blank, b: "cb"; softmax of [0, 0, 0, 5, 0] gives e^5 / (e^5 + 4).
+    const logits = Float32Array.from([0, 0, 0, 5, 0, 0, 0, 0, 5, 0, 5, 0, 0, 0, 0, 0, 0, 5, 0, 0]);
+    const { predictions } = decodeCtc({ out: { data: logits, dims: [4, 5] } as Tensor }, ctx());
+    expect(predictions[0].label).toBe('cb');
+    expect(predictions[0].score).toBeCloseTo(Math.exp(5) / (Math.exp(5) + 4), 6);
+  });
+
+  it('reads each batch item as its own line and leaves out empty and low-scoring lines', () => {
+    const data = new Float32Array([...steps([[1, 0.9], [2, 0.9]], 5), ...steps([[0, 0.9], [0, 0.9]], 5), ...steps([[3, 0.3], [0, 0.9]], 5)]);
+    const { predictions } = decodeCtc({ out: { data, dims: [3, 2, 5] } }, ctx());
+    expect(predictions.map((p) => [p.label, p.extras!.index])).toEqual([['ab', 0]]);
+  });
+
+  it('names a graph/alphabet mismatch and a missing alphabet', () => {
+    expect(() => decodeCtc({ out: { data: new Float32Array(7), dims: [1, 1, 7] } }, ctx())).toThrow('rec: the graph scores 7 classes (blank + 6 characters) but the alphabet has 3 characters');
+    const bare = ModelManifest.parse({ ...manifest, textRecognizer: {} });
+    expect(() => decodeCtc({ out: { data: new Float32Array(5), dims: [1, 1, 5] } }, ctx(bare))).toThrow('needs textRecognizer.alphabet');
+    expect(() => decodeCtc({ out: { data: Float32Array.from([NaN, 0, 0, 0, 0]), dims: [1, 1, 5] } }, ctx())).toThrow('NaN');
+  });
+});
+
+describe('alphabets', () => {
+  it('reads one character per line, keeping a space line and ignoring the final newline and CRs', () => {
+    expect(parseAlphabetFile('a\r\n \nb\n')).toEqual(['a', ' ', 'b']);
+    expect(parseAlphabetFile('a\nb')).toEqual(['a', 'b']);
+  });
+  it("appends PaddleOCR's space class when the alphabet is one short", () => {
+    expect(ctcAlphabet(['x', 'y'], 3, 'm')).toEqual(['x', 'y']);
+    expect(ctcAlphabet(['x', 'y'], 4, 'm')).toEqual(['x', 'y', ' ']);
+  });
+});

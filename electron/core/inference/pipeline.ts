@@ -1,0 +1,257 @@
+/**
+ * One image through one model, inside the inference worker: decode (EXIF-rotated to what the person sees) →
+ * resize per the input plan → tensor → session.run → decoder. Predictions come back in displayed image pixels.
+ */
+import { readFile } from 'node:fs/promises';
+import ort from 'onnxruntime-node';
+import sharp, { type Sharp } from 'sharp';
+import type { InputPolicy } from '../../../common/inference/manifest.js';
+import { planInput, toInputTensor, type InputPlan, type InputTensor } from '../../../common/inference/preprocess.js';
+import type { DecodedPrediction, DecodeResult, RawImage, Tensor } from '../../../common/inference/types.js';
+import { beamSearchCaption, captionPredictions, type CaptionStep } from '../../../common/inference/decoders/captioner.js';
+import { decoderFor } from '../../../common/inference/decoders/index.js';
+import { decodeBmp, isBmp } from '../library/bmp.js';
+import { graphFiles, type RequestedProvider, type RunSettings, type RuntimeModel, type Timings } from './protocol.js';
+import type { OpenSession, SessionCache } from './sessions.js';
+
+/** An image as displayed: its size after EXIF rotation, and a sharp pipeline that yields those pixels. */
+export interface DisplayedImage {
+  width: number;
+  height: number;
+  open(): Sharp;
+}
+
+function readError(file: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new Error(code === 'ENOENT' ? `the image file is gone: ${file}` : `cannot read ${file}: ${code ?? (e as Error).message}`);
+}
+
+export async function loadImage(file: string): Promise<DisplayedImage> {
+  const bytes = await readFile(file).catch((e) => {
+    throw readError(file, e);
+  });
+  try {
+    // libvips has no BMP loader; the library's decoder covers the BMPs the import accepts.
+    if (isBmp(bytes)) {
+      const raw = decodeBmp(bytes);
+      return { width: raw.width, height: raw.height, open: () => sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } }) };
+    }
+    const meta = await sharp(bytes).metadata();
+    const { width, height } = meta.autoOrient ?? meta;
+    if (!width || !height) throw new Error('no image size in the file');
+    return { width, height, open: () => sharp(bytes, { failOn: 'error' }).autoOrient() };
+  } catch (e) {
+    throw new Error(`${file} could not be decoded: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** 8-bit RGB, whatever the source (grey, alpha, 16-bit, CMYK). */
+async function toRgb(img: Sharp): Promise<RawImage> {
+  const { data, info } = await img.removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`expected 3 colour channels after conversion, got ${info.channels}`);
+  return { data, width: info.width, height: info.height, channels: 3 };
+}
+
+/** Full-resolution pixels kept for models that crop the image again (text recognition of detected lines). */
+async function rasterize(img: DisplayedImage): Promise<{ image: DisplayedImage; rgb: RawImage }> {
+  const rgb = await toRgb(img.open());
+  const raw = { width: rgb.width, height: rgb.height, channels: 3 as const };
+  return { rgb, image: { width: rgb.width, height: rgb.height, open: () => sharp(rgb.data, { raw }) } };
+}
+
+export interface PreparedInput {
+  plan: InputPlan;
+  tensor: InputTensor;
+}
+
+export async function prepareInput(img: DisplayedImage, policy: InputPolicy): Promise<PreparedInput> {
+  const plan = planInput(policy, img.width, img.height);
+  // Bilinear, as torchvision's Resize and OpenCV's INTER_LINEAR that models are trained with.
+  const resized = await toRgb(img.open().resize(plan.resizeWidth, plan.resizeHeight, { fit: 'fill', kernel: 'linear' }));
+  return { plan, tensor: toInputTensor(resized, plan, policy) };
+}
+
+/** What the worker computes ahead of the session: the next image is decoded while the current one runs. */
+export interface PreparedImage {
+  input: PreparedInput;
+  rgb?: RawImage;
+  prepareMs: number;
+}
+
+export async function prepareImage(file: string, model: RuntimeModel): Promise<PreparedImage> {
+  const t0 = performance.now();
+  let img = await loadImage(file);
+  let rgb: RawImage | undefined;
+  if (model.recognizer) ({ image: img, rgb } = await rasterize(img));
+  const input = await prepareInput(img, model.manifest.input);
+  return { input, rgb, prepareMs: performance.now() - t0 };
+}
+
+function toOrtTensor(t: InputTensor, session: ort.InferenceSession, inputName: string): ort.Tensor {
+  const meta = session.inputMetadata.find((m) => m.name === inputName);
+  // torchvision detection exports take one unbatched image [3, H, W].
+  const dims = meta?.isTensor && meta.shape.length === 3 ? t.dims.slice(1) : t.dims;
+  return t.data instanceof Uint8Array ? new ort.Tensor('uint8', t.data, dims) : new ort.Tensor('float32', t.data, dims);
+}
+
+function inputName(model: RuntimeModel, session: ort.InferenceSession): string {
+  const name = model.manifest.input.name ?? session.inputNames[0];
+  if (!session.inputNames.includes(name)) throw new Error(`${model.name}: the graph has no input "${name}" (inputs: ${session.inputNames.join(', ')})`);
+  return name;
+}
+
+function assertNoNaN(outputs: Record<string, Tensor>): void {
+  for (const [name, t] of Object.entries(outputs)) {
+    if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) continue;
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) if (d[i] !== d[i]) throw new Error(`the model produced NaN in its output "${name}"`);
+  }
+}
+
+type Outputs = Record<string, Tensor>;
+const asTensors = (o: ort.InferenceSession.OnnxValueMapType) => o as unknown as Outputs;
+
+export interface PipelineResult {
+  provider: OpenSession['provider'];
+  warning?: string;
+  result: DecodeResult;
+  timings: Timings;
+}
+
+export class ModelRunner {
+  constructor(private readonly sessions: SessionCache) {}
+
+  /** Sessions first, so a model that cannot load fails before any image is touched (and the error is fatal). */
+  async open(model: RuntimeModel, provider: RequestedProvider): Promise<OpenSession[]> {
+    const out: OpenSession[] = [];
+    for (const f of graphFiles(model.manifest)) out.push(await this.sessions.get(f, provider));
+    if (model.recognizer) out.push(...(await this.open(model.recognizer, provider)));
+    return out;
+  }
+
+  async run(model: RuntimeModel, sessions: OpenSession[], settings: RunSettings, prepared: PreparedImage): Promise<PipelineResult> {
+    const timings: Timings = { prepare: prepared.prepareMs, run: 0, decode: 0 };
+    const timed = async <T>(key: 'run' | 'decode', f: () => Promise<T> | T): Promise<T> => {
+      const t0 = performance.now();
+      try {
+        return await f();
+      } finally {
+        timings[key] += performance.now() - t0;
+      }
+    };
+    const main = sessions[0];
+    const { manifest } = model;
+    const { plan, tensor } = prepared.input;
+    const name = inputName(model, main.session);
+    const feeds = { [name]: toOrtTensor(tensor, main.session, name) };
+    const outputs = asTensors(await timed('run', () => main.session.run(feeds)));
+    let result: DecodeResult;
+    if (manifest.captioner) {
+      result = await this.caption(model, sessions[1], settings, outputs, timed);
+    } else {
+      result = await timed('decode', () => {
+        assertNoNaN(outputs);
+        return decoderFor(manifest.decoder)(outputs, { manifest, transform: plan.transform, thresholds: settings.thresholds, keepSuppressed: settings.keepSuppressed });
+      });
+      if (model.recognizer && prepared.rgb) await this.recognize(model.recognizer, sessions.slice(1), prepared.rgb, result.predictions, timings);
+    }
+    const warning = sessions.find((s) => s.warning)?.warning;
+    return { provider: main.provider, ...(warning ? { warning } : {}), result, timings };
+  }
+
+  /**
+   * Encoder once, then the decoder step under beam search (beam 1 = greedy). The step sees the features tiled
+   * to the live beams; the tiling is cached per batch size since beams only shrink.
+   */
+  private async caption(
+    model: RuntimeModel,
+    step: OpenSession,
+    settings: RunSettings,
+    enc: Outputs,
+    timed: <T>(key: 'run' | 'decode', f: () => Promise<T> | T) => Promise<T>,
+  ): Promise<DecodeResult> {
+    const spec = model.manifest.captioner!;
+    const role = (r: string) => model.manifest.outputs[r] ?? r;
+    const get = (o: Outputs, r: string, graph: string): Tensor => {
+      const t = o[role(r)];
+      if (!t) throw new Error(`${model.name}: the ${graph} has no output "${role(r)}" (outputs: ${Object.keys(o).join(', ')})`);
+      return t;
+    };
+    assertNoNaN(enc);
+    const features = get(enc, 'features', 'encoder');
+    const [, cells, depth] = features.dims;
+    const lstm = spec.cell === 'lstm';
+    const init = [get(enc, 'h0', 'encoder').data as Float32Array, ...(lstm ? [get(enc, 'c0', 'encoder').data as Float32Array] : [])];
+    const hidden = init[0].length;
+    const tiled = new Map<number, ort.Tensor>();
+    const featuresFor = (batch: number) => {
+      let t = tiled.get(batch);
+      if (!t) {
+        const src = features.data as Float32Array;
+        const data = new Float32Array(batch * src.length);
+        for (let b = 0; b < batch; b++) data.set(src, b * src.length);
+        tiled.set(batch, (t = new ort.Tensor('float32', data, [batch, cells, depth])));
+      }
+      return t;
+    };
+    const run: CaptionStep = async (tokens, states, batch) => {
+      const feeds: Record<string, ort.Tensor> = {
+        token: new ort.Tensor('int64', tokens, [batch]),
+        h: new ort.Tensor('float32', states[0], [batch, hidden]),
+        features: featuresFor(batch),
+      };
+      if (lstm) feeds.c = new ort.Tensor('float32', states[1], [batch, hidden]);
+      const out = asTensors(await timed('run', () => step.session.run(feeds)));
+      return {
+        logits: get(out, 'logits', 'decoder step').data as Float32Array,
+        states: [get(out, 'h_out', 'decoder step').data as Float32Array, ...(lstm ? [get(out, 'c_out', 'decoder step').data as Float32Array] : [])],
+        attention: get(out, 'attention', 'decoder step').data as Float32Array,
+      };
+    };
+    const searched = await beamSearchCaption(run, { states: init }, spec, settings.beamSize ?? spec.beamSize);
+    return captionPredictions(searched, spec);
+  }
+
+  /**
+   * Reads each detected text line: the axis-aligned box around its polygon is cropped from the displayed image
+   * (turned upright when it is clearly vertical, as PaddleOCR does for h/w ≥ 1.5) and run through the recogniser.
+   */
+  private async recognize(rec: RuntimeModel, sessions: OpenSession[], rgb: RawImage, lines: DecodedPrediction[], timings: Timings): Promise<void> {
+    const session = sessions[0].session;
+    const name = inputName(rec, session);
+    const decode = decoderFor(rec.manifest.decoder);
+    const raw = { width: rgb.width, height: rgb.height, channels: 3 as const };
+    for (const line of lines) {
+      if (line.geometry.type !== 'polygon') continue;
+      const p = line.geometry.points;
+      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (let i = 0; i < p.length; i += 2) {
+        x0 = Math.min(x0, p[i]);
+        x1 = Math.max(x1, p[i]);
+        y0 = Math.min(y0, p[i + 1]);
+        y1 = Math.max(y1, p[i + 1]);
+      }
+      const left = Math.max(0, Math.floor(x0));
+      const top = Math.max(0, Math.floor(y0));
+      const width = Math.min(rgb.width, Math.ceil(x1)) - left;
+      const height = Math.min(rgb.height, Math.ceil(y1)) - top;
+      if (width < 2 || height < 2) continue;
+      const t0 = performance.now();
+      const vertical = height >= 1.5 * width;
+      const crop = await toRgb(sharp(rgb.data, { raw }).extract({ left, top, width, height }).rotate(vertical ? 270 : 0));
+      const cropImage: DisplayedImage = { width: crop.width, height: crop.height, open: () => sharp(crop.data, { raw: { width: crop.width, height: crop.height, channels: 3 } }) };
+      const { plan, tensor } = await prepareInput(cropImage, rec.manifest.input);
+      const t1 = performance.now();
+      const out = asTensors(await session.run({ [name]: toOrtTensor(tensor, session, name) }));
+      const t2 = performance.now();
+      assertNoNaN(out);
+      const text = decode(out, { manifest: rec.manifest, transform: plan.transform, thresholds: rec.manifest.thresholds }).predictions[0];
+      timings.prepare += t1 - t0;
+      timings.run += t2 - t1;
+      timings.decode += performance.now() - t2;
+      if (!text?.label) continue;
+      line.label = text.label;
+      line.extras = { ...line.extras, text: text.label, textScore: text.score, ...(vertical ? { vertical: true } : {}) };
+    }
+  }
+}

@@ -1,0 +1,221 @@
+"""shapes-fcn: a fully convolutional segmenter with learned (transposed-convolution) upsampling.
+
+Encoder: strided 3×3 convs to 1/16 (BN + ReLU) with dilated convs for context. Decoder: four 4×4 stride-2
+transposed convolutions back to full resolution, the first three each joined by the skip connection from the
+encoder at that scale (FCN's skips, U-Net-like but narrowing as resolution grows). Trained on random 160×160
+crops; run on whole images. Graph: `input` [1, 3, 256, 256] (RGB / 255) → `logits` [1, 4, 256, 256]
+(0 background, 1 circle, 2 square, 3 triangle).
+
+    /usr/bin/python3 models/train/fcn.py train --data /tmp/shapes-101 --minutes 15
+    /usr/bin/python3 models/train/fcn.py eval --val /tmp/shapes-heldout     # mIoU on the held-out set
+    /usr/bin/python3 models/train/fcn.py export --val /tmp/shapes-heldout   # model.onnx + golden/
+"""
+import argparse
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import check_onnx, log, save_json, setup  # noqa: E402
+from dataset import CATEGORIES, image_path, label_path, load_coco, load_images, load_labels  # noqa: E402
+from layouts import mask_rle  # noqa: E402
+from metrics import ConfusionMatrix  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT_DIR = os.path.join(ROOT, 'models', 'shapes-fcn')
+SIZE = 256
+CLASSES = ['background'] + CATEGORIES
+
+
+def conv(c_in, c_out, s=1, d=1):
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, s, d, dilation=d, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
+
+
+def up(c_in, c_out):
+    return nn.Sequential(nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
+
+
+class FCN(nn.Module):
+    def __init__(self, enc=(16, 32, 48, 64), dec=(32, 16, 8)):
+        super().__init__()
+        self.e1 = conv(3, enc[0], 2)  # /2
+        self.e2 = conv(enc[0], enc[1], 2)  # /4
+        self.e3 = nn.Sequential(conv(enc[1], enc[2], 2), conv(enc[2], enc[2]))  # /8
+        # /16 with dilations 2 and 4: the context to tell a big square's middle from the background.
+        self.e4 = nn.Sequential(conv(enc[2], enc[3], 2), conv(enc[3], enc[3], d=2), conv(enc[3], enc[3], d=4))
+        # Narrower as resolution grows: full-resolution layers dominate the cost on a CPU.
+        self.u3, self.s3, self.f3 = up(enc[3], dec[0]), nn.Conv2d(enc[2], dec[0], 1), conv(dec[0], dec[0])
+        self.u2, self.s2, self.f2 = up(dec[0], dec[1]), nn.Conv2d(enc[1], dec[1], 1), conv(dec[1], dec[1])
+        self.u1, self.s1, self.f1 = up(dec[1], dec[2]), nn.Conv2d(enc[0], dec[2], 1), conv(dec[2], dec[2])
+        self.u0 = nn.ConvTranspose2d(dec[2], len(CLASSES), 4, 2, 1)
+
+    def forward(self, x):
+        x1 = self.e1(x)
+        x2 = self.e2(x1)
+        x3 = self.e3(x2)
+        y = self.e4(x3)
+        y = self.f3(self.u3(y) + self.s3(x3))
+        y = self.f2(self.u2(y) + self.s2(x2))
+        y = self.f1(self.u1(y) + self.s1(x1))
+        return self.u0(y)
+
+
+def to_input(images_uint8):
+    return torch.from_numpy(images_uint8).permute(0, 3, 1, 2).float().div(255)
+
+
+def load_label_maps(coco):
+    return np.stack([load_labels(label_path(coco, im), SIZE) for im in coco['images']])
+
+
+def augment(x, y, gen, crop):
+    """A random crop (the network is fully convolutional; crops cost less than whole images) and a random
+    element of the dihedral group, the same for the batch (labels stay exact)."""
+    if crop < SIZE:
+        oy, ox = (int(v) for v in torch.randint(0, SIZE - crop + 1, (2,), generator=gen))
+        x, y = x[:, :, oy:oy + crop, ox:ox + crop], y[:, oy:oy + crop, ox:ox + crop]
+    if torch.rand(1, generator=gen) < 0.5:
+        x, y = x.flip(3), y.flip(2)
+    if torch.rand(1, generator=gen) < 0.5:
+        x, y = x.flip(2), y.flip(1)
+    if torch.rand(1, generator=gen) < 0.5:
+        x, y = x.transpose(2, 3), y.transpose(1, 2)
+    return x, y
+
+
+@torch.no_grad()
+def evaluate(model, images, labels, batch=25):
+    model.eval()
+    cm = ConfusionMatrix(len(CLASSES))
+    for i in range(0, len(images), batch):
+        pred = model(to_input(images[i:i + batch])).argmax(1).numpy()
+        cm.add(pred, labels[i:i + batch])
+    return cm
+
+
+def train(args):
+    setup(args.seed, args.threads)
+    coco = load_coco(args.data)
+    images = load_images(coco, SIZE)
+    labels = torch.from_numpy(load_label_maps(coco).astype(np.int64))
+    mon = load_coco(args.monitor)
+    mon_images, mon_labels = load_images(mon, SIZE), load_label_maps(mon)
+    model = FCN()
+    log(f'train {len(images)} images from {args.data}; {sum(p.numel() for p in model.parameters()) / 1e6:.3f} M parameters')
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    gen = torch.Generator().manual_seed(args.seed)
+    budget = args.minutes * 60
+    t0, step, best, next_eval, run = time.time(), 0, -1.0, args.eval_every * 60, 0.0
+    while True:
+        model.train()
+        perm = torch.randperm(len(images), generator=gen)
+        for bi in range(len(images) // args.batch):
+            frac = min(1.0, (time.time() - t0) / budget)
+            lr = args.lr * min(1.0, (step + 1) / 50) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
+            for g in opt.param_groups:
+                g['lr'] = lr
+            idx = perm[bi * args.batch:(bi + 1) * args.batch]
+            x, y = augment(to_input(images[idx.numpy()]), labels[idx], gen, args.crop)
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            step += 1
+            run += loss.item()
+            if step % 25 == 0:
+                log(f'step {step} ({step * args.batch / len(images):.2f} epochs) loss {run / 25:.4f} lr {lr:.2e}')
+                run = 0.0
+            elapsed = time.time() - t0
+            if elapsed > next_eval or elapsed > budget:
+                next_eval += args.eval_every * 60
+                miou = evaluate(model, mon_images, mon_labels).miou()
+                model.train()
+                log(f'{elapsed / 60:.1f} min, step {step}: monitor mIoU {miou:.4f}')
+                if miou > best:
+                    best = miou
+                    torch.save(model.state_dict(), args.ckpt)
+            if elapsed > budget:
+                log(f'done: {step} steps, {step * args.batch} images seen, best monitor mIoU {best:.4f}, wall {elapsed / 60:.1f} min')
+                return
+
+
+def load_model(ckpt):
+    model = FCN()
+    model.load_state_dict(torch.load(ckpt, map_location='cpu'))
+    return model.eval()
+
+
+def cmd_eval(args):
+    setup(args.seed, args.threads)
+    coco = load_coco(args.val)
+    cm = evaluate(load_model(args.ckpt), load_images(coco, SIZE), load_label_maps(coco))
+    log(f'{len(coco["images"])} held-out images from {args.val}: mIoU {cm.miou():.4f}, per class '
+        + ', '.join(f'{c} {v:.4f}' for c, v in zip(CLASSES, cm.iou())))
+
+
+def cmd_export(args):
+    setup(args.seed, args.threads)
+    model = load_model(args.ckpt)
+    os.makedirs(OUT_DIR, exist_ok=True)
+    path = os.path.join(OUT_DIR, 'model.onnx')
+    torch.onnx.export(model, torch.zeros(1, 3, SIZE, SIZE), path, opset_version=17, input_names=['input'],
+                      output_names=['logits'], do_constant_folding=True)
+    log('exported', path, check_onnx(path), f'{os.path.getsize(path) / 1e6:.2f} MB')
+    from PIL import Image
+    coco = load_coco(args.val)
+    golden = os.path.join(OUT_DIR, 'golden')
+    os.makedirs(golden, exist_ok=True)
+    cases = []
+    for k, im in enumerate(coco['images'][:4]):
+        arr = np.array(Image.open(image_path(coco, im)).convert('RGB'))
+        name = f'heldout-{k}.png'
+        Image.fromarray(arr).save(os.path.join(golden, name))
+        with torch.no_grad():
+            logits = model(to_input(arr[None]))[0]
+        pred = logits.argmax(0).numpy()
+        gt = load_labels(label_path(coco, im))
+        s = 16
+        cases.append({
+            'image': name,
+            'outputShape': [1] + list(logits.shape),
+            'labelRle': {c: mask_rle(pred == i) for i, c in enumerate(CLASSES)},
+            'labelCounts': [int((pred == i).sum()) for i in range(len(CLASSES))],
+            'logitsSample': {'stride': s, 'shape': list(logits[:, ::s, ::s].shape), 'values': [float(v) for v in logits[:, ::s, ::s].flatten()]},
+            'pixelAccuracyVsGroundTruth': float((pred == gt).mean()),
+        })
+    save_json(os.path.join(golden, 'expected.json'), {
+        'model': 'shapes-fcn', 'source': f'{args.val} (seed 32), first 4 images', 'classes': CLASSES,
+        'note': 'labelRle: per class, COCO uncompressed column-major RLE of argmax(logits) == class',
+        'cases': cases,
+    })
+    log('golden written to', golden)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('command', choices=['train', 'eval', 'export'])
+    ap.add_argument('--data', default='/tmp/shapes-101')
+    ap.add_argument('--monitor', default='/tmp/shapes-monitor')
+    ap.add_argument('--val', default='/tmp/shapes-heldout')
+    ap.add_argument('--ckpt', default='/tmp/shapes-fcn.pt')
+    ap.add_argument('--minutes', type=float, default=15)
+    ap.add_argument('--eval-every', type=float, default=4)
+    ap.add_argument('--batch', type=int, default=16)
+    ap.add_argument('--crop', type=int, default=160, help='training crop side (the whole 256 image at evaluation)')
+    ap.add_argument('--lr', type=float, default=3e-3)
+    ap.add_argument('--seed', type=int, default=0)
+    # On the shared 2-core machine one thread trains ~5x faster than two: OpenMP's second thread spins on
+    # barriers while the scheduler runs other people's work.
+    ap.add_argument('--threads', type=int, default=1)
+    args = ap.parse_args()
+    {'train': train, 'eval': cmd_eval, 'export': cmd_export}[args.command](args)
+
+
+if __name__ == '__main__':
+    main()
