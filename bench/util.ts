@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { mulberry32 } from '../common/random.js';
 
 /** Generated inputs survive between runs here, one entry per parameter set, so a rerun skips generation. */
 export const CACHE_DIR = path.join(os.tmpdir(), 'sightline-bench-cache');
@@ -60,17 +61,7 @@ export async function withWorkDir<T>(prefix: string, fn: (dir: string) => Promis
   }
 }
 
-/** mulberry32: tiny, fast and seeded, so generated inputs are the same on every machine. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as prng };
 
 export async function pool<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<unknown>): Promise<void> {
   let next = 0;

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type OverlayOptions } from 'sharp';
+import { mulberry32 } from '../common/random.js';
 
 export type DemoShapeKind = 'circle' | 'square' | 'triangle';
 
@@ -30,22 +31,11 @@ const KINDS: DemoShapeKind[] = ['circle', 'square', 'triangle'];
 const SHAPE_COLORS = ['#d1495b', '#edae49', '#00798c', '#30638e', '#66a182', '#8d6a9f'];
 const BACKGROUNDS = ['#f4efe1', '#dfe7ec', '#e9e4f0', '#f0e6d8', '#dcebdc', '#cfd8dc', '#3b4252', '#2e3440'];
 
-/** mulberry32: a tiny seeded generator, so images do not depend on Math.random or the platform. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const seedOf = (index: number) => 0x51e7 + index * 7919;
 
 function describeImage(index: number): Omit<DemoImage, 'file'> & { svg: string } {
-  const rnd = random(seedOf(index));
+  const rnd = mulberry32(seedOf(index));
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
   const pick = <T>(items: T[]) => items[int(0, items.length - 1)];
   const width = int(8, 16) * 40;
@@ -84,7 +74,7 @@ function describeImage(index: number): Omit<DemoImage, 'file'> & { svg: string }
  * made 24 images take 4.3 s instead of 0.8 s; PNG's default compression level, too, tripled the time on grain.
  */
 async function noiseTexture(index: number, width: number, height: number): Promise<OverlayOptions> {
-  const rnd = random(~seedOf(index));
+  const rnd = mulberry32(~seedOf(index));
   const w = Math.ceil(width / 4);
   const h = Math.ceil(height / 4);
   const grain = Buffer.alloc(w * h);

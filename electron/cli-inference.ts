@@ -11,6 +11,7 @@ import { rleBbox } from '../common/geometry/rle.js';
 import { AppCore, defaultAppDataDir } from './core/app.js';
 import { RunsRepo } from './core/inference/runs.js';
 import type { InferenceResult } from './core/inference/service.js';
+import { followJob } from './cli-jobs.js';
 
 export const INFERENCE_HELP = `  sightline predict --project <file.sightline> --model <name | manifest.json> (--all | --images ID,ID,...)
                     [--provider auto|cuda|cpu] [--score S] [--beam K] [--keep-suppressed] [--json]
@@ -80,11 +81,6 @@ export function reportPrediction(p: Prediction & { path: string }): Record<strin
   return out;
 }
 
-function progressLine(done: number, total: number | null, message: string): void {
-  if (!process.stderr.isTTY) return;
-  process.stderr.write(`\r\x1b[2K${message || `${done}/${total ?? '?'}`}`.slice(0, (process.stderr.columns || 100) - 1));
-}
-
 /** A manifest.json given as --model: add it to the project, or update the user model of that name. */
 async function modelFromManifest(core: AppCore, file: string): Promise<string> {
   let raw: Record<string, unknown>;
@@ -151,16 +147,7 @@ export async function cmdPredict(args: string[]): Promise<number> {
     await core.openProject(path.resolve(values.project));
     const model = values.model.toLowerCase().endsWith('.json') ? await modelFromManifest(core, path.resolve(values.model)) : values.model;
     const { jobId, runId } = (await core.dispatch('models.run', { model, provider, params, ...(imageIds ? { imageIds } : { all: true }) })) as { jobId: string; runId: number };
-    const off = core.onEvent((event, payload) => {
-      const j = payload as { id: string; done: number; total: number | null; message: string };
-      if (event === 'job' && j.id === jobId) progressLine(j.done, j.total, j.message);
-    });
-    const onSigint = () => core.jobs.cancel(jobId);
-    process.once('SIGINT', onSigint);
-    const job = await core.jobs.wait(jobId);
-    process.off('SIGINT', onSigint);
-    off();
-    if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+    const job = await followJob(core, jobId);
     if (job.state === 'failed') throw new ApiError('invalid_file', job.error ?? 'the run failed');
     const r = job.result as InferenceResult;
     if (r.warning) process.stderr.write(`sightline: warning: ${r.warning}\n`);

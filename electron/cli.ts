@@ -11,6 +11,7 @@ import { cmdModels, cmdPredict, INFERENCE_HELP } from './cli-inference.js';
 import { AppCore, defaultAppDataDir, defaultResourcesDir } from './core/app.js';
 import { writeShapesDataset } from './core/shapes/write.js';
 import { startServer } from './server/http.js';
+import { clearProgressLine, followJob, progressLine } from './cli-jobs.js';
 
 const HELP = `sightline — label and inspect images with neural networks
 
@@ -54,12 +55,6 @@ function requireProject(values: { project?: string }): string {
   return path.resolve(values.project);
 }
 
-function progressLine(done: number, total: number | null, message: string): void {
-  if (!process.stderr.isTTY) return;
-  const of = total === null ? '' : `/${total}`;
-  process.stderr.write(`\r\x1b[2K${done}${of} ${message}`.slice(0, (process.stderr.columns || 100) - 1));
-}
-
 async function cmdImport(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { project: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
   if (positionals.length !== 1) throw new UsageError('import takes exactly one folder');
@@ -71,19 +66,7 @@ async function cmdImport(args: string[]): Promise<number> {
       throw new ApiError('not_found', `Cannot import "${folder}": the folder does not exist. Check the path. Nothing was changed.`, { folder });
     }
     await core.openProject(file, { create: true });
-    const jobId = core.startImport(folder);
-    const off = core.onEvent((event, payload) => {
-      if (event === 'job' && (payload as { id: string }).id === jobId) {
-        const j = payload as { done: number; total: number | null; message: string };
-        progressLine(j.done, j.total, j.message);
-      }
-    });
-    const onSigint = () => core.jobs.cancel(jobId);
-    process.once('SIGINT', onSigint);
-    const job = await core.jobs.wait(jobId);
-    process.off('SIGINT', onSigint);
-    off();
-    if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+    const job = await followJob(core, core.startImport(folder));
     if (job.state === 'failed') throw new ApiError('io', job.error ?? 'import failed');
     const r = job.result as ImportResult;
     if (values.json) {
@@ -198,7 +181,7 @@ async function cmdShapes(args: string[]): Promise<number> {
     size: int('size', values.size), minShapes: int('min-shapes', values['min-shapes']), maxShapes: int('max-shapes', values['max-shapes']),
     onProgress: (done, total) => progressLine(done, total, 'scenes'),
   });
-  if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+  clearProgressLine();
   if (values.json) process.stdout.write(JSON.stringify(r) + '\n');
   else console.log(`${r.images} images, ${r.annotations} shapes → ${r.out}`);
   return 0;

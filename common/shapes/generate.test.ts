@@ -1,23 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CAPTION_WORDS, PALETTE, captionsFor, generateScene, mulberry32, sceneOptions, sceneSeed, type ShapeAnnotation } from './generate.js';
-import { decodeMaskRle, encodeMaskRle } from './rle.js';
+import { decodeRle } from '../geometry/rle.js';
 
 const scenes = Array.from({ length: 40 }, (_, i) => generateScene(sceneSeed(7, i)));
-
-describe('rle', () => {
-  it('encodes column-major runs starting with zeros, and decodes back', () => {
-    // 2 rows × 3 columns, row-major [0 1 1 / 0 0 1]: columns top-down are (0 0) (1 0) (1 1).
-    const mask = Uint8Array.from([0, 1, 1, 0, 0, 1]);
-    const rle = encodeMaskRle(mask, 3, 2);
-    expect(rle).toEqual({ size: [2, 3], counts: [2, 1, 1, 2] });
-    expect(Array.from(decodeMaskRle(rle))).toEqual(Array.from(mask));
-    expect(encodeMaskRle(Uint8Array.from([1, 1]), 1, 2).counts).toEqual([0, 2]);
-  });
-
-  it('refuses counts that do not cover the mask', () => {
-    expect(() => decodeMaskRle({ size: [2, 2], counts: [1, 1] })).toThrow(/cover 2 pixels, expected 2×2/);
-  });
-});
 
 describe('generateScene', () => {
   it('is a pure function of the seed', () => {
@@ -37,7 +22,7 @@ describe('generateScene', () => {
       const n = s.width * s.height;
       const owner = new Int16Array(n).fill(-1);
       s.shapes.forEach((sh, k) => {
-        const m = decodeMaskRle(sh.mask);
+        const m = decodeRle(sh.mask);
         let area = 0, minX = Infinity, minY = Infinity, maxX = -1, maxY = -1;
         let overlaps = 0;
         for (let i = 0; i < n; i++) {
@@ -63,7 +48,7 @@ describe('generateScene', () => {
     const palette = Object.values(PALETTE);
     for (const s of scenes.slice(0, 10)) {
       for (const sh of s.shapes) {
-        const m = decodeMaskRle(sh.mask);
+        const m = decodeRle(sh.mask);
         const sum = [0, 0, 0];
         for (let i = 0; i < m.length; i++) if (m[i]) for (let c = 0; c < 3; c++) sum[c] += s.rgb[i * 3 + c];
         const mean = sum.map((v) => v / sh.area);
@@ -139,7 +124,7 @@ describe('captions', () => {
 
   it('rejects ambiguous scenes', () => {
     const shape = (color: ShapeAnnotation['color'], category: ShapeAnnotation['category'], area: number, cx: number, cy: number): ShapeAnnotation => ({
-      categoryId: 1, category, color, area, centroid: [cx, cy], bbox: [0, 0, 1, 1], mask: { size: [1, 1], counts: [1] },
+      categoryId: 1, category, color, area, centroid: [cx, cy], bbox: [0, 0, 1, 1], mask: { width: 1, height: 1, counts: [1] },
     });
     expect(captionsFor([shape('red', 'circle', 900, 50, 100), shape('blue', 'square', 800, 150, 110)])).toEqual([
       'a red circle left of a blue square',

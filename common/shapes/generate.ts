@@ -4,7 +4,8 @@
  * (seed, index, options) alone, so the same seed always gives the same bytes on every platform (no Math.random, no
  * platform maths beyond IEEE-754 basics).
  */
-import { encodeMaskRle, type ShapeRle } from './rle.js';
+import { encodeRle, type Rle } from '../geometry/rle.js';
+import { mulberry32 } from '../random.js';
 
 export const GENERATOR_VERSION = 1;
 
@@ -42,7 +43,7 @@ export interface ShapeAnnotation {
   category: ShapeKind;
   color: ColorName;
   /** Visible pixels only (later shapes occlude earlier ones). */
-  mask: ShapeRle;
+  mask: Rle;
   bbox: [number, number, number, number];
   area: number;
   /** Centroid of the visible pixels (pixel centres at integer + 0.5). */
@@ -61,17 +62,7 @@ export interface Scene {
   captions: string[];
 }
 
-/** mulberry32: tiny, fast and good enough for scene sampling; identical in every JS engine. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** Per-image seed, so image i does not depend on how many images came before it. */
 export function sceneSeed(seed: number, index: number): number {
@@ -292,7 +283,7 @@ export function generateScene(seed: number, options: SceneOptions = {}): Scene {
       const mask = visibleMask(owner, i);
       const st = maskStats(mask, w);
       const cat = CATEGORIES.find((c) => c.name === p.kind)!;
-      return { categoryId: cat.id, category: p.kind, color: p.color, mask: encodeMaskRle(mask, w, h), ...st };
+      return { categoryId: cat.id, category: p.kind, color: p.color, mask: encodeRle(mask, w, h), ...st };
     });
     const captions = captionsFor(shapes, size);
     if (!captions) continue;

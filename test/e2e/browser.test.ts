@@ -2,17 +2,15 @@
  * End to end in a real Chromium: browser mode on the demo project. Open the app with its token URL, see the grid,
  * open an image, zoom with the wheel, step to the next image, and open an image directly by its URL.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppCore } from '../../electron/core/app.js';
 import { startServer, type RunningServer } from '../../electron/server/http.js';
+import { DIST, launchChromium } from './chromium.js';
 
-const ROOT = path.resolve(__dirname, '../..');
-const DIST = path.join(ROOT, 'renderer/dist');
-const CHROMIUM = process.env.SIGHTLINE_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = process.env.SIGHTLINE_SCREENSHOTS;
 
 let tmp: string;
@@ -22,16 +20,11 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(DIST, 'index.html'))) throw new Error(`${DIST}/index.html is missing: run \`npm run build\` first (npm test does).`);
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set SIGHTLINE_CHROMIUM).`);
   tmp = mkdtempSync(path.join(os.tmpdir(), 'sightline-e2e-'));
   core = new AppCore({ appDataDir: tmp, transport: 'http' });
   await core.openDemoProject();
   server = await startServer({ host: core, staticDir: DIST });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--test-type'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));

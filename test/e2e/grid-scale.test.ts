@@ -5,14 +5,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AppCore } from '../../electron/core/app.js';
 import { ProjectStore } from '../../electron/core/project/store.js';
 import { startServer, type RunningServer } from '../../electron/server/http.js';
+import { DIST, launchChromium } from './chromium.js';
 
 const N = 100_000;
-const DIST = path.resolve(__dirname, '../../renderer/dist');
 let tmp: string;
 let core: AppCore;
 let server: RunningServer;
@@ -36,10 +36,7 @@ beforeAll(async () => {
   core = new AppCore({ appDataDir: path.join(tmp, 'home'), transport: 'http' });
   await core.openProject(file);
   server = await startServer({ host: core, staticDir: DIST });
-  browser = await chromium.launch({
-    executablePath: process.env.SIGHTLINE_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--test-type'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -4,19 +4,18 @@
  * shapes it draws), hide it with P and the confidence slider; multi-select in the library; the Models page lists
  * BlazeFace with its graph inputs and the provider its session really got, and adds, checks and removes a model.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallName, CallRequest, CallResponse } from '../../common/api/contract.js';
 import { AppCore } from '../../electron/core/app.js';
 import { startServer, type RunningServer } from '../../electron/server/http.js';
+import { DIST, launchChromium } from './chromium.js';
 
 const ROOT = path.resolve(__dirname, '../..');
-const DIST = path.join(ROOT, 'renderer/dist');
 const FIXTURES = path.join(ROOT, 'test/fixtures/images');
-const CHROMIUM = process.env.SIGHTLINE_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = process.env.SIGHTLINE_SCREENSHOTS;
 
 let tmp: string;
@@ -27,17 +26,12 @@ let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(path.join(DIST, 'index.html'))) throw new Error(`${DIST}/index.html is missing: run \`npm run build\` first (npm test does).`);
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set SIGHTLINE_CHROMIUM).`);
   tmp = mkdtempSync(path.join(os.tmpdir(), 'sightline-e2e-inference-'));
   core = new AppCore({ appDataDir: tmp, transport: 'http' });
   const { jobId } = await core.openFolder(FIXTURES);
   if (jobId) await core.jobs.wait(jobId);
   server = await startServer({ host: core, staticDir: DIST });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--test-type'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('pageerror', (e) => pageErrors.push(e.message));
   // The token URL sets the session cookie.

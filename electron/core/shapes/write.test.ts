@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateScene, sceneSeed } from '../../../common/shapes/generate.js';
-import { decodeMaskRle } from '../../../common/shapes/rle.js';
+import { decodeRle } from '../../../common/geometry/rle.js';
 import { writeShapesDataset } from './write.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sightline-shapes-'));
@@ -53,7 +53,7 @@ describe('writeShapesDataset', () => {
       for (const [k, a] of anns.entries()) {
         const s = scene.shapes[k];
         expect(a).toMatchObject({ category_id: s.categoryId, bbox: s.bbox, area: s.area, iscrowd: 0, attributes: { color: s.color } });
-        const mask = decodeMaskRle(a.segmentation);
+        const mask = decodeRle({ height: a.segmentation.size[0], width: a.segmentation.size[1], counts: a.segmentation.counts });
         expect(mask.reduce((n: number, v: number) => n + v, 0)).toBe(a.area);
       }
     }

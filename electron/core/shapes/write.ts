@@ -59,7 +59,7 @@ export async function writeShapesDataset(opts: ShapesDatasetOptions): Promise<Sh
         bbox: s.bbox,
         area: s.area,
         iscrowd: 0,
-        segmentation: s.mask,
+        segmentation: { size: [s.mask.height, s.mask.width], counts: s.mask.counts },
         attributes: { color: s.color },
       });
     }

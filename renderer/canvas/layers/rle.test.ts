@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeMaskRle } from '../../../common/shapes/rle.js';
+import { encodeRle } from '../../../common/geometry/rle.js';
 import { maskToRgba, rleToAlphaMask } from './rle.js';
 
 describe('rleToAlphaMask', () => {
@@ -21,7 +21,7 @@ describe('rleToAlphaMask', () => {
     for (let y = 1; y < 4; y++) for (let x = 2; x < 7; x++) mask[y * width + x] = 1;
     mask[0] = 1;
     mask[width * height - 1] = 1;
-    const rle = encodeMaskRle(mask, width, height);
+    const rle = encodeRle(mask, width, height);
     const alpha = rleToAlphaMask(rle.counts, width, height);
     expect([...alpha].map((v) => (v ? 1 : 0))).toEqual([...mask]);
   });
