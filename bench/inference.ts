@@ -27,6 +27,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FOLDER = 50;
 /** Passes over the image set for the per-image rows; each image's median is taken, then the median over images. */
 const REPEATS = 3;
+/** Folder jobs per model at most, and the time they may take (estimated from the pipeline's time per image). */
+const FOLDER_JOBS = 3;
+const FOLDER_BUDGET_MS = 12_000;
 /** Time the repeated passes may take per model, estimated from the first pass. */
 const PASS_BUDGET_MS = 12_000;
 /** The service writes predictions in transactions of this many images (FLUSH_IMAGES in service.ts). */
@@ -213,6 +216,7 @@ interface ModelResult {
   rawPasses: number[];
   passes: number;
   folderIps: number;
+  folderMs: number[];
   folder: InferenceResult;
   dbMsPerImage: number;
   beamMs?: { beam: number; ms: number };
@@ -221,9 +225,9 @@ interface ModelResult {
 
 const mibGrowth = (m: ModelResult['memory']) => ({ session: m.sessionMiB - m.baseMiB, run: m.runMiB - m.baseMiB });
 
-/** read + header, sharp decode + resize to the plan, tensor fill: as prepareImage does them, timed apart. */
 type Profile = Pick<Breakdown, 'readHeader' | 'decodeResize' | 'tensor'>;
 
+/** read + header, sharp decode + resize to the plan, tensor fill: as prepareImage does them, timed apart. */
 async function profilePrepare(file: string, model: RuntimeModel): Promise<Profile> {
   let t = performance.now();
   const img = await loadImage(file);
@@ -253,12 +257,15 @@ function memoryChild(model: RuntimeModel, image: string, dir: string): ModelResu
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
 }
 
-async function folderRun(core: AppCore, model: string, folder: string, dir: string, params: Record<string, unknown>) {
+/**
+ * A fresh project holding the folder, and a function that times one `models.run` job over all of it. One
+ * single-image run first starts the worker and opens its sessions, which a person pays once per app session.
+ */
+async function folderProject(core: AppCore, model: string, folder: string, dir: string, params: Record<string, unknown>) {
   await core.openProject(path.join(dir, `${model}.sightline`), { create: true });
   const imported = await core.jobs.wait(core.startImport(folder));
   if (imported.state !== 'done') throw new Error(`Importing ${folder} failed: ${imported.error}`);
-  const db = core.store!.db;
-  const ids = db.prepare('SELECT id FROM images ORDER BY id').pluck().all() as number[];
+  const ids = core.store!.db.prepare('SELECT id FROM images ORDER BY id').pluck().all() as number[];
   if (ids.length !== FOLDER) throw new Error(`${folder} imported as ${ids.length} images, not ${FOLDER}: delete it and rerun.`);
   const start = async (run: Record<string, unknown>) => {
     const { jobId } = (await core.dispatch('models.run', { model, provider: 'cpu', params, ...run })) as { jobId: string };
@@ -267,13 +274,15 @@ async function folderRun(core: AppCore, model: string, folder: string, dir: stri
     if (job.state !== 'done' || !r || r.errors.length) throw new Error(`${model} over ${folder} failed: ${job.error ?? JSON.stringify(r?.errors.slice(0, 3))}`);
     return r;
   };
-  // Starts the worker and opens the sessions there, which a person pays once per app session, not per folder.
   await start({ imageIds: [ids[0]] });
-  const t0 = performance.now();
-  const result = await start({ all: true });
-  const ms = performance.now() - t0;
-  if (result.images !== FOLDER) throw new Error(`${model}: the folder job ran ${result.images} of ${FOLDER} images`);
-  return { ms, result, ids, db };
+  const timedRun = async () => {
+    const t0 = performance.now();
+    const result = await start({ all: true });
+    const ms = performance.now() - t0;
+    if (result.images !== FOLDER) throw new Error(`${model}: the folder job ran ${result.images} of ${FOLDER} images`);
+    return { ms, result };
+  };
+  return { ids, timedRun };
 }
 
 /** The time RunsRepo.write takes for this model's outcomes on the folder's images, in the service's batches. */
@@ -290,14 +299,13 @@ function dbWriteMs(core: AppCore, model: string, ids: number[], outcomes: Pipeli
   return ms;
 }
 
-async function measureModel(core: AppCore, model: RuntimeModel, dir: string): Promise<ModelResult> {
+async function measureModel(core: AppCore, cache: SessionCache, model: RuntimeModel, dir: string): Promise<ModelResult> {
   const set = setOf(model.manifest);
   const files = await imageSet(set);
   const folder = await folderOf(set, files);
   const caption = Boolean(model.manifest.captioner);
   // Beam 1 for captioners: greedy, the same step calls as the raw decode; the manifest's beam size is timed apart.
   const settings: RunSettings = { thresholds: model.manifest.thresholds, keepSuppressed: false, ...(caption ? { beamSize: 1 } : {}) };
-  const cache = new SessionCache();
   const runner = new ModelRunner(cache);
   const sessions = await runner.open(model, 'cpu');
   const pipeline = async (file: string, s = settings) => runner.run(model, sessions, s, await prepareImage(file, model));
@@ -335,6 +343,8 @@ async function measureModel(core: AppCore, model: RuntimeModel, dir: string): Pr
       if (pass % 2) await timePipeline();
       raw[i].push(await replay(calls[i]));
       if (!(pass % 2)) await timePipeline();
+      // A pause first, so the run just before (its spinning threads, the garbage of its outputs) is not billed to the steps.
+      await new Promise((resolve) => setTimeout(resolve, 20));
       profiles[i].push(await profilePrepare(files[i], model));
     }
   }
@@ -353,30 +363,35 @@ async function measureModel(core: AppCore, model: RuntimeModel, dir: string): Pr
   let beamMs;
   const beam = model.manifest.captioner?.beamSize ?? 1;
   if (beam > 1) {
-    const ms: number[] = [];
+    const times: number[] = [];
     for (const f of files) {
-      const t0 = performance.now();
+      const t = performance.now();
       await pipeline(f, { ...settings, beamSize: beam });
-      ms.push(performance.now() - t0);
+      times.push(performance.now() - t);
     }
-    beamMs = { beam, ms: median(ms) };
+    beamMs = { beam, ms: median(times) };
   }
 
-  // Raw throughput: each image's calls back to back over the set, once before and once after the folder job,
-  // weighted by how many copies of the image the folder holds (the set cycled), which is the folder's own replay.
+  // Raw throughput: each image's calls back to back over the set, weighted by how many copies of the image the
+  // folder holds (the set cycled), which is the folder's own replay.
   const copies = files.map((_, i) => Math.floor(FOLDER / files.length) + (i < FOLDER % files.length ? 1 : 0));
   const rawPass = async () => {
     let total = 0;
     for (let i = 0; i < files.length; i++) total += copies[i] * (await replay(calls[i]));
     return total;
   };
+  // A folder job that takes seconds is timed several times, raw passes between, against the shifting load.
+  const jobs = Math.max(1, Math.min(FOLDER_JOBS, Math.floor(FOLDER_BUDGET_MS / (FOLDER * perImage.pipeline))));
+  log(`inference: ${model.name}: folder job over ${FOLDER} images, ${jobs} time${jobs === 1 ? '' : 's'}`);
+  const project = await folderProject(core, model.name, folder, dir, caption ? { beamSize: 1 } : {});
   const rawPasses = [await rawPass()];
-  log(`inference: ${model.name}: folder job over ${FOLDER} images`);
-  const f = await folderRun(core, model.name, folder, dir, caption ? { beamSize: 1 } : {});
-  rawPasses.push(await rawPass());
-  const dbMs = dbWriteMs(core, model.name, f.ids, outcomes);
-  await core.closeProject();
-  await cache.releaseAll();
+  const folderJobs: { ms: number; result: InferenceResult }[] = [];
+  for (let j = 0; j < jobs; j++) {
+    folderJobs.push(await project.timedRun());
+    rawPasses.push(await rawPass());
+  }
+  const f = [...folderJobs].sort((a, b) => a.ms - b.ms)[folderJobs.length >> 1];
+  const dbMs = dbWriteMs(core, model.name, project.ids, outcomes);
 
   log(`inference: ${model.name}: memory (child process)`);
   const memory = memoryChild(model, files[0], dir);
@@ -390,6 +405,7 @@ async function measureModel(core: AppCore, model: RuntimeModel, dir: string): Pr
     passes,
     rawPasses,
     folderIps: FOLDER / (f.ms / 1000),
+    folderMs: folderJobs.map((j) => j.ms),
     folder: f.result,
     dbMsPerImage: dbMs / FOLDER,
     beamMs,
@@ -420,7 +436,7 @@ function rowsOf(r: ModelResult): Row[] {
 function breakdownTable(results: ModelResult[]): string[] {
   const head = [
     'Model', 'Images', 'Raw', 'Pipeline', 'prepare', 'read + header', 'decode + resize', 'tensor fill', 'run', 'decode outputs', 'other',
-    'DB write', 'Folder wall', 'worker prepare', 'worker run', 'worker decode', 'run share',
+    'DB write', 'Folder wall', 'worker prepare (latency)', 'worker run', 'worker decode', 'run share',
   ];
   const lines = [`| ${head.join(' | ')} |`, `|---|${head.slice(1).map(() => '--:').join('|')}|`];
   for (const r of results) {
@@ -450,6 +466,48 @@ function breakdownTable(results: ModelResult[]): string[] {
   return lines;
 }
 
+/** For each goal a model misses, where the extra time went, largest first, from this run's breakdown. */
+function missedGoals(results: ModelResult[]): string[] {
+  const out: string[] = [];
+  for (const r of results) {
+    const b = r.perImage;
+    // Judged on the ratios as the table rounds them.
+    const ratio = round(b.pipeline / b.raw, 2);
+    if (ratio > 1.15) {
+      const parts: [string, number][] = [
+        ['read + header', b.readHeader],
+        ['decode + resize', b.decodeResize],
+        ['tensor fill', b.tensor],
+        [r.calls > 1 && !r.beamMs ? 'text-line crops and full-size decode' : 'preparation beyond its steps timed apart', b.prepare - b.readHeader - b.decodeResize - b.tensor],
+        ['output decoding (with the NaN check)', b.decode],
+        [r.beamMs ? 'awaits between calls, search bookkeeping' : r.calls > 1 ? 'awaits between calls' : 'awaits', b.pipeline - b.prepare - b.run - b.decode],
+      ];
+      const top = parts.filter(([, v]) => v > 0.05 * (b.pipeline - b.raw)).sort((x, y) => y[1] - x[1]).slice(0, 3);
+      out.push(
+        `${r.name}: pipeline ${ratio}× raw (goal ≤ 1.15), ${ms(b.pipeline - b.raw)} ms per image more than its ${ms(b.raw)} ms of runs; ` +
+          `largest parts: ${top.map(([k, v]) => `${k} ${ms(v)} ms`).join(', ')}.`,
+      );
+    }
+    if (round(r.folderIps / r.rawIps, 2) < 0.9) {
+      const w = r.folder.timings;
+      const share = (x: number) => `${Math.round((100 * x) / ((FOLDER / r.folderIps) * 1000))} %`;
+      const jobRun = w.run / FOLDER;
+      const rawRun = 1000 / r.rawIps;
+      const rest = 100 - Math.round((100 * (w.run + w.decode)) / ((FOLDER / r.folderIps) * 1000));
+      const runs = `the runs took ${ms(jobRun)} ms each in the job against ${ms(rawRun)} ms back to back`;
+      const why =
+        b.prepare > b.run
+          ? `Preparing an image (${ms(b.prepare)} ms) costs more than running the model on it (${ms(b.run)} ms), so the decoding sets the pace; ${runs}.`
+          : `Preparing (${ms(b.prepare)} ms) is cheaper than the run (${ms(b.run)} ms); ${runs}.`;
+      out.push(
+        `${r.name}: folder ${round(r.folderIps / r.rawIps, 2)}× raw (goal ≥ 0.9); of the job's wall time session.run took ${share(w.run)}, output decoding ${share(w.decode)} ` +
+          `(both on the worker's thread) and the rest ${rest} %. ${why}`,
+      );
+    }
+  }
+  return out;
+}
+
 const SUFFIXES: Record<string, string> = {
   raw_ms: 'session.run only, median ms per image',
   pipeline_ms: 'whole pipeline per image (baseline: raw; goal ratio ≤ 1.15)',
@@ -474,6 +532,16 @@ function labels(): Record<string, string> {
     for (const [k, v] of Object.entries(SUFFIXES)) out[`inference.${name}.${k}`] = `${name}: ${v}`;
   }
   return out;
+}
+
+/** Linux's pressure stall information for the CPU, "some" over 60 s; null where the kernel has none. */
+function cpuPressure(): string | null {
+  try {
+    const avg = /^some avg10=[\d.]+ avg60=([\d.]+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'))?.[1];
+    return avg === undefined ? null : `${avg} %`;
+  } catch {
+    return null;
+  }
 }
 
 /** The bundled models that can run now, and why the others cannot. */
@@ -510,10 +578,10 @@ export const inferenceBench: Bench = {
   title: 'Inference: bundled models, raw session.run against the pipeline',
   labels: labels(),
   method: [
-    'Every bundled model (`models/*/manifest.json`) whose ONNX files are present runs on the CPU provider; the others are skipped and named under "This run". ' +
+    'Every bundled model (`models/*/manifest.json`) whose ONNX files are present runs on the CPU provider; the others are skipped, and named under "This run" with any model that failed. ' +
       'Sessions come from the runtime itself (`SessionCache`, `createSession`: the options the app uses), the pipeline from `prepareImage` + `ModelRunner.run` (what the worker does per image).',
     'Images per model: photos (the decodable fixtures of `test/fixtures/images` and `demo/photos`, each content once: JPEG, PNG, BMP, GIF, WebP, TIFF, one EXIF-rotated) for general models; ' +
-      'for ppocr-det printed pages (the golden `lines.png`, `test/fixtures/ocr/hello.png` and 10 generated pages, 480–800 px, DejaVu Sans); for ppocr-rec 12 generated single lines; ' +
+      'for ppocr-det printed pages (the golden `lines.png`, `test/fixtures/ocr/hello.png` and 6 generated pages of 2–4 printed lines, 480–640 px, DejaVu Sans); for ppocr-rec 8 generated single lines of 1–5 words; ' +
       'for shapes-* 12 images of `sightline shapes`. Generated images are cached.',
     'Raw: a first pass runs the pipeline on each image and records every `session.run` call it makes with its input tensors (text detection: the detector and the recogniser on each line found; ' +
       'captioners: the encoder and each decoder step of a greedy decode). Raw time is those recorded calls replayed back to back: only run time, inputs made beforehand.',
@@ -523,48 +591,73 @@ export const inferenceBench: Bench = {
       'Captioners run greedy (beam 1) here so both sides make the same calls; `pipeline_beam_ms` is the manifest\'s beam size.',
     `Folder: the model's images copied and cycled to ${FOLDER} files, imported into a fresh project through \`AppCore\`, then \`models.run\` {all: true, provider: cpu} timed from the call to the job's end: ` +
       'worker, prefetch window, output decoding and the SQLite writes all count. One single-image run before it starts the worker and opens its sessions (paid once per app session). ' +
-      'Raw throughput: each image\'s recorded calls replayed back to back over the set, weighted by the copies of it in the folder (the folder\'s own replay), ' +
-      'once before and once after the job; the mean. Ratio = folder / raw, goal ≥ 0.9.',
+      `The job runs up to ${FOLDER_JOBS} times (as many as fit in about ${FOLDER_BUDGET_MS / 1000} s), with a raw pass before the first and after each; the median job against the median raw pass. ` +
+      'Raw pass: each image\'s recorded calls replayed back to back over the set, weighted by the copies of it in the folder (the folder\'s own replay). Ratio = folder / raw, goal ≥ 0.9.',
     'Memory: a fresh child process (`bench/inference-child.ts`) loads every module (onnxruntime included), samples RSS, opens the model\'s own sessions (a text detector\'s recogniser is its own row), ' +
       'samples again, runs the pipeline on one image and samples a third time.',
     'Breakdown (table below, ms per image, medians): prepare, run and decode are the pipeline\'s own timings (`Timings`; prepare includes the text crops). Read + header, decode + resize and tensor fill ' +
-      're-run the main image\'s preparation step by step in each pass. Other = pipeline − prepare − run − decode (awaits, NaN check). DB write: `RunsRepo.write` of the same outcomes for the folder\'s images, ' +
-      `in the service's batches of ${FLUSH}. The worker columns are the folder job's summed \`Timings\` per image; its prepare overlaps the runs of the images before it. ` +
+      're-run the main image\'s preparation step by step in each pass, after a 20 ms pause. Other = pipeline − prepare − run − decode: awaits and, for captioners, the beam search bookkeeping (their decode column is empty). DB write: `RunsRepo.write` of the same outcomes for the folder\'s images, ' +
+      `in the service's batches of ${FLUSH}. The worker columns are the folder job's summed \`Timings\` per image; its prepare is the time from a request to its tensor, ` +
+      'so it includes the wait behind the runs of the images before it and exceeds the work done. ' +
       'Run share = worker run / folder wall: the part of the job spent in session.run, measured in the same window as the job and so less at the mercy of a changing load than the folder / raw ratio.',
+    'Reading the folder columns: onnxruntime-node 1.30 runs `session.run` on the calling thread (its backend calls the native run inside `setImmediate`), so while the worker runs a model its ' +
+      'thread does nothing else: the tensor fill, output decoding and each JS step of the next images\' preparation wait for the run to end, and only work already handed to libuv ' +
+      '(file reads, sharp\'s decode and resize) overlaps it. A folder job therefore costs at least run + output decoding per image, and the prefetch can hide the rest only on a free core. ' +
+      '"Goals missed" below is generated from the same numbers.',
+    'On an oversubscribed CPU (see the pressure under "This run") a thread that runs back to back gets less of it than one that pauses between images, so the raw passes ' +
+      '(`raw_ips`) can come out slower per image than `raw_ms`, and the folder / raw ratio swings from run to run; run share is the steadier reading there.',
   ],
   async run() {
+    const pressureBefore = cpuPressure();
     const { models, skipped } = await runnableModels();
     log(`inference: ${models.map((m) => m.name).join(', ') || 'no model'} to measure${skipped.length ? `; skipped ${skipped.length}` : ''}`);
+    const failed: string[] = [];
     const results = await withWorkDir('inference', async (dir) => {
       const core = new AppCore({ appDataDir: path.join(dir, 'appdata'), transport: 'http' });
       const out: ModelResult[] = [];
       try {
         for (const m of models) {
           const t0 = performance.now();
-          const r = await measureModel(core, m, dir);
-          out.push(r);
-          log(`inference: ${m.name}: raw ${ms(r.perImage.raw)} ms, pipeline ${ms(r.perImage.pipeline)} ms, folder ${round(r.folderIps)} vs raw ${round(r.rawIps)} images/s (${round((performance.now() - t0) / 1000)} s)`);
+          const cache = new SessionCache();
+          try {
+            const r = await measureModel(core, cache, m, dir);
+            out.push(r);
+            log(`inference: ${m.name}: raw ${ms(r.perImage.raw)} ms, pipeline ${ms(r.perImage.pipeline)} ms, folder ${round(r.folderIps)} vs raw ${round(r.rawIps)} images/s (${round((performance.now() - t0) / 1000)} s)`);
+          } catch (e) {
+            // One model that cannot run (a file mid-export, say) leaves the others' numbers standing.
+            const why = (e as Error).message.split('\n')[0];
+            failed.push(`${m.name}: ${why}`);
+            log(`inference: ${m.name} FAILED: ${why}`);
+          } finally {
+            await core.closeProject();
+            await cache.releaseAll();
+          }
         }
       } finally {
         await core.close();
       }
       return out;
     });
+    const missed = missedGoals(results);
     return {
       rows: results.flatMap(rowsOf),
       facts: [
+        ...(pressureBefore ? [`CPU pressure (share of time some task waited for a CPU, last 60 s): ${pressureBefore} before, ${cpuPressure()} after.`] : []),
         ...skipped.map((s) => `Skipped ${s}.`),
+        ...failed.map((s) => `Failed ${s}.`),
         ...results.map((r) => {
           const mem = mibGrowth(r.memory);
           return (
-            `${r.name}: ${r.passes} pass${r.passes === 1 ? '' : 'es'}; raw over the folder ${r.rawPasses.map((x) => round(x)).join(', ')} ms; folder job ${round(FOLDER / r.folderIps * 1000)} ms, ${r.folder.predictions} predictions; ` +
+            `${r.name}: ${r.passes} pass${r.passes === 1 ? '' : 'es'}; raw over the folder ${r.rawPasses.map((x) => round(x)).join(', ')} ms; folder job ${r.folderMs.map((x) => round(x)).join(', ')} ms, ${r.folder.predictions} predictions; ` +
             `RSS ${round(r.memory.baseMiB)} MiB before the sessions, +${round(mem.session)} with them, +${round(mem.run)} after one image (peak ${round(r.memory.maxRssMiB)} MiB)` +
             (r.beamMs ? `; pipeline at beam ${r.beamMs.beam}: ${ms(r.beamMs.ms)} ms` : '') +
             '.'
           );
         }),
       ],
-      details: results.length ? ['**Where the time goes** (ms per image)', '', ...breakdownTable(results)] : [],
+      details: results.length
+        ? ['**Where the time goes** (ms per image)', '', ...breakdownTable(results), '', '**Goals missed in this run**', '', ...(missed.length ? missed : ['none']).map((s) => `- ${s}`)]
+        : [],
     };
   },
 };

@@ -15,9 +15,10 @@ import { ModelRegistry } from './registry.js';
 import { RunsRepo, type ImageOutcome } from './runs.js';
 
 /**
- * Requests in the worker at once: one running, the rest being decoded on libuv's pool (see worker.ts). For a small
- * model decoding is the cost: BlazeFace over 100 fixture photos took 5.1× its session.run time with one image
- * ahead and 2.8× with three (2 busy cores); more ahead only holds more decoded images in memory.
+ * Requests in the worker at once: one running, the rest being decoded on libuv's pool (see worker.ts), so decoding
+ * can overlap a run where a core is free. On this 2-core machine under load, windows of 1, 2 and 4 measured the
+ * same (BlazeFace 11.5, 11.2, 11.8 ms/image: no free core); one earlier quiet run gave 5.1× → 2.8× of session.run
+ * for 1 → 3 ahead. More ahead only holds more decoded images in memory.
  */
 const WINDOW = 4;
 /** Images per write transaction: one commit per image would cost an fsync each. */

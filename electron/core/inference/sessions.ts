@@ -30,7 +30,14 @@ export function ortMessage(e: unknown): string {
 
 export function createSession(file: string, provider: ExecutionProvider): Promise<ort.InferenceSession> {
   // Severity 3 (errors only): graph-optimiser warnings about unused initialisers mean nothing to a person.
-  return ort.InferenceSession.create(file, { executionProviders: [provider], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+  // No spinning: idle intra-op threads otherwise burn the cores that decode the next images; back-to-back runs
+  // measured faster without it (ppocr-rec 64 vs 110 ms, blazeface 5.0 vs 7.7 ms; docs/benchmarks.md).
+  return ort.InferenceSession.create(file, {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  });
 }
 
 export function sessionIO(session: ort.InferenceSession): GraphIO {
