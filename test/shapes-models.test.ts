@@ -1,0 +1,98 @@
+/**
+ * The bundled shapes detector and instance segmenter through the app's whole pipeline (worker, sharp decode,
+ * pre-processing, onnxruntime, our decoders, SQLite), on held-out generated images, against the outputs PyTorch
+ * produced for the same images at export (models/<name>/golden/expected.json).
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Prediction } from '../common/api/contract.js';
+import { decodeRle, rleIou } from '../common/geometry/rle.js';
+import { AppCore } from '../electron/core/app.js';
+
+const MODELS = path.resolve(__dirname, '../models');
+let tmp: string;
+let core: AppCore;
+
+beforeAll(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'sightline-shapes-models-'));
+  core = new AppCore({ appDataDir: path.join(tmp, 'home'), transport: 'http' });
+});
+afterAll(async () => {
+  await core?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** Run `model` over its golden images in a fresh project; predictions by golden file name. */
+async function runOnGolden(model: string): Promise<Map<string, Prediction[]>> {
+  const folder = path.join(tmp, model);
+  cpSync(path.join(MODELS, model, 'golden'), folder, { recursive: true });
+  await core.openProject(path.join(tmp, `${model}.sightline`), { create: true });
+  await core.jobs.wait(core.startImport(folder));
+  const { jobId } = (await core.dispatch('models.run', { model, all: true })) as { jobId: string };
+  const job = await core.jobs.wait(jobId);
+  expect(job.state, job.error ?? '').toBe('done');
+  const images = core.store!.images.list({ offset: 0, limit: 100, filter: {}, sort: { by: 'path', dir: 'asc' } }).items;
+  const out = new Map<string, Prediction[]>();
+  for (const img of images) {
+    const preds = (await core.dispatch('predictions.list', { imageId: img.id })) as Prediction[];
+    out.set(img.relPath, preds);
+  }
+  return out;
+}
+
+const boxXyxy = (p: Prediction) => {
+  if (p.geometry.type === 'box') return [p.geometry.x, p.geometry.y, p.geometry.x + p.geometry.w, p.geometry.y + p.geometry.h];
+  const b = p.extras.box as number[] | undefined;
+  if (!b) throw new Error(`prediction ${p.id} has no box`);
+  return [b[0], b[1], b[0] + b[2], b[1] + b[3]];
+};
+
+describe('shapes-yolo', () => {
+  it("reproduces PyTorch's detections after decode + NMS on the golden images", async () => {
+    const golden = JSON.parse(readFileSync(path.join(MODELS, 'shapes-yolo/golden/expected.json'), 'utf8')) as {
+      cases: { image: string; detections: { box: number[]; score: number; label: string }[] }[];
+    };
+    const got = await runOnGolden('shapes-yolo');
+    for (const c of golden.cases) {
+      const boxes = got.get(c.image)!.filter((p) => p.kind === 'box' && !p.extras.suppressed);
+      expect(boxes.map((p) => p.label).sort(), c.image).toEqual(c.detections.map((d) => d.label).sort());
+      for (const d of c.detections) {
+        const match = boxes.find((p) => p.label === d.label && boxXyxy(p).every((v, i) => Math.abs(v - d.box[i]) < 0.5));
+        expect(match, `${c.image}: ${d.label} at ${d.box.map((v) => v.toFixed(1))}`).toBeDefined();
+        expect(match!.score!).toBeCloseTo(d.score, 3);
+      }
+    }
+  });
+});
+
+describe('shapes-maskrcnn', () => {
+  it("reproduces PyTorch's boxes, labels, masks and region proposals on the golden images", async () => {
+    const golden = JSON.parse(readFileSync(path.join(MODELS, 'shapes-maskrcnn/golden/expected.json'), 'utf8')) as {
+      cases: { image: string; boxes: number[][]; labels: number[]; scores: number[]; masksRle: { size: [number, number]; counts: number[] }[]; proposals: number[][] }[];
+    };
+    const manifest = JSON.parse(readFileSync(path.join(MODELS, 'shapes-maskrcnn/manifest.json'), 'utf8')) as { classes: string[]; thresholds: { score: number } };
+    const got = await runOnGolden('shapes-maskrcnn');
+    for (const c of golden.cases) {
+      const preds = got.get(c.image)!;
+      const masks = preds.filter((p) => p.kind === 'mask');
+      const kept = c.scores.map((s, i) => ({ s, i })).filter(({ s }) => s >= manifest.thresholds.score);
+      expect(masks.length, c.image).toBe(kept.length);
+      for (const { i } of kept) {
+        const label = manifest.classes[c.labels[i] - 1];
+        const match = masks.find((p) => p.label === label && boxXyxy(p).every((v, k) => Math.abs(v - c.boxes[i][k]) < 0.5));
+        expect(match, `${c.image}: ${label} #${i}`).toBeDefined();
+        expect(match!.score!).toBeCloseTo(c.scores[i], 3);
+        const g = match!.geometry as { width: number; height: number; counts: number[] };
+        const want = { height: c.masksRle[i].size[0], width: c.masksRle[i].size[1], counts: c.masksRle[i].counts };
+        expect(decodeRle(g).length).toBe(decodeRle(want).length);
+        expect(rleIou(g, want)).toBeGreaterThan(0.98);
+      }
+      const extras = preds.find((p) => p.extras.kind === 'image-extras')?.extras as { proposals?: number[][] } | undefined;
+      expect(extras?.proposals?.length, `${c.image} proposals`).toBe(c.proposals.length);
+      const [x, y, w, h] = extras!.proposals![0];
+      expect(Math.max(...[x, y, x + w, y + h].map((v, k) => Math.abs(v - c.proposals[0][k])))).toBeLessThan(0.05);
+    }
+  });
+});
