@@ -1,9 +1,8 @@
 """shapes-fcn: a fully convolutional segmenter with learned (transposed-convolution) upsampling.
 
-Encoder: strided 3×3 convs to 1/16 (BN + ReLU) with dilated convs for context. Decoder: four 4×4 stride-2
-transposed convolutions back to full resolution, the first three each joined by the skip connection from the
-encoder at that scale (FCN's skips, U-Net-like but narrowing as resolution grows). Trained on random 160×160
-crops; run on whole images. Graph: `input` [1, 3, 256, 256] (RGB / 255) → `logits` [1, 4, 256, 256]
+Encoder: strided 3×3 convs to 1/32 (BN + ReLU), a dilated conv at the coarsest scale for context. Decoder:
+five 4×4 stride-2 transposed convolutions back to full resolution, the first four each joined by the skip
+connection from the encoder at that scale (FCN's skips, U-Net-like but narrowing as resolution grows). Graph: `input` [1, 3, 256, 256] (RGB / 255) → `logits` [1, 4, 256, 256]
 (0 background, 1 circle, 2 square, 3 triangle).
 
     /usr/bin/python3 models/train/fcn.py train --data /tmp/shapes-101 --minutes 15
@@ -42,28 +41,48 @@ def up(c_in, c_out):
 
 
 class FCN(nn.Module):
-    def __init__(self, enc=(16, 32, 48, 64), dec=(32, 16, 8)):
+    def __init__(self, enc=(16, 32, 48, 96, 128), dec=(64, 32, 16, 8)):
         super().__init__()
         self.e1 = conv(3, enc[0], 2)  # /2
         self.e2 = conv(enc[0], enc[1], 2)  # /4
         self.e3 = nn.Sequential(conv(enc[1], enc[2], 2), conv(enc[2], enc[2]))  # /8
-        # /16 with dilations 2 and 4: the context to tell a big square's middle from the background.
-        self.e4 = nn.Sequential(conv(enc[2], enc[3], 2), conv(enc[3], enc[3], d=2), conv(enc[3], enc[3], d=4))
+        self.e4 = nn.Sequential(conv(enc[2], enc[3], 2), conv(enc[3], enc[3]))  # /16
+        # /32 with a dilated conv: telling a big square's middle from a circle's needs its whole outline.
+        self.e5 = nn.Sequential(conv(enc[3], enc[4], 2), conv(enc[4], enc[4], d=2), conv(enc[4], enc[4]))
         # Narrower as resolution grows: full-resolution layers dominate the cost on a CPU.
-        self.u3, self.s3, self.f3 = up(enc[3], dec[0]), nn.Conv2d(enc[2], dec[0], 1), conv(dec[0], dec[0])
-        self.u2, self.s2, self.f2 = up(dec[0], dec[1]), nn.Conv2d(enc[1], dec[1], 1), conv(dec[1], dec[1])
-        self.u1, self.s1, self.f1 = up(dec[1], dec[2]), nn.Conv2d(enc[0], dec[2], 1), conv(dec[2], dec[2])
-        self.u0 = nn.ConvTranspose2d(dec[2], len(CLASSES), 4, 2, 1)
+        skips = (enc[3], enc[2], enc[1], enc[0])
+        self.ups = nn.ModuleList(up(c_in, c_out) for c_in, c_out in zip((enc[4],) + dec[:-1], dec))
+        self.skips = nn.ModuleList(nn.Conv2d(c_s, c_out, 1) for c_s, c_out in zip(skips, dec))
+        self.fuse = nn.ModuleList(conv(c, c) for c in dec)
+        self.head = nn.ConvTranspose2d(dec[-1], len(CLASSES), 4, 2, 1)
+        # Training only (not exported): class scores at 1/32 and 1/8. Without them the net learns "shape or
+        # background" from the skips in a few hundred steps and then sits for thousands at one class
+        # mixture for every shape; asking the deep features for the class directly breaks that plateau.
+        self.aux = nn.ModuleList([nn.Conv2d(enc[4], len(CLASSES), 1), nn.Conv2d(dec[1], len(CLASSES), 1)])
 
-    def forward(self, x):
+    def forward(self, x, aux=False):
         x1 = self.e1(x)
         x2 = self.e2(x1)
         x3 = self.e3(x2)
-        y = self.e4(x3)
-        y = self.f3(self.u3(y) + self.s3(x3))
-        y = self.f2(self.u2(y) + self.s2(x2))
-        y = self.f1(self.u1(y) + self.s1(x1))
-        return self.u0(y)
+        x4 = self.e4(x3)
+        y = self.e5(x4)
+        side = [self.aux[0](y)]
+        for i, (up_, skip, fuse, feat) in enumerate(zip(self.ups, self.skips, self.fuse, (x4, x3, x2, x1))):
+            y = fuse(up_(y) + skip(feat))
+            if i == 1:
+                side.append(self.aux[1](y))
+        logits = self.head(y)
+        return (logits, side) if aux else logits
+
+
+def aux_loss(side, labels):
+    """Soft cross-entropy of each coarse score map against the class proportions in its cells."""
+    onehot = F.one_hot(labels, len(CLASSES)).permute(0, 3, 1, 2).float()
+    total = 0
+    for s in side:
+        target = F.adaptive_avg_pool2d(onehot, s.shape[-2:])
+        total = total - (target * F.log_softmax(s, 1)).sum(1).mean()
+    return total
 
 
 def to_input(images_uint8):
@@ -122,7 +141,8 @@ def train(args):
                 g['lr'] = lr
             idx = perm[bi * args.batch:(bi + 1) * args.batch]
             x, y = augment(to_input(images[idx.numpy()]), labels[idx], gen, args.crop)
-            loss = F.cross_entropy(model(x), y)
+            logits, side = model(x, aux=True)
+            loss = F.cross_entropy(logits, y) + 0.4 * aux_loss(side, y)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -207,7 +227,7 @@ def main():
     ap.add_argument('--minutes', type=float, default=15)
     ap.add_argument('--eval-every', type=float, default=4)
     ap.add_argument('--batch', type=int, default=16)
-    ap.add_argument('--crop', type=int, default=160, help='training crop side (the whole 256 image at evaluation)')
+    ap.add_argument('--crop', type=int, default=SIZE, help='training crop side (evaluation always sees whole images)')
     ap.add_argument('--lr', type=float, default=3e-3)
     ap.add_argument('--seed', type=int, default=0)
     # On the shared 2-core machine one thread trains ~5x faster than two: OpenMP's second thread spins on
