@@ -96,3 +96,27 @@ describe('shapes-maskrcnn', () => {
     }
   });
 });
+
+describe('shapes-fcn', () => {
+  it("reproduces PyTorch's label map per class on the golden images", async () => {
+    const golden = JSON.parse(readFileSync(path.join(MODELS, 'shapes-fcn/golden/expected.json'), 'utf8')) as {
+      cases: { image: string; labelRle: Record<string, { size: [number, number]; counts: number[] }> }[];
+    };
+    const got = await runOnGolden('shapes-fcn');
+    for (const c of golden.cases) {
+      const masks = got.get(c.image)!.filter((p) => p.kind === 'mask');
+      for (const [label, rle] of Object.entries(c.labelRle)) {
+        if (label === 'background') continue;
+        const want = { height: rle.size[0], width: rle.size[1], counts: rle.counts };
+        const area = decodeRle(want).reduce((n, v) => n + v, 0);
+        const match = masks.find((p) => p.label === label);
+        if (area === 0) {
+          expect(match, `${c.image}: no ${label}`).toBeUndefined();
+          continue;
+        }
+        expect(match, `${c.image}: ${label}`).toBeDefined();
+        expect(rleIou(match!.geometry as { width: number; height: number; counts: number[] }, want)).toBeGreaterThan(0.99);
+      }
+    }
+  });
+});

@@ -2,8 +2,10 @@
 
 Encoder: strided 3×3 convs to 1/32 (BN + ReLU), a dilated conv at the coarsest scale for context. Decoder:
 five 4×4 stride-2 transposed convolutions back to full resolution, the first four each joined by the skip
-connection from the encoder at that scale (FCN's skips, U-Net-like but narrowing as resolution grows). Graph: `input` [1, 3, 256, 256] (RGB / 255) → `logits` [1, 4, 256, 256]
-(0 background, 1 circle, 2 square, 3 triangle).
+connection from the encoder at that scale (FCN's skips, U-Net-like but narrowing as resolution grows).
+Training adds two auxiliary class heads (1/32, 1/8) that the export leaves out.
+Graph: `input` [1, 3, 256, 256] (RGB / 255) → `logits` [1, 4, 256, 256] (0 background, 1 circle, 2 square,
+3 triangle).
 
     /usr/bin/python3 models/train/fcn.py train --data /tmp/shapes-101 --minutes 15
     /usr/bin/python3 models/train/fcn.py eval --val /tmp/shapes-heldout     # mIoU on the held-out set
@@ -66,10 +68,10 @@ class FCN(nn.Module):
         x3 = self.e3(x2)
         x4 = self.e4(x3)
         y = self.e5(x4)
-        side = [self.aux[0](y)]
+        side = [self.aux[0](y)] if aux else []
         for i, (up_, skip, fuse, feat) in enumerate(zip(self.ups, self.skips, self.fuse, (x4, x3, x2, x1))):
             y = fuse(up_(y) + skip(feat))
-            if i == 1:
+            if aux and i == 1:
                 side.append(self.aux[1](y))
         logits = self.head(y)
         return (logits, side) if aux else logits
@@ -93,12 +95,8 @@ def load_label_maps(coco):
     return np.stack([load_labels(label_path(coco, im), SIZE) for im in coco['images']])
 
 
-def augment(x, y, gen, crop):
-    """A random crop (the network is fully convolutional; crops cost less than whole images) and a random
-    element of the dihedral group, the same for the batch (labels stay exact)."""
-    if crop < SIZE:
-        oy, ox = (int(v) for v in torch.randint(0, SIZE - crop + 1, (2,), generator=gen))
-        x, y = x[:, :, oy:oy + crop, ox:ox + crop], y[:, oy:oy + crop, ox:ox + crop]
+def augment(x, y, gen):
+    """A random element of the dihedral group, the same for the batch (labels stay exact)."""
     if torch.rand(1, generator=gen) < 0.5:
         x, y = x.flip(3), y.flip(2)
     if torch.rand(1, generator=gen) < 0.5:
@@ -140,7 +138,7 @@ def train(args):
             for g in opt.param_groups:
                 g['lr'] = lr
             idx = perm[bi * args.batch:(bi + 1) * args.batch]
-            x, y = augment(to_input(images[idx.numpy()]), labels[idx], gen, args.crop)
+            x, y = augment(to_input(images[idx.numpy()]), labels[idx], gen)
             logits, side = model(x, aux=True)
             loss = F.cross_entropy(logits, y) + 0.4 * aux_loss(side, y)
             opt.zero_grad()
@@ -227,7 +225,6 @@ def main():
     ap.add_argument('--minutes', type=float, default=15)
     ap.add_argument('--eval-every', type=float, default=4)
     ap.add_argument('--batch', type=int, default=16)
-    ap.add_argument('--crop', type=int, default=SIZE, help='training crop side (evaluation always sees whole images)')
     ap.add_argument('--lr', type=float, default=3e-3)
     ap.add_argument('--seed', type=int, default=0)
     # On the shared 2-core machine one thread trains ~5x faster than two: OpenMP's second thread spins on
