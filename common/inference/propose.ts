@@ -25,10 +25,16 @@ const less = (d: Dim, k: number): number | null => (num(d) === null ? null : num
 const shape = (t: TensorInfo) => `${t.name} [${t.dims.map((d) => d ?? '?').join(', ')}]`;
 const has = (t: TensorInfo, ...words: string[]) => words.some((w) => t.name.toLowerCase().includes(w));
 
-/** The first float input of rank 4: the image. Layout from where the 3 channels sit. */
+/**
+ * The image input: the first of rank 4 ([1, 3, H, W] or [1, H, W, 3]), else an unbatched [3, H, W] (torchvision's
+ * detectors take a list of such images and batch inside the graph). Layout from where the 3 channels sit.
+ */
 function imageInput(io: GraphIO): { input: TensorInfo; layout: 'NCHW' | 'NHWC'; width: number | null; height: number | null } | null {
   const input = io.inputs.find((i) => i.dims.length === 4) ?? null;
-  if (!input) return null;
+  if (!input) {
+    const chw = io.inputs.find((i) => i.dims.length === 3 && num(i.dims[0]) === 3);
+    return chw ? { input: chw, layout: 'NCHW', height: num(chw.dims[1]), width: num(chw.dims[2]) } : null;
+  }
   const nhwc = num(input.dims[3]) === 3 && num(input.dims[1]) !== 3;
   return nhwc
     ? { input, layout: 'NHWC', height: num(input.dims[1]), width: num(input.dims[2]) }
@@ -280,20 +286,23 @@ function checkImageInput(manifest: ModelManifest, io: GraphIO, problems: string[
     problems.push(p.name !== undefined ? `the graph has no input "${p.name}" (inputs: ${io.inputs.map((i) => i.name).join(', ')})` : 'the graph has no inputs');
     return;
   }
-  if (input.dims.length !== 4) {
-    problems.push(`the image input ${shape(input)} has rank ${input.dims.length}; an image input is [1, 3, H, W] (NCHW) or [1, H, W, 3] (NHWC)`);
+  // An unbatched [3, H, W] input (torchvision detectors) reads as NCHW without the batch axis.
+  const unbatched = input.dims.length === 3 && p.layout === 'NCHW';
+  if (input.dims.length !== 4 && !unbatched) {
+    problems.push(`the image input ${shape(input)} has rank ${input.dims.length}; an image input is [1, 3, H, W] (NCHW), [1, H, W, 3] (NHWC) or an unbatched [3, H, W] (NCHW)`);
     return;
   }
   const type = input.type.replace(/^tensor\((.*)\)$/, '$1').replace(/^float$/, 'float32');
   if (type !== p.dtype) problems.push(`input.dtype is ${p.dtype} but the graph's input "${input.name}" is ${input.type}`);
   const nchw = p.layout === 'NCHW';
-  const channels = num(input.dims[nchw ? 1 : 3]);
+  const at = (k: number) => input.dims[unbatched ? k - 1 : k];
+  const channels = num(at(nchw ? 1 : 3));
   if (channels !== null && channels !== 3) {
     problems.push(`input.layout is ${p.layout} but the image input ${shape(input)} has ${channels} where the 3 channels should be`);
     return;
   }
-  const h = num(input.dims[nchw ? 2 : 1]);
-  const w = num(input.dims[nchw ? 3 : 2]);
+  const h = num(at(nchw ? 2 : 1));
+  const w = num(at(nchw ? 3 : 2));
   const fixedWidth = p.resize === 'letterbox' || p.resize === 'stretch' ? p.width : p.resize === 'height' && p.maxSide === p.width ? p.width : undefined;
   const fixedHeight = p.resize === 'letterbox' || p.resize === 'stretch' || p.resize === 'height' ? p.height : undefined;
   if (h !== null && fixedHeight !== h) {

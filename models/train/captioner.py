@@ -1,22 +1,26 @@
 #!/usr/bin/env python3
 """Attention captioners ("Show, Attend and Tell") for the shapes dataset, with vanilla-RNN, LSTM and GRU decoders.
 
-One CNN encoder (trained from scratch) turns a 96×96 image into a 6×6 grid of 128-d features, the last two of which
-are the cell's fixed (x, y) in [-1, 1]: the attention-weighted context then holds where the model looked, which is
-what "left of" and "above" compare. A recurrent decoder attends over the grid
-at every step (Bahdanau attention on the previous hidden state) and emits one word.
+A CNN encoder (trained from scratch) turns a 96×96 image into a 6×6 grid of 141-d features: 126 learned channels,
+the cell's fixed (x, y) in [-1, 1] and its size-rank probabilities (other, largest, second largest), plus ten numbers
+shared by every cell: the centroids of the largest and second-largest shape (soft-argmaxes of the rank map), their
+difference, and the probabilities of the four relations between them. A relation word compares two places, one of
+which the decoder has not looked at yet when it says "left of"; the shared numbers make it a read-out instead of a
+comparison the decoder must learn to do across steps. A recurrent decoder attends over the grid at every step
+(Bahdanau attention on the previous hidden state) and emits one word.
 
 Two CPU cores are all we have, and the encoder dominates the cost, so `--cells gru,lstm,rnn` trains the three
-decoders side by side on ONE shared encoder (their losses are summed). Each exported model is that encoder plus its
-own decoder; only the recurrent cell differs between them, which also makes their comparison fair. A training-only
-auxiliary head (never exported) classifies, per grid cell, the (colour, shape) and whether it belongs to the largest
-or second-largest shape: the caption's subjects. It speeds up the encoder a lot.
+decoders side by side on ONE shared encoder (each on its own third of every batch). Each exported model is that
+encoder plus its own decoder; only the recurrent cell differs between them, which also makes their comparison fair.
+Auxiliary losses (their heads: `aux` is never exported; `rank` and `relation` feed the features) supervise, per grid
+cell, the (colour, shape) and the size rank, and per image the relation of the two largest shapes. Stage 1 trains
+the encoder on them alone, which is far cheaper than learning them through attention.
 
 Augmentation is exact: transposing or flipping an image maps every caption onto a valid caption of the new image
-(left↔above, right↔below under transposition; left↔right, above↔below under flips), so the 8 symmetries of the
-square multiply the data.
+(left of → above, right of → below under transposition; left↔right, above↔below under flips; "of" follows
+left/right only), so the 8 symmetries of the square multiply the data.
 
-  train:  python3 captioner.py train --train /tmp/capdata/train-101,... --val /tmp/capdata/val --epochs 30
+  train:  python3 captioner.py train --train /tmp/capdata/train-101,/tmp/capdata/train-102 --val /tmp/capdata/val
   export: python3 captioner.py export --val /tmp/capdata/val --golden /tmp/capdata/golden
 """
 import argparse
@@ -47,10 +51,13 @@ COLOURS = ["red", "green", "blue", "yellow", "purple", "orange"]
 SIZE = 96  # model input; dataset images (256) are resized with a bilinear filter, as the app's pre-processing does
 GRID = 6
 MAX_LEN = 16  # tokens after <start>, including <end>; captions have at most 9
+# Per cell: conv channels, (x, y), size-rank probabilities; shared by all cells: the two largest shapes' centroids,
+# their difference and the relation probabilities.
+FEATURES = 126 + 2 + 3 + 6 + 4
+RELATIONS = ["left", "right", "above", "below"]  # the canonical caption's relation word: "<largest> left of <second>"
 HIDDEN = 128  # the task needs little memory, and the decoder step is run 10 times per caption
 MEAN = [0.485, 0.456, 0.406]
 STD = [0.229, 0.224, 0.225]
-CELLS = ("rnn", "lstm", "gru")
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
 
@@ -61,9 +68,8 @@ def conv(cin, cout, stride):
 
 
 class Encoder(nn.Module):
-    def __init__(self, dim=128):
+    def __init__(self, conv_dim=126):
         super().__init__()
-        conv_dim = dim - 2
         # Lean on purpose (~30 M multiply-adds at 96 px): two shared CPU cores train it, and the captioned shapes,
         # ≥ 15 px at this size, need little resolution; the 6² layers give every cell the whole-image context
         # that "the two largest" needs.
@@ -76,15 +82,28 @@ class Encoder(nn.Module):
         c = (torch.arange(GRID, dtype=torch.float32) + 0.5) / GRID * 2 - 1
         yy, xx = torch.meshgrid(c, c, indexing="ij")
         self.register_buffer("coords", torch.stack([xx.flatten(), yy.flatten()], 1))  # [L, 2], row-major cells
+        self.rank = nn.Conv2d(conv_dim, 3, 1)  # per cell: other, largest, second largest (trained by an aux loss)
+        # Where the second-largest shape is, seen from the largest: RELATIONS (also trained by an aux loss).
+        self.relation = nn.Sequential(nn.Linear(6, 32), nn.ReLU(), nn.Linear(32, len(RELATIONS)))
 
     def forward(self, x):
-        f = self.body(x)  # [B, D-2, G, G]
-        grid = f.flatten(2).transpose(1, 2)  # [B, L, D-2]
-        return torch.cat([grid, self.coords.expand(grid.shape[0], -1, -1)], 2), f
+        """→ features [B, L, FEATURES], the conv map [B, C, G, G], rank logits [B, 3, G, G], relation logits [B, 4]."""
+        f = self.body(x)
+        r = self.rank(f)
+        grid = f.flatten(2).transpose(1, 2)  # [B, L, C]
+        B, L = grid.shape[:2]
+        p = torch.softmax(r, 1).flatten(2)  # [B, 3, L]
+        # The + 0.1 keeps the "second largest" centroid near the centre (0, 0) when a scene has one shape.
+        c = torch.bmm(p[:, 1:] / (p[:, 1:].sum(2, keepdim=True) + 0.1), self.coords.expand(B, -1, -1))  # [B, 2, 2]
+        g = torch.cat([c.flatten(1), c[:, 1] - c[:, 0]], 1)  # [B, 6]
+        rel = self.relation(g * 4)  # soft centroids are shrunk towards each other; × 4 brings them to unit scale
+        shared = torch.cat([g, torch.softmax(rel, 1)], 1).unsqueeze(1).expand(-1, L, -1)
+        return torch.cat([grid, self.coords.expand(B, -1, -1), p.transpose(1, 2), shared], 2), f, r, rel
 
 
 class Decoder(nn.Module):
-    def __init__(self, cell, dim=128, emb=48, hidden=HIDDEN, att=64):
+    def __init__(self, cell, dim=None, emb=48, hidden=HIDDEN, att=64):
+        dim = dim or FEATURES
         super().__init__()
         self.cell_name = cell
         self.embed = nn.Embedding(len(VOCAB), emb)
@@ -136,9 +155,7 @@ class Captioners(nn.Module):
         super().__init__()
         self.encoder = Encoder()
         self.decoders = nn.ModuleDict({c: Decoder(c) for c in cells})
-        # Training only: per cell (colour, shape) class and size rank (other, largest, second largest).
-        self.aux = nn.Conv2d(126, 1 + len(COLOURS) * 3, 1)
-        self.rank = nn.Conv2d(126, 3, 1)
+        self.aux = nn.Conv2d(126, 1 + len(COLOURS) * 3, 1)  # training only: per cell (colour, shape) class
 
 
 # ---------------------------------------------------------------- data
@@ -205,21 +222,46 @@ def _perm(pairs):
     return p
 
 
+REL_OF_TOKEN = torch.full((len(VOCAB),), -100, dtype=torch.long)  # relation word → class, else ignored
+for _k, _w in enumerate(RELATIONS):
+    REL_OF_TOKEN[IDX[_w]] = _k
+
+
+def relation_token(refs):
+    """The canonical (largest-first) caption's relation word; PAD for a one-shape scene."""
+    return refs[0][4] if len(refs[0]) > 5 else PAD
+
+
+OF, TAKES_OF = IDX["of"], {IDX["left"], IDX["right"]}
 PERM_T = _perm([("left", "above"), ("right", "below")])
 PERM_H = _perm([("left", "right")])
 PERM_V = _perm([("above", "below")])
 
 
-def augment(x, tokens, aux, gen):
-    """x [B,3,S,S], tokens [B,T], aux [B,2,GRID,GRID]; each sample gets a random element of the dihedral group."""
+def augment(x, aux, gen):
+    """x [B,3,S,S], aux [B,2,GRID,GRID]: each sample gets a random element of the dihedral group. Returns them
+    transformed and, per sample, the word permutation [B, V] that maps its captions onto the new image."""
     B = x.shape[0]
-    for flag, perm, op in ((0, PERM_T, lambda t: t.transpose(-1, -2)), (1, PERM_H, lambda t: t.flip(-1)), (2, PERM_V, lambda t: t.flip(-2))):
+    perm = torch.arange(len(VOCAB)).repeat(B, 1)
+    for p, op in ((PERM_T, lambda t: t.transpose(-1, -2)), (PERM_H, lambda t: t.flip(-1)), (PERM_V, lambda t: t.flip(-2))):
         sel = torch.rand(B, generator=gen) < 0.5
         if sel.any():
             x[sel] = op(x[sel])
             aux[sel] = op(aux[sel])
-            tokens[sel] = perm[tokens[sel]]
-    return x, tokens, aux
+            perm[sel] = p[perm[sel]]
+    return x, aux, perm
+
+
+def remap(seq, perm):
+    """A caption's tokens under a word permutation: "left of" becomes "above" under transposition, so every "of" is
+    dropped and put back after left/right."""
+    out = []
+    for t in seq:
+        if t != OF:
+            out.append(int(perm[t]))
+            if out[-1] in TAKES_OF:
+                out.append(OF)
+    return out
 
 
 def batch_tokens(seqs):
@@ -327,7 +369,7 @@ def evaluate(model, images, refs, cells, batch=100):
     model.eval()
     hyps = {c: [] for c in cells}
     for i in range(0, len(images), batch):
-        feats, _ = model.encoder(normalise(images[i:i + batch]))
+        feats = model.encoder(normalise(images[i:i + batch]))[0]
         for c in cells:
             hyps[c] += greedy(model.decoders[c], feats)[0]
     ref_words = [[words(r[1:-1]) for r in rs] for rs in refs]
@@ -341,12 +383,12 @@ def evaluate(model, images, refs, cells, batch=100):
 
 # ---------------------------------------------------------------- training
 
-def pretrain_encoder(model, images, aux, va_images, va_aux, args):
+def pretrain_encoder(model, images, aux, rel, va_images, va_aux, args):
     """Stage 1: the encoder alone on the dense auxiliary targets. Captions supervise the encoder only through
     attention, which is slow to start; these per-cell targets teach it colour, shape and "largest two" in a few
     thousand cheap steps (measured: 84 % of shape cells right after 1100 steps of 32, versus 37 % after 340 joint
     steps of 96 that cost about as much)."""
-    params = list(model.encoder.parameters()) + list(model.aux.parameters()) + list(model.rank.parameters())
+    params = list(model.encoder.parameters()) + list(model.aux.parameters())
     opt = torch.optim.AdamW(params, lr=args.pretrain_lr, weight_decay=1e-4)
     gen = torch.Generator().manual_seed(args.seed + 1000)
     t0, step = time.time(), 0
@@ -354,9 +396,10 @@ def pretrain_encoder(model, images, aux, va_images, va_aux, args):
         for g in opt.param_groups:
             g["lr"] = args.pretrain_lr * min(1.0, (step + 1) / 40) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * elapsed / (args.pretrain_minutes * 60))))
         idx = torch.randint(len(images), (args.pretrain_batch,), generator=gen).tolist()
-        x, _, a = augment(normalise(images[idx]), torch.zeros(len(idx), 1, dtype=torch.long), torch.from_numpy(aux[idx]), gen)
-        _, fmap = model.encoder(x)
-        loss = F.cross_entropy(model.aux(fmap), a[:, 0]) + F.cross_entropy(model.rank(fmap), a[:, 1])
+        x, a, perm = augment(normalise(images[idx]), torch.from_numpy(aux[idx]), gen)
+        rt = perm.gather(1, torch.from_numpy(rel[idx])[:, None])[:, 0]
+        _, fmap, rank, rl = model.encoder(x)
+        loss = F.cross_entropy(model.aux(fmap), a[:, 0]) + F.cross_entropy(rank, a[:, 1]) + F.cross_entropy(rl, REL_OF_TOKEN[rt], ignore_index=-100)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -364,8 +407,8 @@ def pretrain_encoder(model, images, aux, va_images, va_aux, args):
         if step % 200 == 0:
             model.eval()
             with torch.no_grad():
-                _, fmap = model.encoder(normalise(va_images))
-                cls, rank = model.aux(fmap).argmax(1).numpy(), model.rank(fmap).argmax(1).numpy()
+                _, fmap, rank, _ = model.encoder(normalise(va_images))
+                cls, rank = model.aux(fmap).argmax(1).numpy(), rank.argmax(1).numpy()
             model.train()
             shape = va_aux[:, 0] > 0
             log(f"pretrain step {step} loss {loss.item():.3f}: val shape cells right {(cls == va_aux[:, 0])[shape].mean():.3f}, "
@@ -380,11 +423,12 @@ def train(args):
     tr_images, tr_refs, tr_aux = load_split(args.train.split(","), args.cache + "-train.npz", kernels)
     va_images, va_refs, va_aux = load_split([args.val], args.cache + "-val.npz", [Image.BILINEAR])
     va_images, va_refs, va_aux = va_images[:args.eval_limit], va_refs[:args.eval_limit], va_aux[:args.eval_limit]
+    tr_rel = np.array([relation_token(r) for r in tr_refs])
     log(f"train {len(tr_images)} images, val {len(va_images)}; cells {cells}")
 
     model = Captioners(cells)
     # Stage 2 fine-tunes the pretrained encoder more gently than it trains the fresh decoders.
-    encoder_params = list(model.encoder.parameters()) + list(model.aux.parameters()) + list(model.rank.parameters())
+    encoder_params = list(model.encoder.parameters()) + list(model.aux.parameters())
     opt = torch.optim.AdamW([{"params": encoder_params, "scale": args.encoder_lr_scale},
                              {"params": list(model.decoders.parameters()), "scale": 1.0}], lr=args.lr, weight_decay=1e-4)
     steps_per_epoch = len(tr_images) // args.batch
@@ -397,7 +441,13 @@ def train(args):
         state = ck["state"]
         log(f"resumed at epoch {state['epoch']} ({state['seconds'] / 60:.1f} min trained)")
     else:
-        state["pretrain_seconds"] = pretrain_encoder(model, tr_images, tr_aux, va_images, va_aux, args)
+        if args.init_from:
+            # Warm start (e.g. an encoder from an earlier run): every tensor whose name and shape match.
+            own = model.state_dict()
+            src = {k: v for k, v in torch.load(args.init_from)["model"].items() if k in own and own[k].shape == v.shape}
+            model.load_state_dict(src, strict=False)
+            log(f"initialised {len(src)} of {len(own)} tensors from {args.init_from}")
+        state["pretrain_seconds"] = pretrain_encoder(model, tr_images, tr_aux, tr_rel, va_images, va_aux, args)
     gen = torch.Generator().manual_seed(args.seed + state["epoch"])
     t_start = time.time() - state["seconds"]
     warmup = min(40, total_steps // 20)
@@ -418,14 +468,15 @@ def train(args):
             if time.time() - t_start > args.minutes * 60:
                 break
             idx = order[b * args.batch:(b + 1) * args.batch].tolist()
-            x = normalise(tr_images[idx])
-            tokens = batch_tokens([tr_refs[i][int(torch.randint(len(tr_refs[i]), (1,), generator=gen))] for i in idx])
-            aux = torch.from_numpy(tr_aux[idx])
-            x, tokens, aux = augment(x, tokens, aux, gen)
+            x, aux, perm = augment(normalise(tr_images[idx]), torch.from_numpy(tr_aux[idx]), gen)
+            chosen = [tr_refs[i][int(torch.randint(len(tr_refs[i]), (1,), generator=gen))] for i in idx]
+            tokens = batch_tokens([remap(c, perm[k]) for k, c in enumerate(chosen)])
+            rt = perm.gather(1, torch.from_numpy(tr_rel[idx])[:, None])[:, 0]
             for g in opt.param_groups:
                 g["lr"] = lr_at(state["step"]) * g["scale"]
-            feats, fmap = model.encoder(x)
-            loss = args.aux * (F.cross_entropy(model.aux(fmap), aux[:, 0]) + F.cross_entropy(model.rank(fmap), aux[:, 1]))
+            feats, fmap, rank, rel = model.encoder(x)
+            loss = args.aux * (F.cross_entropy(model.aux(fmap), aux[:, 0]) + F.cross_entropy(rank, aux[:, 1])
+                               + F.cross_entropy(rel, REL_OF_TOKEN[rt], ignore_index=-100))
             losses["aux"] += loss.item()
             # Each decoder gets its own slice of the batch: the encoder still learns from every image, and the
             # decoders (most of the cost: 10 small steps each) run on a third of it.
@@ -470,7 +521,7 @@ class EncoderGraph(nn.Module):
         self.encoder, self.decoder = encoder, decoder
 
     def forward(self, image):
-        feats, _ = self.encoder(image)
+        feats = self.encoder(image)[0]
         return (feats,) + self.decoder.init_state(feats)
 
 
@@ -500,6 +551,9 @@ def export(args):
     setup(args.seed, args.threads)
     va_images, va_refs, _ = load_split([args.val], args.cache + "-val.npz", [Image.BILINEAR])
     golden = load_coco(args.golden)
+    # The validation set chose each model's best epoch (on its first --eval-limit images), so the numbers a user is
+    # told come from a test set that took no part in training or selection.
+    te_images, te_refs, _ = load_split([args.test], None, [Image.BILINEAR]) if args.test else (None, None, None)
     for cell in args.cells.split(","):
         enc, dec, best, st = load_best(args.ckpt, cell)
         name = f"shapes-caption-{cell}"
@@ -508,7 +562,11 @@ def export(args):
         model = Captioners([cell])
         model.encoder, model.decoders[cell] = enc, dec
         res = evaluate(model, va_images, va_refs, [cell])[cell]
-        log(f"{cell}: held-out exact {res['exact']:.4f} bleu4 {res['bleu4']:.4f} on {res['n']} images (best epoch {best['epoch']})")
+        log(f"{cell}: validation exact {res['exact']:.4f} bleu4 {res['bleu4']:.4f} on {res['n']} images (best epoch {best['epoch']})")
+        val_res = res
+        if te_images is not None:
+            res = evaluate(model, te_images, te_refs, [cell])[cell]
+            log(f"{cell}: test exact {res['exact']:.4f} bleu4 {res['bleu4']:.4f} on {res['n']} images")
 
         lstm = cell == "lstm"
         state_in = ["h", "c"] if lstm else ["h"]
@@ -518,7 +576,7 @@ def export(args):
         torch.onnx.export(EncoderGraph(enc, dec).eval(), (torch.zeros(1, 3, SIZE, SIZE),), os.path.join(out, "encoder.onnx"),
                           opset_version=17, input_names=["image"], output_names=["features", "h0"] + (["c0"] if lstm else []))
         B = 3
-        dummy = (torch.full((B,), START, dtype=torch.long),) + tuple(torch.zeros(B, HIDDEN) for _ in state_in) + (torch.zeros(B, GRID * GRID, 128),)
+        dummy = (torch.full((B,), START, dtype=torch.long),) + tuple(torch.zeros(B, HIDDEN) for _ in state_in) + (torch.zeros(B, GRID * GRID, FEATURES),)
         names_in = ["token"] + state_in + ["features"]
         names_out = ["logits"] + state_out + ["attention"]
         torch.onnx.export(StepGraph(dec).eval(), dummy, os.path.join(out, "decoder_step.onnx"), opset_version=17,
@@ -551,7 +609,7 @@ def export(args):
             img.save(os.path.join(out, "golden", png))
             u8 = np.asarray(Image.open(os.path.join(out, "golden", png)).convert("RGB"))
             with torch.no_grad():
-                feats, _ = enc(normalise(u8[None]))
+                feats = enc(normalise(u8[None]))[0]
                 seqs, atts = greedy(dec, feats)
                 # Attention for every emitted token, <end> included (greedy() trims the words, not the steps).
                 steps = len(seqs[0]) + 1
@@ -574,10 +632,10 @@ def export(args):
             "images": goldens}, indent=1)
 
         hist = [h for h in st["history"] if cell in h]
-        write_notes(out, name, cell, res, best, st, hist, args)
+        write_notes(out, name, cell, res, best, st, hist, args, val_res)
 
 
-def write_notes(out, name, cell, res, best, st, hist, args):
+def write_notes(out, name, cell, res, best, st, hist, args, val_res):
     curve = "\n".join(f"| {h['epoch']} | {h['minutes']:.1f} | {h[cell]['exact']:.3f} | {h[cell]['bleu4']:.3f} |" for h in hist)
     text = f"""# {name}
 
@@ -589,11 +647,15 @@ The two largest shapes of a scene and their relation, e.g. "a red circle left of
 centroids differ more in x than in y, else "above"/"below"); a one-shape scene is just "a red circle".
 
 ## Held-out quality
-On {res['n']} held-out generated images (`sightline shapes --seed 202 --count 1000`, 1–6 shapes, 256 px, resized to
-{SIZE} px with a bilinear filter), greedy decoding, scored against every valid phrasing:
+On {res['n']} held-out generated images that took no part in training or in choosing the epoch
+(`{args.test_command}`, 1–6 shapes, 256 px, resized to {SIZE} px with a bilinear filter), greedy decoding, scored
+against every valid phrasing:
 
 - exact match (greedy caption equals any reference): **{res['exact']:.3f}**
 - corpus BLEU-4: **{res['bleu4']:.3f}**
+
+On the validation set (`sightline shapes --seed 202 --count 1000`, whose first {hist[0][cell]['n'] if hist else 0} images chose the epoch):
+exact {val_res['exact']:.3f}, BLEU-4 {val_res['bleu4']:.3f}.
 
 Measured with `/usr/bin/python3 models/train/captioner.py export --cells {cell} ...` (see below).
 
@@ -603,7 +665,9 @@ Measured with `/usr/bin/python3 models/train/captioner.py export --cells {cell} 
   box) so the model does not depend on the app's resampler. Augmentation: the 8 symmetries of the square, with the
   caption's relation words mapped exactly (left↔above, right↔below under transposition; left↔right, above↔below
   under flips).
-- Model: 8 conv-BN-ReLU layers (four of stride 2) → {GRID}×{GRID}×126 grid + each cell's (x, y) in [-1, 1];
+- Model: 8 conv-BN-ReLU layers (four of stride 2) → {GRID}×{GRID}×126 grid + each cell's (x, y) in [-1, 1] + the
+  centroids of the largest and second-largest shape (soft-argmax of a per-cell size-rank head) and their difference,
+  the same in every cell ({FEATURES} features per cell);
   Bahdanau attention (64-d) on the previous hidden state; {cell.upper()} cell, hidden {HIDDEN}, word embedding 48;
   logits from [h, context]. h0{' and c0' if cell == 'lstm' else ''} = tanh(linear(mean of the grid)).
 - Training, stage 1 ({st.get('pretrain_seconds', 0) / 60:.0f} min): the encoder alone on dense per-cell targets (colour×shape, and
@@ -614,16 +678,16 @@ Measured with `/usr/bin/python3 models/train/captioner.py export --cells {cell} 
   which cells belong to the two largest shapes, and speed up the encoder), so they differ only in the decoder; each decoder trains on its own third of every batch.
   Best epoch {best['epoch']} of {st['epoch']} ({st['seconds'] / 60:.0f} wall-clock minutes for all three together, on
   two CPU cores shared with other jobs; the cosine schedule follows the time cap, so a rerun on another machine
-  lands on similar, not identical, numbers).
+  lands on similar, not identical, numbers).{chr(10) + '- ' + args.lineage if args.lineage else ''}
 
 | epoch | minutes | exact | BLEU-4 (first {hist[0][cell]['n'] if hist else 0} val images) |
 |---|---|---|---|
 {curve}
 
 ## Files
-- `encoder.onnx`: `image` [1,3,{SIZE},{SIZE}] float32 (RGB, /255, ImageNet mean/std) → `features` [1,{GRID * GRID},128],
+- `encoder.onnx`: `image` [1,3,{SIZE},{SIZE}] float32 (RGB, /255, ImageNet mean/std) → `features` [1,{GRID * GRID},{FEATURES}],
   `h0` [1,{HIDDEN}]{f', `c0` [1,{HIDDEN}]' if cell == 'lstm' else ''}.
-- `decoder_step.onnx`: `token` [B] int64, `h` [B,{HIDDEN}]{f', `c` [B,{HIDDEN}]' if cell == 'lstm' else ''}, `features` [B,{GRID * GRID},128] →
+- `decoder_step.onnx`: `token` [B] int64, `h` [B,{HIDDEN}]{f', `c` [B,{HIDDEN}]' if cell == 'lstm' else ''}, `features` [B,{GRID * GRID},{FEATURES}] →
   `logits` [B,{len(VOCAB)}], `h_out`{', `c_out`' if cell == 'lstm' else ''}, `attention` [B,{GRID * GRID}] (softmax over the row-major {GRID}×{GRID} grid).
 - `golden/`: 4 held-out scenes (`sightline shapes --seed 303`) at the input size, with PyTorch's greedy tokens and
   words, the attention of every step (the `<end>` step included), the first step's logits and the beam-search (3)
@@ -633,9 +697,13 @@ Measured with `/usr/bin/python3 models/train/captioner.py export --cells {cell} 
 ```
 for s in {args.train_seeds.replace(',', '')}; do node bin/sightline.mjs shapes --seed $s --count 4000 --out /tmp/capdata/train-$s; done
 node bin/sightline.mjs shapes --seed 202 --count 1000 --out /tmp/capdata/val
+node bin/sightline.mjs shapes --seed 404 --count 1000 --out /tmp/capdata/test
 node bin/sightline.mjs shapes --seed 303 --count 4 --min-shapes 2 --out /tmp/capdata/golden
-/usr/bin/python3 models/train/captioner.py train --cells gru,lstm,rnn --train {','.join('/tmp/capdata/train-' + t.strip() for t in args.train_seeds.split(','))} --val /tmp/capdata/val --epochs {args.epochs_planned} --minutes {args.minutes:g}
-/usr/bin/python3 models/train/captioner.py export --cells gru,lstm,rnn --val /tmp/capdata/val --golden /tmp/capdata/golden
+# run 1: encoder pre-training, then the first epochs (stopped by hand after epoch 7)
+/usr/bin/python3 models/train/captioner.py train --cells gru,lstm,rnn --train {','.join('/tmp/capdata/train-' + t.strip() for t in args.train_seeds.split(','))} --val /tmp/capdata/val --eval-limit 300 --pretrain-minutes 4 --epochs 7 --ckpt /tmp/capdata/run1.pt
+# run 2: from run 1's weights, no pre-training (stopped by hand after epoch 24; each cell keeps its best epoch)
+/usr/bin/python3 models/train/captioner.py train --cells gru,lstm,rnn --train {','.join('/tmp/capdata/train-' + t.strip() for t in args.train_seeds.split(','))} --val /tmp/capdata/val --eval-limit 300 --init-from /tmp/capdata/run1.pt --pretrain-minutes 0 --epochs 24 --minutes 40 --ckpt /tmp/capdata/captioners.pt
+/usr/bin/python3 models/train/captioner.py export --cells gru,lstm,rnn --val /tmp/capdata/val --test /tmp/capdata/test --golden /tmp/capdata/golden
 ```
 """
     with open(os.path.join(out, "NOTES.md"), "w") as f:
@@ -649,9 +717,12 @@ def main():
     p.add_argument("--train", default="")
     p.add_argument("--val", required=True)
     p.add_argument("--golden", default="/tmp/capdata/golden")
+    p.add_argument("--test", default="", help="export: a test set scored for the notes and the manifest")
+    p.add_argument("--test-command", default="sightline shapes --seed 404 --count 1000", help="for NOTES.md")
     p.add_argument("--cache", default="/tmp/capdata/cache")
     p.add_argument("--ckpt", default="/tmp/capdata/captioners.pt")
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--init-from", default="", help="checkpoint to take matching weights from")
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--epochs-planned", type=int, default=60, help="for NOTES.md")
     p.add_argument("--minutes", type=float, default=70)
@@ -667,6 +738,7 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--train-seeds", default="101, 102", help="for NOTES.md")
     p.add_argument("--train-count", type=int, default=8000, help="for NOTES.md")
+    p.add_argument("--lineage", default="", help="for NOTES.md: how the exported checkpoint was started")
     args = p.parse_args()
     train(args) if args.mode == "train" else export(args)
 

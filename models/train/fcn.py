@@ -124,6 +124,10 @@ def train(args):
     mon = load_coco(args.monitor)
     mon_images, mon_labels = load_images(mon, SIZE), load_label_maps(mon)
     model = FCN()
+    if args.init_from:
+        # Continue from an earlier run's weights (a fresh optimiser and a fresh cosine schedule over --minutes).
+        model.load_state_dict(torch.load(args.init_from, map_location='cpu'))
+        log(f'initialised from {args.init_from}')
     log(f'train {len(images)} images from {args.data}; {sum(p.numel() for p in model.parameters()) / 1e6:.3f} M parameters')
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     gen = torch.Generator().manual_seed(args.seed)
@@ -226,6 +230,7 @@ def main():
     ap.add_argument('--eval-every', type=float, default=4)
     ap.add_argument('--batch', type=int, default=16)
     ap.add_argument('--lr', type=float, default=3e-3)
+    ap.add_argument('--init-from', default='', help='state dict of an earlier run to continue from')
     ap.add_argument('--seed', type=int, default=0)
     # On the shared 2-core machine one thread trains ~5x faster than two: OpenMP's second thread spins on
     # barriers while the scheduler runs other people's work.

@@ -1,4 +1,3 @@
-// PARKED: move back to electron/core/shapes/captioners.test.ts once models/shapes-caption-{rnn,lstm,gru} are trained and exported (imports are relative to that place).
 /**
  * The bundled shapes captioners as exported: onnxruntime runs encoder.onnx and decoder_step.onnx on the golden images
  * and must reproduce PyTorch's greedy tokens, attention and logits saved at export (models/train/captioner.py).
