@@ -54,19 +54,40 @@ export interface CtcLine {
   charScores: number[];
 }
 
-/** Greedy CTC over one [T, C] slice starting at `offset`. */
+/**
+ * Greedy CTC over one [T, C] slice starting at `offset`. One pass per step finds the best class, the NaN check
+ * and whether the row is already probabilities (PP-OCR's are: non-negative, summing to 1); only raw logits take
+ * a second pass, for the softmax denominator of the best class. Ties go to the lower class, blank first.
+ */
 export function ctcGreedy(data: ArrayLike<number>, offset: number, steps: number, classes: number, alphabet: readonly string[]): CtcLine {
-  const row = new Float64Array(classes);
   let text = '';
   const charScores: number[] = [];
   let previous = -1;
   for (let t = 0; t < steps; t++) {
-    toProbabilities(data, offset + t * classes, classes, row);
+    const base = offset + t * classes;
     let best = 0;
-    for (let c = 1; c < classes; c++) if (row[c] > row[best]) best = c;
+    let max = -Infinity;
+    let sum = 0;
+    let negative = false;
+    for (let c = 0; c < classes; c++) {
+      const v = data[base + c];
+      if (v !== v) throw new Error('the model produced NaN scores');
+      sum += v;
+      if (v < 0) negative = true;
+      if (v > max) {
+        max = v;
+        best = c;
+      }
+    }
     if (best !== 0 && best !== previous) {
+      let p = max;
+      if (negative || Math.abs(sum - 1) >= 1e-3) {
+        let z = 0;
+        for (let c = 0; c < classes; c++) z += Math.exp(data[base + c] - max);
+        p = 1 / z;
+      }
       text += alphabet[best - 1];
-      charScores.push(row[best]);
+      charScores.push(p);
     }
     previous = best;
   }
