@@ -551,7 +551,13 @@ async function runnableModels(): Promise<{ models: RuntimeModel[]; skipped: stri
   const models: RuntimeModel[] = [];
   const skipped: string[] = [];
   try {
+    // SIGHTLINE_BENCH_MODELS=a,b limits the run to those models (for working on one; the report says so).
+    const only = process.env.SIGHTLINE_BENCH_MODELS?.split(',').filter(Boolean);
     for (const m of registry.bundled()) {
+      if (only && !only.includes(m.name)) {
+        skipped.push(`${m.name}: not in SIGHTLINE_BENCH_MODELS`);
+        continue;
+      }
       if (!m.manifest) {
         skipped.push(`${m.name}: ${m.problem}`);
         continue;

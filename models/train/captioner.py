@@ -140,14 +140,42 @@ class Decoder(nn.Module):
         return logits, new, alpha
 
     def forward(self, feats, tokens):
-        """Teacher forcing: tokens [B, T] begin with <start>; returns logits [B, T-1, V]."""
+        """Teacher forcing: tokens [B, T] begin with <start>; returns logits [B, T-1, V] and attention [B, T-1, L]."""
         state = self.init_state(feats)
         keys = self.att_v(feats)
-        outs = []
+        outs, alphas = [], []
         for t in range(tokens.shape[1] - 1):
-            logits, state, _ = self.step(tokens[:, t], state, feats, keys)
+            logits, state, alpha = self.step(tokens[:, t], state, feats, keys)
             outs.append(logits)
-        return torch.stack(outs, 1)
+            alphas.append(alpha)
+        return torch.stack(outs, 1), torch.stack(alphas, 1)
+
+
+def referent_steps(tokens, ref_index):
+    """Where a caption names a shape, and which: [(sample, step, rank)] for the steps that emit each phrase's colour
+    and shape word (step t emits token t + 1), with the size rank of the shape the phrase names (1 = largest,
+    2 = second largest). Reference 0 is the canonical phrasing (largest first), reference 1 the swapped one. Positions
+    come from the ends of the caption: "a(n) <colour> <shape>" opens it and closes it, whatever the relation words."""
+    out = []
+    for b in range(tokens.shape[0]):
+        n = int((tokens[b] != PAD).sum())  # <start> ... <end>
+        first = 1 if ref_index[b] == 0 else 2
+        out += [(b, 1, first), (b, 2, first)]
+        if n > 5:  # a two-shape caption
+            out += [(b, n - 4, 3 - first), (b, n - 3, 3 - first)]
+    return out
+
+
+def attention_loss(alphas, tokens, ref_index, ranks):
+    """Supervised attention (as in attention-supervised captioning): at the steps that name a shape, the attention
+    should fall on that shape's grid cells. −log of the attention mass on them, averaged over those steps; steps
+    whose shape covers no cell (tiny or hidden) are left out. ranks: [B, L] per cell, 0 none, 1 largest, 2 second."""
+    terms = []
+    for b, t, r in referent_steps(tokens, ref_index):
+        cells = ranks[b] == r
+        if cells.any():
+            terms.append(-torch.log(alphas[b, t][cells].sum() + 1e-6))
+    return torch.stack(terms).mean() if terms else alphas.sum() * 0
 
 
 class Captioners(nn.Module):
@@ -365,19 +393,41 @@ def corpus_bleu4(hyps, refs_list):
 
 
 @torch.no_grad()
-def evaluate(model, images, refs, cells, batch=100):
+def evaluate(model, images, refs, cells, batch=100, aux=None):
+    """Exact match and BLEU-4 of greedy captions; with `aux` (per-cell targets) also how grounded the attention is:
+    over the right captions' colour and shape words, how often the attention peak lies on the named shape's cells
+    (`peak_on_shape`) and the mean attention mass there (`mass_on_shape`)."""
     model.eval()
     hyps = {c: [] for c in cells}
+    atts = {c: [] for c in cells}
     for i in range(0, len(images), batch):
         feats = model.encoder(normalise(images[i:i + batch]))[0]
         for c in cells:
-            hyps[c] += greedy(model.decoders[c], feats)[0]
+            seqs, a = greedy(model.decoders[c], feats)
+            hyps[c] += seqs
+            atts[c] += list(a)
     ref_words = [[words(r[1:-1]) for r in rs] for rs in refs]
     res = {}
     for c in cells:
         hw = [words(h) for h in hyps[c]]
         exact = sum(any(h == r for r in rs) for h, rs in zip(hw, ref_words)) / len(hw)
         res[c] = {"exact": exact, "bleu4": corpus_bleu4(hw, ref_words), "n": len(hw)}
+        if aux is not None:
+            hits = mass = n = 0
+            for k, h in enumerate(hyps[c]):
+                full = [START] + h + [END]
+                if full not in refs[k]:
+                    continue
+                ranks = torch.from_numpy(aux[k][1]).flatten()
+                for _, t, r in referent_steps(torch.tensor([full]), [refs[k].index(full)]):
+                    cells_r = ranks == r
+                    if not cells_r.any():
+                        continue
+                    a = atts[c][k][t]
+                    hits += bool(cells_r[int(a.argmax())])
+                    mass += float(a[cells_r].sum())
+                    n += 1
+            res[c].update({"peak_on_shape": hits / max(n, 1), "mass_on_shape": mass / max(n, 1), "grounding_words": n})
     return res
 
 
@@ -469,7 +519,8 @@ def train(args):
                 break
             idx = order[b * args.batch:(b + 1) * args.batch].tolist()
             x, aux, perm = augment(normalise(tr_images[idx]), torch.from_numpy(tr_aux[idx]), gen)
-            chosen = [tr_refs[i][int(torch.randint(len(tr_refs[i]), (1,), generator=gen))] for i in idx]
+            ref_index = [int(torch.randint(len(tr_refs[i]), (1,), generator=gen)) for i in idx]
+            chosen = [tr_refs[i][j] for i, j in zip(idx, ref_index)]
             tokens = batch_tokens([remap(c, perm[k]) for k, c in enumerate(chosen)])
             rt = perm.gather(1, torch.from_numpy(tr_rel[idx])[:, None])[:, 0]
             for g in opt.param_groups:
@@ -482,8 +533,12 @@ def train(args):
             # decoders (most of the cost: 10 small steps each) run on a third of it.
             for k, c in enumerate(cells):
                 part = slice(k * len(idx) // len(cells), (k + 1) * len(idx) // len(cells))
-                logits = model.decoders[c](feats[part], tokens[part])
+                logits, alphas = model.decoders[c](feats[part], tokens[part])
                 lc = F.cross_entropy(logits.reshape(-1, len(VOCAB)), tokens[part, 1:].reshape(-1), ignore_index=PAD)
+                if args.attention > 0:
+                    la = attention_loss(alphas, tokens[part], ref_index[part], aux[part, 1].flatten(1))
+                    losses[c + "_att"] += la.item()
+                    lc = lc + args.attention * la
                 losses[c] += lc.item()
                 loss = loss + lc
             opt.zero_grad()
@@ -495,11 +550,12 @@ def train(args):
                 log(f"epoch {state['epoch'] + 1} batch {b}/{steps_per_epoch} lr {lr_at(state['step']):.5f} " + " ".join(f"{k} {v / (b + 1):.3f}" for k, v in losses.items()))
         state["epoch"] += 1
         state["seconds"] = time.time() - t_start
-        res = evaluate(model, va_images, va_refs, cells)
+        res = evaluate(model, va_images, va_refs, cells, aux=va_aux)
         state["history"].append({"epoch": state["epoch"], "minutes": state["seconds"] / 60, **res})
-        log(f"epoch {state['epoch']} done in {time.time() - t_epoch:.0f}s (total {state['seconds'] / 60:.1f} min): " + "  ".join(f"{c} exact {r['exact']:.3f} bleu4 {r['bleu4']:.3f}" for c, r in res.items()))
+        log(f"epoch {state['epoch']} done in {time.time() - t_epoch:.0f}s (total {state['seconds'] / 60:.1f} min): " + "  ".join(f"{c} exact {r['exact']:.3f} bleu4 {r['bleu4']:.3f} peak-on-shape {r['peak_on_shape']:.3f}" for c, r in res.items()))
         for c in cells:
-            score = res[c]["exact"] + res[c]["bleu4"]
+            # A right caption whose attention points elsewhere misleads the person reading the heat-map.
+            score = res[c]["exact"] + res[c]["bleu4"] + res[c].get("peak_on_shape", 0)
             best = state["best"][c]
             if best is None or score > best["score"]:
                 state["best"][c] = {"score": score, "epoch": state["epoch"], **res[c],
@@ -549,11 +605,11 @@ def load_best(ckpt_path, cell):
 
 def export(args):
     setup(args.seed, args.threads)
-    va_images, va_refs, _ = load_split([args.val], args.cache + "-val.npz", [Image.BILINEAR])
+    va_images, va_refs, va_aux = load_split([args.val], args.cache + "-val.npz", [Image.BILINEAR])
     golden = load_coco(args.golden)
     # The validation set chose each model's best epoch (on its first --eval-limit images), so the numbers a user is
     # told come from a test set that took no part in training or selection.
-    te_images, te_refs, _ = load_split([args.test], None, [Image.BILINEAR]) if args.test else (None, None, None)
+    te_images, te_refs, te_aux = load_split([args.test], None, [Image.BILINEAR]) if args.test else (None, None, None)
     for cell in args.cells.split(","):
         enc, dec, best, st = load_best(args.ckpt, cell)
         name = f"shapes-caption-{cell}"
@@ -561,11 +617,11 @@ def export(args):
         os.makedirs(os.path.join(out, "golden"), exist_ok=True)
         model = Captioners([cell])
         model.encoder, model.decoders[cell] = enc, dec
-        res = evaluate(model, va_images, va_refs, [cell])[cell]
+        res = evaluate(model, va_images, va_refs, [cell], aux=va_aux)[cell]
         log(f"{cell}: validation exact {res['exact']:.4f} bleu4 {res['bleu4']:.4f} on {res['n']} images (best epoch {best['epoch']})")
         val_res = res
         if te_images is not None:
-            res = evaluate(model, te_images, te_refs, [cell])[cell]
+            res = evaluate(model, te_images, te_refs, [cell], aux=te_aux)[cell]
             log(f"{cell}: test exact {res['exact']:.4f} bleu4 {res['bleu4']:.4f} on {res['n']} images")
 
         lstm = cell == "lstm"
@@ -636,7 +692,7 @@ def export(args):
 
 
 def write_notes(out, name, cell, res, best, st, hist, args, val_res):
-    curve = "\n".join(f"| {h['epoch']} | {h['minutes']:.1f} | {h[cell]['exact']:.3f} | {h[cell]['bleu4']:.3f} |" for h in hist)
+    curve = "\n".join(f"| {h['epoch']} | {h['minutes']:.1f} | {h[cell]['exact']:.3f} | {h[cell]['bleu4']:.3f} | {h[cell].get('peak_on_shape', float('nan')):.3f} |" for h in hist)
     text = f"""# {name}
 
 Soft-attention image captioner ("Show, Attend and Tell") with a **{cell.upper()}** decoder, trained from scratch by the
@@ -653,6 +709,9 @@ against every valid phrasing:
 
 - exact match (greedy caption equals any reference): **{res['exact']:.3f}**
 - corpus BLEU-4: **{res['bleu4']:.3f}**
+- where it looked: over the colour and shape words of its right captions ({res.get('grounding_words', 0)} words), the attention
+  peak lies on the shape the word names in **{res.get('peak_on_shape', 0):.1%}** of them, with {res.get('mass_on_shape', 0):.1%} of the
+  attention on that shape's cells on average (cells a shape covers ≥ 10 % of).
 
 On the validation set (`sightline shapes --seed 202 --count 1000`, whose first {hist[0][cell]['n'] if hist else 0} images chose the epoch):
 exact {val_res['exact']:.3f}, BLEU-4 {val_res['bleu4']:.3f}.
@@ -676,12 +735,15 @@ Measured with `/usr/bin/python3 models/train/captioner.py export --cells {cell} 
   batch {args.batch}, on 2 CPU threads. The rnn, lstm and gru captioners were trained together on one shared
   encoder (their losses summed; auxiliary per-cell heads on the grid, not exported, classify colour×shape and
   which cells belong to the two largest shapes, and speed up the encoder), so they differ only in the decoder; each decoder trains on its own third of every batch.
+  Attention supervision (`--attention`, weight {args.attention:g} in the last run): at the steps that emit a phrase's colour and shape
+  words, −log of the attention mass on the named shape's cells joins the loss, so the heat-map a person sees for a word shows
+  that word's shape. An epoch is kept by exact match + BLEU-4 + the share of such words whose attention peak is on the shape.
   Best epoch {best['epoch']} of {st['epoch']} ({st['seconds'] / 60:.0f} wall-clock minutes for all three together, on
   two CPU cores shared with other jobs; the cosine schedule follows the time cap, so a rerun on another machine
   lands on similar, not identical, numbers).{chr(10) + '- ' + args.lineage if args.lineage else ''}
 
-| epoch | minutes | exact | BLEU-4 (first {hist[0][cell]['n'] if hist else 0} val images) |
-|---|---|---|---|
+| epoch (last run) | minutes | exact | BLEU-4 | attention peak on the named shape (first {hist[0][cell]['n'] if hist else 0} val images) |
+|---|---|---|---|---|
 {curve}
 
 ## Files
@@ -701,8 +763,10 @@ node bin/sightline.mjs shapes --seed 404 --count 1000 --out /tmp/capdata/test
 node bin/sightline.mjs shapes --seed 303 --count 4 --min-shapes 2 --out /tmp/capdata/golden
 # run 1: encoder pre-training, then the first epochs (stopped by hand after epoch 7)
 /usr/bin/python3 models/train/captioner.py train --cells gru,lstm,rnn --train {','.join('/tmp/capdata/train-' + t.strip() for t in args.train_seeds.split(','))} --val /tmp/capdata/val --eval-limit 300 --pretrain-minutes 4 --epochs 7 --ckpt /tmp/capdata/run1.pt
-# run 2: from run 1's weights, no pre-training (stopped by hand after epoch 24; each cell keeps its best epoch)
-/usr/bin/python3 models/train/captioner.py train --cells gru,lstm,rnn --train {','.join('/tmp/capdata/train-' + t.strip() for t in args.train_seeds.split(','))} --val /tmp/capdata/val --eval-limit 300 --init-from /tmp/capdata/run1.pt --pretrain-minutes 0 --epochs 24 --minutes 40 --ckpt /tmp/capdata/captioners.pt
+# run 2: from run 1's weights, no pre-training (stopped by hand after epoch 24), without attention supervision
+/usr/bin/python3 models/train/captioner.py train --cells gru,lstm,rnn --train {','.join('/tmp/capdata/train-' + t.strip() for t in args.train_seeds.split(','))} --val /tmp/capdata/val --eval-limit 300 --init-from /tmp/capdata/run1.pt --pretrain-minutes 0 --epochs 24 --minutes 40 --attention 0 --ckpt /tmp/capdata/run2.pt
+# run 3: from run 2's last weights, with attention supervision; each cell keeps its best epoch
+/usr/bin/python3 models/train/captioner.py train --cells gru,lstm,rnn --train {','.join('/tmp/capdata/train-' + t.strip() for t in args.train_seeds.split(','))} --val /tmp/capdata/val --eval-limit 300 --init-from /tmp/capdata/run2.pt --pretrain-minutes 0 --epochs 16 --minutes 14 --lr 1e-3 --attention 0.5 --ckpt /tmp/capdata/captioners.pt
 /usr/bin/python3 models/train/captioner.py export --cells gru,lstm,rnn --val /tmp/capdata/val --test /tmp/capdata/test --golden /tmp/capdata/golden
 ```
 """
@@ -729,6 +793,7 @@ def main():
     p.add_argument("--batch", type=int, default=96)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--aux", type=float, default=0.5)
+    p.add_argument("--attention", type=float, default=0.5, help="weight of the attention supervision (0: none)")
     p.add_argument("--pretrain-minutes", type=float, default=15)
     p.add_argument("--pretrain-batch", type=int, default=32)
     p.add_argument("--pretrain-lr", type=float, default=3e-3)

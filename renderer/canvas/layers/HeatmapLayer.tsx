@@ -58,7 +58,7 @@ export function HeatmapLayer({ base, opacity, ref }: { base: HeatImage | null; o
   return (
     <Layer listening={false} opacity={opacity}>
       <KonvaImage ref={imageRef} image={undefined} visible={false} listening={false} />
-      <KonvaRect ref={peakRef} visible={false} listening={false} stroke="#ffffff" strokeWidth={1.5} strokeScaleEnabled={false} dash={[5, 4]} />
+      <KonvaRect ref={peakRef} name="heat-peak" visible={false} listening={false} stroke="#ffffff" strokeWidth={1.5} strokeScaleEnabled={false} dash={[5, 4]} />
     </Layer>
   );
 }
