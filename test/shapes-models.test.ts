@@ -168,14 +168,48 @@ describe.each(['rnn', 'lstm', 'gru'])('shapes-caption-%s through the app', (cell
   });
 });
 
+interface SceneDoc {
+  images: { id: number; file_name: string; width: number; height: number; captions: string[] }[];
+  annotations: { image_id: number; category_id: number; area: number; attributes: { color: string }; segmentation: { size: [number, number]; counts: number[] } }[];
+  categories: { id: number; name: string }[];
+}
+
+/**
+ * Whether the attention peak of each colour and shape word of a right caption lies on the shape the word names:
+ * the peak's grid cell (over the whole image: the captioners stretch it) holds at least one pixel of that shape.
+ */
+function groundedWords(doc: SceneDoc, fileName: string, caption: string, attention: number[][], [rows, cols]: [number, number]): boolean[] {
+  const im = doc.images.find((i) => i.file_name === fileName)!;
+  const words = caption.split(' ');
+  const phrases = words.length > 3 ? [1, words.length - 2] : [1]; // "a(n) <colour> <shape>" opens and closes the caption
+  const out: boolean[] = [];
+  for (const at of phrases) {
+    const [colour, shape] = [words[at], words[at + 1]];
+    const cat = doc.categories.find((c) => c.name === shape)!.id;
+    const named = doc.annotations
+      .filter((a) => a.image_id === im.id && a.category_id === cat && a.attributes.color === colour)
+      .sort((a, b) => b.area - a.area)[0];
+    const mask = decodeRle({ height: named.segmentation.size[0], width: named.segmentation.size[1], counts: named.segmentation.counts });
+    for (const w of [at, at + 1]) {
+      const k = attention[w].indexOf(Math.max(...attention[w]));
+      const [r, c] = [Math.floor(k / cols), k % cols];
+      let hit = false;
+      for (let y = Math.floor((r * im.height) / rows); y < Math.ceil(((r + 1) * im.height) / rows) && !hit; y++)
+        for (let x = Math.floor((c * im.width) / cols); x < Math.ceil(((c + 1) * im.width) / cols) && !hit; x++) hit = mask[y * im.width + x] === 1;
+      out.push(hit);
+    }
+  }
+  return out;
+}
+
 describe('the captioners on new scenes, as a user runs them', () => {
-  it('describe 256-px scenes they never saw (resized by the app, not PIL) with a valid caption most of the time', async () => {
+  it('describe 256-px scenes they never saw (resized by the app, not PIL) and look at the shape each word names', async () => {
     // 40 fresh scenes from a seed no training, validation or test set used, through the CLI a user would run.
     const out = path.join(tmp, 'fresh-scenes');
     const gen = spawnSync(process.execPath, [path.resolve(__dirname, '../bin/sightline.mjs'), 'shapes', '--seed', '505', '--count', '40', '--out', out], { encoding: 'utf8' });
     expect(gen.status, gen.stderr).toBe(0);
-    const coco = JSON.parse(readFileSync(path.join(out, 'annotations.json'), 'utf8')) as { images: { file_name: string; captions: string[] }[] };
-    const refs = new Map(coco.images.map((im) => [`images/${im.file_name}`, im.captions]));
+    const doc = JSON.parse(readFileSync(path.join(out, 'annotations.json'), 'utf8')) as SceneDoc;
+    const refs = new Map(doc.images.map((im) => [`images/${im.file_name}`, im.captions]));
     await core.openProject(path.join(tmp, 'fresh.sightline'), { create: true });
     await core.jobs.wait(core.startImport(out));
     const images = core.store!.images.list({ offset: 0, limit: 100, filter: {}, sort: { by: 'path', dir: 'asc' } }).items.filter((i) => refs.has(i.relPath));
@@ -184,13 +218,19 @@ describe('the captioners on new scenes, as a user runs them', () => {
       const { jobId, runId } = (await core.dispatch('models.run', { model: `shapes-caption-${cell}`, all: true, params: { beamSize: 1 } })) as { jobId: string; runId: number };
       expect((await core.jobs.wait(jobId)).state).toBe('done');
       let right = 0;
+      const grounded: boolean[] = [];
       for (const img of images) {
         const [cap] = ((await core.dispatch('predictions.list', { imageId: img.id, runId })) as Prediction[]).filter((p) => p.kind === 'caption');
-        if (cap && cap.geometry.type === 'caption' && refs.get(img.relPath)!.includes(cap.geometry.text)) right++;
+        if (!cap || cap.geometry.type !== 'caption' || !refs.get(img.relPath)!.includes(cap.geometry.text)) continue;
+        right++;
+        const x = cap.extras as { attention: number[][]; featureGrid: [number, number] };
+        grounded.push(...groundedWords(doc, path.basename(img.relPath), cap.geometry.text, x.attention, x.featureGrid));
       }
-      // Held-out exact match is 0.89 (rnn) to 0.95 (lstm) on 1000 scenes; a broken pipeline (channels, scale,
-      // attention or state wiring) says nothing right.
+      // Held-out exact match is 0.91 (rnn) to 0.96 (gru) on 1000 scenes, and the attention peak is on the named
+      // shape for 83 % of such words there (cells the shape covers ≥ 10 %); a broken pipeline (channels, scale,
+      // attention or state wiring, a transposed grid) gets neither.
       expect(right / images.length, cell).toBeGreaterThanOrEqual(0.75);
+      expect(grounded.filter(Boolean).length / grounded.length, cell).toBeGreaterThanOrEqual(0.7);
     }
   });
 });
