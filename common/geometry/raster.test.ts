@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resampleNearest, thresholdWindow, type MapAffine } from './raster.js';
+import { cropRgb, resampleNearest, thresholdWindow, type MapAffine } from './raster.js';
 
 /** Reference bilinear sample at continuous map point (u, v), edges repeated (PyTorch's align_corners=False). */
 function bilinear(map: ArrayLike<number>, w: number, h: number, u: number, v: number): number {
@@ -48,5 +48,27 @@ describe('raster resampling', () => {
     const out = resampleNearest(labels, 2, 2, { sx: 0.5, ox: 0, sy: 0.5, oy: 0.5 }, 4, 3);
     expect(out).toBeInstanceOf(Uint8Array);
     expect([...out]).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
+  });
+});
+
+describe('cropRgb', () => {
+  // A 5×4 image whose every byte differs; the window (1, 1) 3×2.
+  const W = 5, H = 4;
+  const data = Uint8Array.from({ length: W * H * 3 }, (_, i) => (i * 37) % 251);
+  const img = { data, width: W, height: H };
+  const win = { left: 1, top: 1, width: 3, height: 2 };
+
+  it('copies the window, or turns it a quarter anticlockwise as sharp.rotate(270) does', () => {
+    const rows = [1, 2].map((y) => [...data.subarray((y * W + 1) * 3, (y * W + 4) * 3)]);
+    expect(cropRgb(img, win, false)).toMatchObject({ width: 3, height: 2 });
+    expect([...cropRgb(img, win, false).data]).toEqual(rows.flat());
+    // Checked once against sharp(raw).extract(win).rotate(270): the window's top row becomes the left column,
+    // read bottom to top.
+    expect(cropRgb(img, win, true)).toMatchObject({ width: 2, height: 3 });
+    expect([...cropRgb(img, win, true).data]).toEqual([135, 172, 209, 188, 225, 11, 24, 61, 98, 77, 114, 151, 164, 201, 238, 217, 3, 40]);
+  });
+
+  it('refuses a window outside the image', () => {
+    expect(() => cropRgb(img, { left: 3, top: 0, width: 3, height: 1 }, false)).toThrow('window 3×1 at (3, 0) is not inside the 5×4 image');
   });
 });

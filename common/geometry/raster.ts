@@ -68,3 +68,46 @@ export function resampleNearest<T extends Uint8Array | Uint16Array | Int32Array>
   }
   return out;
 }
+
+export interface RgbWindow {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * A copy of a window of an 8-bit RGB image (row-major, 3 channels), optionally turned a quarter anticlockwise
+ * (as sharp's `rotate(270)`: the window's top edge becomes the left edge, read bottom to top).
+ */
+export function cropRgb(
+  src: { data: Uint8Array | Uint8ClampedArray; width: number; height: number; channels?: number },
+  win: RgbWindow,
+  turn: boolean,
+): { data: Uint8Array; width: number; height: number; channels: 3 } {
+  if ((src.channels ?? 3) !== 3) throw new Error(`cropRgb takes 3-channel pixels, not ${src.channels}`);
+  if (win.left < 0 || win.top < 0 || win.left + win.width > src.width || win.top + win.height > src.height || win.width < 1 || win.height < 1) {
+    throw new Error(`window ${win.width}×${win.height} at (${win.left}, ${win.top}) is not inside the ${src.width}×${src.height} image`);
+  }
+  const s = src.data;
+  const out = new Uint8Array(win.width * win.height * 3);
+  if (!turn) {
+    for (let y = 0; y < win.height; y++) {
+      const from = ((win.top + y) * src.width + win.left) * 3;
+      out.set(s.subarray(from, from + win.width * 3), y * win.width * 3);
+    }
+    return { data: out, width: win.width, height: win.height, channels: 3 };
+  }
+  // Turned: output (u, v), u < height, v < width, is window pixel (width - 1 - v, u).
+  const outW = win.height;
+  for (let v = 0; v < win.width; v++) {
+    const x = win.left + win.width - 1 - v;
+    for (let u = 0; u < outW; u++) {
+      const p = ((win.top + u) * src.width + x) * 3, o = (v * outW + u) * 3;
+      out[o] = s[p];
+      out[o + 1] = s[p + 1];
+      out[o + 2] = s[p + 2];
+    }
+  }
+  return { data: out, width: outW, height: win.width, channels: 3 };
+}

@@ -44,27 +44,38 @@ export function decodeSemanticLogits(outputs: Record<string, Tensor>, ctx: Decod
   const logits = t.data as ArrayLike<number>;
   const plane = w * h;
 
-  // Softmax per pixel: argmax, the winner's probability, and every class's probability for the score maps.
+  // Softmax per pixel, in one pass over the logits: the argmax, the winner's probability, and every class's
+  // probability summed straight into its score-map cell (maps are box-averaged down to SCORE_MAP_SIDE).
+  const f = Math.ceil(Math.max(w, h) / SCORE_MAP_SIDE);
+  const sw = Math.ceil(w / f), sh = Math.ceil(h / f);
+  const cells = sw * sh;
+  const bins = new Float64Array(c * cells);
   const labels = c <= 256 ? new Uint8Array(plane) : new Uint16Array(plane);
-  const probs = new Float32Array(c * plane);
   const sum = new Float64Array(c);
   const pixels = new Float64Array(c);
-  for (let i = 0; i < plane; i++) {
-    let best = 0, max = -Infinity;
-    for (let k = 0, o = i; k < c; k++, o += plane) {
-      const v = logits[o];
-      if (v > max) {
-        max = v;
-        best = k;
-      } else if (!(v > -Infinity)) throw new Error(`${manifest.name}: output "${name}" contains ${v !== v ? 'NaN' : 'infinite values'}`);
+  const e = new Float64Array(c);
+  const data = logits as Float32Array;
+  for (let y = 0, i = 0; y < h; y++) {
+    const rowCell = ((y / f) | 0) * sw;
+    for (let x = 0; x < w; x++, i++) {
+      let best = 0, max = -Infinity;
+      for (let k = 0, o = i; k < c; k++, o += plane) {
+        const v = data[o];
+        if (v > max) {
+          max = v;
+          best = k;
+        } else if (!(v > -Infinity)) throw new Error(`${manifest.name}: output "${name}" contains ${v !== v ? 'NaN' : 'infinite values'}`);
+      }
+      if (max === Infinity) throw new Error(`${manifest.name}: output "${name}" contains infinite values`);
+      let z = 0;
+      for (let k = 0, o = i; k < c; k++, o += plane) z += e[k] = Math.exp(data[o] - max);
+      const inv = 1 / z;
+      const cell = rowCell + ((x / f) | 0);
+      for (let k = 0, b = cell; k < c; k++, b += cells) bins[b] += e[k] * inv;
+      labels[i] = best;
+      sum[best] += e[best] * inv;
+      pixels[best]++;
     }
-    if (max === Infinity) throw new Error(`${manifest.name}: output "${name}" contains infinite values`);
-    let z = 0;
-    for (let o = i; o < probs.length; o += plane) z += probs[o] = Math.exp(logits[o] - max);
-    for (let o = i; o < probs.length; o += plane) probs[o] /= z;
-    labels[i] = best;
-    sum[best] += probs[best * plane + i];
-    pixels[best]++;
   }
 
   // Map → image: image x → input x · scale + pad → map x · w / inputWidth.
@@ -84,24 +95,22 @@ export function decodeSemanticLogits(outputs: Record<string, Tensor>, ctx: Decod
     });
   }
   predictions.sort((a, b) => b.score! - a.score! || a.classIndex! - b.classIndex!);
-  return { predictions, extras: { scoreMaps: scoreMaps(probs, c, w, h, ctx) } };
+  return { predictions, extras: { scoreMaps: scoreMaps(bins, c, w, h, f, ctx) } };
 }
 
-function scoreMaps(probs: Float32Array, c: number, w: number, h: number, ctx: DecodeContext): ScoreMaps {
+/** bins: per class, the sum of its probability over each f × f cell of the map (edge cells hold fewer pixels). */
+function scoreMaps(bins: Float64Array, c: number, w: number, h: number, f: number, ctx: DecodeContext): ScoreMaps {
   const tr = ctx.transform;
-  const f = Math.ceil(Math.max(w, h) / SCORE_MAP_SIDE);
   const sw = Math.ceil(w / f), sh = Math.ceil(h / f);
   const maps: ScoreMaps['maps'] = [];
   const bytes = new Uint8Array(sw * sh);
   for (let k = 0; k < c; k++) {
-    const base = k * w * h;
+    const base = k * sw * sh;
     for (let y = 0; y < sh; y++) {
-      const ye = Math.min(h, (y + 1) * f);
+      const rows = Math.min(h, (y + 1) * f) - y * f;
       for (let x = 0; x < sw; x++) {
-        const xe = Math.min(w, (x + 1) * f);
-        let s = 0;
-        for (let yy = y * f; yy < ye; yy++) for (let xx = x * f, o = base + yy * w + xx; xx < xe; xx++, o++) s += probs[o];
-        bytes[y * sw + x] = Math.round((255 * s) / ((ye - y * f) * (xe - x * f)));
+        const n = rows * (Math.min(w, (x + 1) * f) - x * f);
+        bytes[y * sw + x] = Math.round((255 * bins[base + y * sw + x]) / n);
       }
     }
     maps.push({ classIndex: k, label: classLabel(ctx.manifest, k), data: toBase64(bytes) });
@@ -125,7 +134,8 @@ export function toBase64(bytes: Uint8Array): string {
     out[o++] = rest > 1 ? B64.charCodeAt((n >> 6) & 63) : 61; // '='
     out[o++] = rest > 2 ? B64.charCodeAt(n & 63) : 61;
   }
-  let s = '';
-  for (let i = 0; i < out.length; i += 8192) s += String.fromCharCode(...out.subarray(i, i + 8192));
-  return s;
+  // Base64 is ASCII: decoding it as UTF-8 is the fastest way from bytes to a string in Node and browsers alike.
+  return ASCII.decode(out);
 }
+
+const ASCII = new TextDecoder();
