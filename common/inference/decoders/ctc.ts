@@ -55,9 +55,10 @@ export interface CtcLine {
 }
 
 /**
- * Greedy CTC over one [T, C] slice starting at `offset`. One pass per step finds the best class, the NaN check
- * and whether the row is already probabilities (PP-OCR's are: non-negative, summing to 1); only raw logits take
- * a second pass, for the softmax denominator of the best class. Ties go to the lower class, blank first.
+ * Greedy CTC over one [T, C] slice starting at `offset`. One pass per step finds the best class and the row's
+ * sum (NaN or an infinity anywhere makes it non-finite: the scan the runtime would otherwise do separately). Only
+ * the steps that emit a character look at their row again: as is when it holds probabilities (PP-OCR's do:
+ * non-negative, summing to 1), else through a softmax. Ties go to the lower class, blank first.
  */
 export function ctcGreedy(data: ArrayLike<number>, offset: number, steps: number, classes: number, alphabet: readonly string[]): CtcLine {
   let text = '';
@@ -68,20 +69,20 @@ export function ctcGreedy(data: ArrayLike<number>, offset: number, steps: number
     let best = 0;
     let max = -Infinity;
     let sum = 0;
-    let negative = false;
     for (let c = 0; c < classes; c++) {
       const v = data[base + c];
-      if (v !== v) throw new Error('the model produced NaN scores');
       sum += v;
-      if (v < 0) negative = true;
       if (v > max) {
         max = v;
         best = c;
       }
     }
+    if (!Number.isFinite(sum)) throw new Error(`the model produced ${sum !== sum ? 'NaN' : 'infinite'} scores (step ${t})`);
     if (best !== 0 && best !== previous) {
+      let probabilities = Math.abs(sum - 1) < 1e-3;
+      for (let c = 0; probabilities && c < classes; c++) if (data[base + c] < 0) probabilities = false;
       let p = max;
-      if (negative || Math.abs(sum - 1) >= 1e-3) {
+      if (!probabilities) {
         let z = 0;
         for (let c = 0; c < classes; c++) z += Math.exp(data[base + c] - max);
         p = 1 / z;
