@@ -8,43 +8,34 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Prediction } from '../../common/api/contract.js';
-import { AppCore } from '../../electron/core/app.js';
-import { startServer, type RunningServer } from '../../electron/server/http.js';
-import { DIST, launchChromium } from './chromium.js';
+import type { AppCore } from '../../electron/core/app.js';
+import type { RunningServer } from '../../electron/server/http.js';
+import { openFolderInBrowser, type AppInBrowser } from './chromium.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SHOTS = process.env.SIGHTLINE_SCREENSHOTS;
 
 let tmp: string;
 let scenes: string;
+let app: AppInBrowser;
 let core: AppCore;
 let server: RunningServer;
-let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'sightline-e2e-captions-'));
   scenes = path.join(tmp, 'scenes');
   const gen = spawnSync(process.execPath, [path.join(ROOT, 'bin/sightline.mjs'), 'shapes', '--seed', '303', '--count', '1', '--min-shapes', '2', '--out', scenes], { encoding: 'utf8' });
   if (gen.status !== 0) throw new Error(gen.stderr);
-  core = new AppCore({ appDataDir: tmp, transport: 'http' });
-  const { jobId } = await core.openFolder(path.join(scenes, 'images'));
-  if (jobId) await core.jobs.wait(jobId);
-  server = await startServer({ host: core, staticDir: DIST });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(server.url);
+  app = await openFolderInBrowser(tmp, path.join(scenes, 'images'));
+  ({ core, server, page } = app);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await core?.close();
+  await app?.close();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -99,6 +90,6 @@ describe('a captioner in the browser', () => {
     }
     await page.mouse.move(5, 5);
     await expect.poll(() => stage.getAttribute('data-heatmap')).toBe('none');
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

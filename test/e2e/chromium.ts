@@ -1,7 +1,9 @@
 /** Debian's Chromium driven by playwright-core: `npx playwright install` cannot download a browser here. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { AppCore } from '../../electron/core/app.js';
+import { startServer, type RunningServer } from '../../electron/server/http.js';
 
 export const DIST = path.resolve(__dirname, '../../renderer/dist');
 
@@ -14,4 +16,43 @@ export async function launchChromium(): Promise<Browser> {
     // Without the background-networking flags Chromium keeps dialing Google on this closed network.
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--test-type'],
   });
+}
+
+/** What an end-to-end test file drives: the core, its local server and one Chromium page signed in to it. */
+export interface AppInBrowser {
+  core: AppCore;
+  server: RunningServer;
+  browser: Browser;
+  page: Page;
+  /** Uncaught errors in the page, for a test to assert there were none. */
+  pageErrors: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh AppCore in `dir` with a folder of images opened (imported to the end), served in browser mode, and a
+ * 1280×800 page that has loaded the token URL (so it holds the session cookie).
+ */
+export async function openFolderInBrowser(dir: string, folder: string): Promise<AppInBrowser> {
+  const core = new AppCore({ appDataDir: dir, transport: 'http' });
+  const { jobId } = await core.openFolder(folder);
+  if (jobId) await core.jobs.wait(jobId);
+  const server = await startServer({ host: core, staticDir: DIST });
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(server.url);
+  return {
+    core,
+    server,
+    browser,
+    page,
+    pageErrors,
+    async close() {
+      await browser.close();
+      await server.close();
+      await core.close();
+    },
+  };
 }

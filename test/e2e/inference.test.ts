@@ -7,41 +7,31 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallName, CallRequest, CallResponse } from '../../common/api/contract.js';
-import { AppCore } from '../../electron/core/app.js';
-import { startServer, type RunningServer } from '../../electron/server/http.js';
-import { DIST, launchChromium } from './chromium.js';
+import type { AppCore } from '../../electron/core/app.js';
+import type { RunningServer } from '../../electron/server/http.js';
+import { openFolderInBrowser, type AppInBrowser } from './chromium.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const FIXTURES = path.join(ROOT, 'test/fixtures/images');
 const SHOTS = process.env.SIGHTLINE_SCREENSHOTS;
 
 let tmp: string;
+let app: AppInBrowser;
 let core: AppCore;
 let server: RunningServer;
-let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'sightline-e2e-inference-'));
-  core = new AppCore({ appDataDir: tmp, transport: 'http' });
-  const { jobId } = await core.openFolder(FIXTURES);
-  if (jobId) await core.jobs.wait(jobId);
-  server = await startServer({ host: core, staticDir: DIST });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  // The token URL sets the session cookie.
-  await page.goto(server.url);
+  app = await openFolderInBrowser(tmp, FIXTURES);
+  ({ core, server, page } = app);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await core?.close();
+  await app?.close();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -165,6 +155,6 @@ describe('inference in the browser', () => {
     await detail.getByRole('button', { name: 'Remove model…' }).click();
     await detail.getByRole('button', { name: 'Remove', exact: true }).click();
     await expect.poll(() => page.locator('[data-testid="model-item"][data-model-name="lraspp-tiny"]').count()).toBe(0);
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });
