@@ -13,7 +13,6 @@ Graph output `output0` [1, 4 + 3, N]: cx, cy, w, h in input pixels, then sigmoid
     /usr/bin/python3 models/train/detector.py eval --val /tmp/shapes-heldout     # COCO box AP on the held-out set
     /usr/bin/python3 models/train/detector.py export --val /tmp/shapes-heldout   # model.onnx + golden/
 """
-import argparse
 import math
 import os
 import sys
@@ -25,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import check_onnx, log, save_json, setup  # noqa: E402
+from common import check_onnx, golden_images, log, save_json, setup, training_parser  # noqa: E402
 from dataset import CATEGORIES, image_path, instances, load_coco, load_images  # noqa: E402
 from metrics import box_ap, decode_yolov8  # noqa: E402
 
@@ -304,15 +303,9 @@ def cmd_export(args):
                       output_names=['output0'], do_constant_folding=True)
     log('exported', path, check_onnx(path), f'{os.path.getsize(path) / 1e6:.2f} MB')
     # Golden: 4 held-out images, PyTorch's raw output summarised as the decoded detections the app must find.
-    coco = load_coco(args.val)
     golden = os.path.join(OUT_DIR, 'golden')
-    os.makedirs(golden, exist_ok=True)
-    from PIL import Image
     cases = []
-    for k, im in enumerate(coco['images'][:4]):
-        arr = np.array(Image.open(image_path(coco, im)).convert('RGB'))
-        name = f'heldout-{k}.png'
-        Image.fromarray(arr).save(os.path.join(golden, name))
+    for name, arr, im in golden_images(args.val, OUT_DIR):
         with torch.no_grad():
             out = model(to_input(arr[None])).numpy()
         b, s, c = decode_yolov8(out, 0.25, 0.5)
@@ -335,20 +328,7 @@ def cmd_export(args):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('command', choices=['train', 'eval', 'export'])
-    ap.add_argument('--data', default='/tmp/shapes-101')
-    ap.add_argument('--val', default='/tmp/shapes-heldout')
-    ap.add_argument('--monitor', default='/tmp/shapes-monitor', help='a small generated set (not the held-out one) to pick the checkpoint')
-    ap.add_argument('--ckpt', default='/tmp/shapes-yolo.pt')
-    ap.add_argument('--minutes', type=float, default=25)
-    ap.add_argument('--eval-every', type=float, default=5, help='minutes between monitor evaluations')
-    ap.add_argument('--batch', type=int, default=16)
-    ap.add_argument('--lr', type=float, default=3e-3)
-    ap.add_argument('--seed', type=int, default=0)
-    # On the shared 2-core machine one thread trains ~5x faster than two: OpenMP's second thread spins on
-    # barriers while the scheduler runs other people's work.
-    ap.add_argument('--threads', type=int, default=1)
+    ap = training_parser(__doc__, ckpt='/tmp/shapes-yolo.pt', minutes=25, eval_every=5, batch=16, lr=3e-3)
     args = ap.parse_args()
     {'train': train, 'eval': cmd_eval, 'export': cmd_export}[args.command](args)
 

@@ -11,7 +11,6 @@ Graph: `input` [1, 3, 256, 256] (RGB / 255) → `logits` [1, 4, 256, 256] (0 bac
     /usr/bin/python3 models/train/fcn.py eval --val /tmp/shapes-heldout     # mIoU on the held-out set
     /usr/bin/python3 models/train/fcn.py export --val /tmp/shapes-heldout   # model.onnx + golden/
 """
-import argparse
 import math
 import os
 import sys
@@ -23,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import check_onnx, log, save_json, setup  # noqa: E402
+from common import check_onnx, golden_images, log, save_json, setup, training_parser  # noqa: E402
 from dataset import CATEGORIES, image_path, label_path, load_coco, load_images, load_labels  # noqa: E402
 from layouts import mask_rle  # noqa: E402
 from metrics import ConfusionMatrix  # noqa: E402
@@ -189,15 +188,10 @@ def cmd_export(args):
     torch.onnx.export(model, torch.zeros(1, 3, SIZE, SIZE), path, opset_version=17, input_names=['input'],
                       output_names=['logits'], do_constant_folding=True)
     log('exported', path, check_onnx(path), f'{os.path.getsize(path) / 1e6:.2f} MB')
-    from PIL import Image
-    coco = load_coco(args.val)
     golden = os.path.join(OUT_DIR, 'golden')
-    os.makedirs(golden, exist_ok=True)
+    coco = load_coco(args.val)  # for the ground-truth label maps
     cases = []
-    for k, im in enumerate(coco['images'][:4]):
-        arr = np.array(Image.open(image_path(coco, im)).convert('RGB'))
-        name = f'heldout-{k}.png'
-        Image.fromarray(arr).save(os.path.join(golden, name))
+    for name, arr, im in golden_images(args.val, OUT_DIR):
         with torch.no_grad():
             logits = model(to_input(arr[None]))[0]
         pred = logits.argmax(0).numpy()
@@ -220,21 +214,8 @@ def cmd_export(args):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('command', choices=['train', 'eval', 'export'])
-    ap.add_argument('--data', default='/tmp/shapes-101')
-    ap.add_argument('--monitor', default='/tmp/shapes-monitor')
-    ap.add_argument('--val', default='/tmp/shapes-heldout')
-    ap.add_argument('--ckpt', default='/tmp/shapes-fcn.pt')
-    ap.add_argument('--minutes', type=float, default=15)
-    ap.add_argument('--eval-every', type=float, default=4)
-    ap.add_argument('--batch', type=int, default=16)
-    ap.add_argument('--lr', type=float, default=3e-3)
+    ap = training_parser(__doc__, ckpt='/tmp/shapes-fcn.pt', minutes=15, eval_every=4, batch=16, lr=3e-3)
     ap.add_argument('--init-from', default='', help='state dict of an earlier run to continue from')
-    ap.add_argument('--seed', type=int, default=0)
-    # On the shared 2-core machine one thread trains ~5x faster than two: OpenMP's second thread spins on
-    # barriers while the scheduler runs other people's work.
-    ap.add_argument('--threads', type=int, default=1)
     args = ap.parse_args()
     {'train': train, 'eval': cmd_eval, 'export': cmd_export}[args.command](args)
 

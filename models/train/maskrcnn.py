@@ -12,7 +12,6 @@ layouts.fix_roi_align).
     /usr/bin/python3 models/train/maskrcnn.py eval --val /tmp/shapes-heldout     # mask and box AP, held-out set
     /usr/bin/python3 models/train/maskrcnn.py export --val /tmp/shapes-heldout   # model.onnx + golden/
 """
-import argparse
 import math
 import os
 import sys
@@ -32,7 +31,7 @@ from torchvision.ops import FeaturePyramidNetwork, MultiScaleRoIAlign
 from torchvision.ops.feature_pyramid_network import LastLevelMaxPool
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import check_onnx, log, save_json, setup  # noqa: E402
+from common import check_onnx, golden_images, log, save_json, setup, training_parser  # noqa: E402
 from dataset import CATEGORIES, image_path, instances, load_coco, load_images  # noqa: E402
 from layouts import fix_roi_align, mask_rle  # noqa: E402
 from metrics import box_ap, mask_ap  # noqa: E402
@@ -237,15 +236,9 @@ def cmd_export(args):
                       output_names=OUTPUT_NAMES, do_constant_folding=True)
     patched = fix_roi_align(path)
     log('exported', path, check_onnx(path), f'{os.path.getsize(path) / 1e6:.2f} MB, RoiAlign nodes patched: {patched}')
-    from PIL import Image
-    coco = load_coco(args.val)
     golden = os.path.join(OUT_DIR, 'golden')
-    os.makedirs(golden, exist_ok=True)
     cases = []
-    for k, im in enumerate(coco['images'][:4]):
-        arr = np.array(Image.open(image_path(coco, im)).convert('RGB'))
-        name = f'heldout-{k}.png'
-        Image.fromarray(arr).save(os.path.join(golden, name))
+    for name, arr, im in golden_images(args.val, OUT_DIR):
         with torch.no_grad():
             boxes, labels, scores, masks, props, prop_scores = model(torch.from_numpy(arr).permute(2, 0, 1)[None].float().div(255))
         cases.append({
@@ -268,20 +261,7 @@ def cmd_export(args):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('command', choices=['train', 'eval', 'export'])
-    ap.add_argument('--data', default='/tmp/shapes-101')
-    ap.add_argument('--monitor', default='/tmp/shapes-monitor')
-    ap.add_argument('--val', default='/tmp/shapes-heldout')
-    ap.add_argument('--ckpt', default='/tmp/shapes-maskrcnn.pt')
-    ap.add_argument('--minutes', type=float, default=35)
-    ap.add_argument('--eval-every', type=float, default=7)
-    ap.add_argument('--batch', type=int, default=4)
-    ap.add_argument('--lr', type=float, default=1.5e-3)
-    ap.add_argument('--seed', type=int, default=0)
-    # On the shared 2-core machine one thread trains ~5x faster than two: OpenMP's second thread spins on
-    # barriers while the scheduler runs other people's work.
-    ap.add_argument('--threads', type=int, default=1)
+    ap = training_parser(__doc__, ckpt='/tmp/shapes-maskrcnn.pt', minutes=35, eval_every=7, batch=4, lr=1.5e-3)
     args = ap.parse_args()
     {'train': train, 'eval': cmd_eval, 'export': cmd_export}[args.command](args)
 
