@@ -5,7 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { AppCore } from '../../electron/core/app.js';
 import { startServer, type RunningServer } from '../../electron/server/http.js';
 
-export const DIST = path.resolve(__dirname, '../../renderer/dist');
+export const DIST = path.resolve(import.meta.dirname, '../../renderer/dist');
 
 export async function launchChromium(): Promise<Browser> {
   const executablePath = process.env.SIGHTLINE_CHROMIUM ?? '/usr/bin/chromium';

@@ -211,7 +211,7 @@ function PredictionShape(props: {
       return (
         <>
           <KonvaImage name={PREDICTION} image={bitmap.canvas} x={0} y={0} width={imageSize.width} height={imageSize.height} listening={false} />
-          {text && bitmap.bbox ? <TextLabel x={bitmap.bbox.x * sx} y={bitmap.bbox.y * sy} text={text} color={color} k={k} /> : null}
+          {text && bitmap.anchor ? <TextLabel x={bitmap.anchor.x * sx} y={bitmap.anchor.y * sy} text={text} color={color} k={k} /> : null}
         </>
       );
     }

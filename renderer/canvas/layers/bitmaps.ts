@@ -3,12 +3,12 @@
  * since predictions never change), score maps and attention grids through the heat-map colours.
  */
 import { attentionToBytes, decodeBase64, heatmapRgba } from './heatmap.js';
-import { maskToRgba, rleToAlphaMask } from './rle.js';
+import { labelAnchor, maskToRgba, rleToAlphaMask } from './rle.js';
 
 export interface MaskBitmap {
   canvas: HTMLCanvasElement;
-  /** Bounding box of the mask's pixels, in mask pixels: where its label goes. Null for an empty mask. */
-  bbox: { x: number; y: number; width: number; height: number } | null;
+  /** Where its label goes (`labelAnchor`), in mask pixels; null for an empty mask. */
+  anchor: { x: number; y: number } | null;
 }
 
 function rgbaCanvas(rgba: Uint8ClampedArray, width: number, height: number): HTMLCanvasElement {
@@ -37,19 +37,9 @@ export function maskBitmap(
   }
   const { width, height } = geometry;
   const alpha = rleToAlphaMask(geometry.counts, width, height);
-  let x0 = width, y0 = height, x1 = -1, y1 = -1;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (!alpha[y * width + x]) continue;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-    }
-  }
   const bitmap: MaskBitmap = {
     canvas: rgbaCanvas(maskToRgba(alpha, width, height, rgb), width, height),
-    bbox: x1 < 0 ? null : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 },
+    anchor: labelAnchor(alpha, width),
   };
   maskCache.set(key, bitmap);
   if (maskCache.size > MASK_CACHE_MAX) maskCache.delete(maskCache.keys().next().value!);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeRle } from '../../../common/geometry/rle.js';
-import { maskToRgba, rleToAlphaMask } from './rle.js';
+import { labelAnchor, maskToRgba, rleToAlphaMask } from './rle.js';
 
 describe('rleToAlphaMask', () => {
   it('reads runs column-major, starting with zeros', () => {
@@ -42,5 +42,14 @@ describe('maskToRgba', () => {
     expect(at(1, 1)).toEqual([10, 20, 30, 255]);
     expect(at(2, 2)).toEqual([10, 20, 30, 100]);
     expect(at(3, 2)).toEqual([10, 20, 30, 255]);
+  });
+});
+
+describe('labelAnchor', () => {
+  it('is the first pixel in reading order, on a region even when the regions are far apart', () => {
+    // 5×4: one region at the bottom left, one at the top right; their joint bbox corner (0, 0) is on neither.
+    const alpha = Uint8Array.from([0, 0, 0, 1, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0]);
+    expect(labelAnchor(alpha, 5)).toEqual({ x: 3, y: 0 });
+    expect(labelAnchor(new Uint8Array(20), 5)).toBeNull();
   });
 });

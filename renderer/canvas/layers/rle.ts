@@ -58,3 +58,13 @@ export function maskToRgba(
   }
   return out;
 }
+
+/**
+ * Where a mask's label goes: its first pixel in reading order (top row, then leftmost), in mask pixels. A
+ * segmenter's class mask covers several separate regions, and a corner of their joint bounding box can lie on
+ * none of them. Null for an empty mask.
+ */
+export function labelAnchor(alpha: Uint8Array, width: number): { x: number; y: number } | null {
+  const first = alpha.findIndex((v) => v !== 0);
+  return first < 0 ? null : { x: first % width, y: Math.floor(first / width) };
+}
