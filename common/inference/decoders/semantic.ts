@@ -41,7 +41,6 @@ export function decodeSemanticLogits(outputs: Record<string, Tensor>, ctx: Decod
     throw new Error(`${manifest.name}: output "${name}" scores ${c} classes but the manifest names ${manifest.classes.length}`);
   }
   if (c > 65535) throw new Error(`${manifest.name}: output "${name}" has ${c} classes; at most 65535 are supported`);
-  const logits = t.data as ArrayLike<number>;
   const plane = w * h;
 
   // Softmax per pixel, in one pass over the logits: the argmax, the winner's probability, and every class's
@@ -54,7 +53,7 @@ export function decodeSemanticLogits(outputs: Record<string, Tensor>, ctx: Decod
   const sum = new Float64Array(c);
   const pixels = new Float64Array(c);
   const e = new Float64Array(c);
-  const data = logits as Float32Array;
+  const data = t.data as ArrayLike<number>;
   for (let y = 0, i = 0; y < h; y++) {
     const rowCell = ((y / f) | 0) * sw;
     for (let x = 0; x < w; x++, i++) {
