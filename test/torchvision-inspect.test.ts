@@ -47,7 +47,6 @@ describe.each([
     const r = (await core.dispatch('models.inspect', { path: file })) as {
       io: { inputs: { dims: unknown[] }[] };
       proposal: { kind: string; decoder: string; manifest: { input: { layout: string; name: string } } };
-      problems?: string[];
     };
     expect(r.io.inputs[0].dims).toHaveLength(3);
     expect(r.proposal).toMatchObject({ kind, decoder, manifest: { input: { layout: 'NCHW', name: 'image' } } });
