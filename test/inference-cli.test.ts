@@ -111,7 +111,13 @@ describe('sightline models', () => {
     const face = models.find((m: { name: string }) => m.name === 'blazeface');
     expect(face).toMatchObject({ source: 'bundled', kind: 'keypoints', decoder: 'blazeface' });
     expect(face.io['model.onnx'].inputs[0]).toEqual({ name: 'input:0', type: 'float32', dims: [1, 128, 128, 3] });
-    expect(models.map((m: { name: string }) => m.name)).toEqual(expect.arrayContaining(['blazeface', 'ppocr-det', 'ppocr-rec']));
+    // Every registered name the issue promised, each with a valid manifest and its graphs' IO.
+    const names = ['blazeface', 'ppocr-det', 'ppocr-rec', 'shapes-yolo', 'shapes-maskrcnn', 'shapes-fcn', 'shapes-caption-rnn', 'shapes-caption-lstm', 'shapes-caption-gru'];
+    expect(models.map((m: { name: string }) => m.name)).toEqual(expect.arrayContaining(names));
+    for (const name of names) expect(models.find((m: { name: string }) => m.name === name), name).toMatchObject({ source: 'bundled', manifest: { name } });
+    const gru = models.find((m: { name: string }) => m.name === 'shapes-caption-gru');
+    expect(gru).toMatchObject({ kind: 'captioner', decoder: 'recurrent-captioner' });
+    expect(gru.io['decoder_step.onnx'].inputs.map((i: { name: string }) => i.name)).toEqual(['token', 'h', 'features']);
   }, 60_000);
 
   it('inspect --json gives the IO and the proposed decoder; a file that is not ONNX exits 1 naming it', () => {
