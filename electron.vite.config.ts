@@ -17,8 +17,13 @@ export default defineConfig({
       // never be bundled, so they are named even if they move to devDependencies.
       externalizeDeps: true,
       rolldownOptions: {
-        // The inference worker is its own entry: pool.ts loads inference-worker.js beside the main bundle.
-        input: { index: resolve(root, 'electron/main/index.ts'), 'inference-worker': resolve(root, 'electron/core/inference/worker.ts') },
+        // The inference worker and its decoder thread are entries of their own: spawn.ts loads inference-worker.js
+        // and inference-decoder.js beside the main bundle.
+        input: {
+          index: resolve(root, 'electron/main/index.ts'),
+          'inference-worker': resolve(root, 'electron/core/inference/worker.ts'),
+          'inference-decoder': resolve(root, 'electron/core/inference/decoder-worker.ts'),
+        },
         external: ['better-sqlite3', 'sharp', 'onnxruntime-node'],
       },
     },

@@ -7,7 +7,7 @@ import ort from 'onnxruntime-node';
 import sharp, { type Sharp } from 'sharp';
 import type { InputPolicy } from '../../../common/inference/manifest.js';
 import { planInput, toInputTensor, type InputPlan, type InputTensor } from '../../../common/inference/preprocess.js';
-import type { DecodedPrediction, DecodeResult, RawImage, Tensor } from '../../../common/inference/types.js';
+import type { DecodedPrediction, DecodeResult, InputTransform, RawImage, Tensor } from '../../../common/inference/types.js';
 import { beamSearchCaption, captionPredictions, type CaptionStep } from '../../../common/inference/decoders/captioner.js';
 import { decoderFor } from '../../../common/inference/decoders/index.js';
 import { cropRgb } from '../../../common/geometry/raster.js';
@@ -122,6 +122,27 @@ export interface PipelineResult {
   timings: Timings;
 }
 
+/** A graph's raw outputs for one image, with what decoding them needs. */
+export interface GraphRun {
+  provider: OpenSession['provider'];
+  warning?: string;
+  outputs: Record<string, Tensor>;
+  transform: InputTransform;
+  timings: Timings;
+}
+
+/** Whether a model's outputs decode without any session: not a captioner (its search runs the decoder step), not a text detector that reads its lines. */
+export function decodesAlone(model: RuntimeModel): boolean {
+  return !model.manifest.captioner && !model.recognizer;
+}
+
+/** Outputs → predictions in image pixels; refuses NaN (decoders that read every value check it themselves). */
+export function decodeOutputs(model: RuntimeModel, settings: RunSettings, outputs: Record<string, Tensor>, transform: InputTransform): DecodeResult {
+  const { manifest } = model;
+  if (!SCANS_ITS_OUTPUTS.has(manifest.decoder)) assertNoNaN(outputs);
+  return decoderFor(manifest.decoder)(outputs, { manifest, transform, thresholds: settings.thresholds, keepSuppressed: settings.keepSuppressed });
+}
+
 export class ModelRunner {
   constructor(private readonly sessions: SessionCache) {}
 
@@ -133,8 +154,29 @@ export class ModelRunner {
     return out;
   }
 
+  /**
+   * The model's graph on one prepared image, outputs not yet decoded, for models whose decoding needs no session
+   * (`decodesAlone`): the worker hands these to its decoder thread and runs the next image meanwhile.
+   */
+  async runGraph(model: RuntimeModel, sessions: OpenSession[], prepared: PreparedImage): Promise<GraphRun> {
+    const main = sessions[0];
+    const { tensor, plan } = prepared.input;
+    const name = inputName(model, main.session);
+    const t0 = performance.now();
+    const outputs = asTensors(await main.session.run({ [name]: toOrtTensor(tensor, main.session, name) }));
+    const warning = sessions.find((s) => s.warning)?.warning;
+    return {
+      provider: main.provider,
+      ...(warning ? { warning } : {}),
+      outputs,
+      transform: plan.transform,
+      timings: { prepare: prepared.prepareMs, run: performance.now() - t0, decode: 0 },
+    };
+  }
+
   async run(model: RuntimeModel, sessions: OpenSession[], settings: RunSettings, prepared: PreparedImage): Promise<PipelineResult> {
-    const timings: Timings = { prepare: prepared.prepareMs, run: 0, decode: 0 };
+    const graph = await this.runGraph(model, sessions, prepared);
+    const { provider, warning, outputs, timings } = graph;
     const timed = async <T>(key: 'run' | 'decode', f: () => Promise<T> | T): Promise<T> => {
       const t0 = performance.now();
       try {
@@ -143,24 +185,14 @@ export class ModelRunner {
         timings[key] += performance.now() - t0;
       }
     };
-    const main = sessions[0];
-    const { manifest } = model;
-    const { plan, tensor } = prepared.input;
-    const name = inputName(model, main.session);
-    const feeds = { [name]: toOrtTensor(tensor, main.session, name) };
-    const outputs = asTensors(await timed('run', () => main.session.run(feeds)));
     let result: DecodeResult;
-    if (manifest.captioner) {
+    if (model.manifest.captioner) {
       result = await this.caption(model, sessions[1], settings, outputs, timed);
     } else {
-      result = await timed('decode', () => {
-        if (!SCANS_ITS_OUTPUTS.has(manifest.decoder)) assertNoNaN(outputs);
-        return decoderFor(manifest.decoder)(outputs, { manifest, transform: plan.transform, thresholds: settings.thresholds, keepSuppressed: settings.keepSuppressed });
-      });
+      result = await timed('decode', () => decodeOutputs(model, settings, outputs, graph.transform));
       if (model.recognizer && prepared.rgb) await this.recognize(model.recognizer, sessions.slice(1), prepared.rgb, result.predictions, timings);
     }
-    const warning = sessions.find((s) => s.warning)?.warning;
-    return { provider: main.provider, ...(warning ? { warning } : {}), result, timings };
+    return { provider, ...(warning ? { warning } : {}), result, timings };
   }
 
   /**

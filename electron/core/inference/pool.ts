@@ -3,38 +3,16 @@
  * started on first use, requests matched to answers by id. The worker is unreferenced while idle so it never
  * keeps a CLI process alive, and replaced after a crash.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ApiError, type ExecutionProvider } from '../../../common/api/contract.js';
 import type { GraphIO } from '../../../common/inference/propose.js';
 import type { FromWorker, RequestedProvider, RunSettings, RuntimeModel, ToWorker } from './protocol.js';
+import { spawnWorker } from './spawn.js';
 
 export type RunOutcome =
   | Extract<FromWorker, { type: 'result' }>
   | Extract<FromWorker, { type: 'error' }>
   | Extract<FromWorker, { type: 'cancelled' }>;
-
-/**
- * Under tsx (CLI, tests, dev server) the worker is worker.ts, loaded through tsx's ESM hooks registered inside
- * the worker (a worker does not inherit the parent's hooks, and `--import tsx` in execArgv resolves "tsx" from
- * the cwd). A bundled build (electron-vite) emits the worker as its own entry, `inference-worker.js`, beside the
- * main bundle.
- */
-function spawnWorker(): Worker {
-  const here = import.meta.url;
-  // A path, not new URL(…, import.meta.url): Vite would take that for an asset to bundle.
-  if (!here.endsWith('.ts')) return new Worker(path.join(path.dirname(fileURLToPath(here)), 'inference-worker.js'));
-  // tsx/esm/api's ESM build (its CJS build cannot register ESM hooks), found through tsx's own exports map.
-  const pkgFile = createRequire(here).resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
-  const api = pathToFileURL(path.join(path.dirname(pkgFile), pkg.exports['./esm/api'].import.default)).href;
-  const entry = new URL('./worker.ts', here).href;
-  const boot = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true });
-}
 
 export class InferencePool {
   private worker: Worker | null = null;
@@ -45,7 +23,7 @@ export class InferencePool {
 
   private send(msg: Exclude<ToWorker, { type: 'cancel' }>, answer: (m: FromWorker) => void): void {
     if (!this.worker) {
-      const w = spawnWorker();
+      const w = spawnWorker(import.meta.url, './worker.ts', 'inference-worker.js');
       w.on('message', (m: FromWorker) => {
         const done = this.pending.get(m.id);
         if (!done) return;

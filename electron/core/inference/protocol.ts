@@ -2,7 +2,7 @@
 import type { ExecutionProvider } from '../../../common/api/contract.js';
 import type { ModelManifest, Thresholds } from '../../../common/inference/manifest.js';
 import type { GraphIO } from '../../../common/inference/propose.js';
-import type { DecodeResult } from '../../../common/inference/types.js';
+import type { DecodeResult, InputTransform, Tensor } from '../../../common/inference/types.js';
 
 export type RequestedProvider = 'auto' | ExecutionProvider;
 
@@ -43,6 +43,17 @@ export type FromWorker =
    */
   | { type: 'error'; id: number; message: string; fatal: boolean; crashed?: boolean }
   | { type: 'cancelled'; id: number };
+
+/** The inference worker → its decoder thread: one image's raw outputs to decode. */
+export interface ToDecoder {
+  id: number;
+  model: RuntimeModel;
+  settings: RunSettings;
+  outputs: Record<string, Tensor>;
+  transform: InputTransform;
+}
+
+export type FromDecoder = { id: number; result: DecodeResult; decodeMs: number } | { id: number; error: string };
 
 /** Model files named in a manifest, in order: [model] or [encoder, decoderStep]. */
 export function graphFiles(manifest: ModelManifest): string[] {

@@ -2,12 +2,15 @@
  * The inference worker (worker_threads): holds the onnxruntime sessions so a model run never blocks the main
  * thread. Requests run one at a time in arrival order, but each image is read, decoded and resized as soon as its
  * request arrives: sharp works on libuv's pool while onnxruntime holds this thread in session.run, so image N+1
- * is ready when image N finishes.
+ * is ready when image N finishes. Likewise image N's outputs are decoded on a thread of their own while image N+1
+ * runs (models whose decoding needs no session: all but captioners and text detectors that read their lines).
  */
-import { parentPort } from 'node:worker_threads';
-import { ModelRunner, prepareImage, type PreparedImage } from './pipeline.js';
-import type { FromWorker, ToWorker } from './protocol.js';
+import { parentPort, type Worker } from 'node:worker_threads';
+import type { Tensor } from '../../../common/inference/types.js';
+import { decodesAlone, ModelRunner, prepareImage, type GraphRun, type PreparedImage } from './pipeline.js';
+import type { FromDecoder, FromWorker, RunSettings, RuntimeModel, ToDecoder, ToWorker } from './protocol.js';
 import { createSession, ortMessage, SessionCache, sessionIO } from './sessions.js';
+import { spawnWorker } from './spawn.js';
 
 if (!parentPort) throw new Error('worker.ts runs as a worker thread');
 const port = parentPort;
@@ -22,6 +25,48 @@ interface Queued {
 }
 const queue: Queued[] = [];
 let busy = false;
+
+/**
+ * The decoder thread (decoder-worker.ts), started on first use: onnxruntime holds this thread for the whole of
+ * session.run, so outputs decoded here would wait for every run; there they are decoded while the next image runs.
+ */
+let decoder: Worker | null = null;
+const decoding = new Map<number, (a: FromDecoder) => void>();
+
+function decoderThread(): Worker {
+  if (decoder) return decoder;
+  const w = spawnWorker(import.meta.url, './decoder-worker.ts', 'inference-decoder.js');
+  w.on('message', (a: FromDecoder) => {
+    const done = decoding.get(a.id);
+    decoding.delete(a.id);
+    done?.(a);
+  });
+  const fail = (why: string) => {
+    if (decoder !== w) return;
+    decoder = null;
+    const waiting = [...decoding.entries()];
+    decoding.clear();
+    for (const [id, done] of waiting) done({ id, error: `the decoder thread stopped: ${why}` });
+  };
+  w.on('error', (e) => fail(e.message));
+  w.on('exit', (code) => fail(`exit code ${code}`));
+  return (decoder = w);
+}
+
+/** Hands a run's outputs to the decoder thread; posts the result (or the decoding error) when it answers. */
+function decodeElsewhere(id: number, model: RuntimeModel, settings: RunSettings, graph: GraphRun): void {
+  // ort.Tensor objects as plain { data, dims }: the typed arrays are copied by structured clone.
+  const outputs: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(graph.outputs)) outputs[name] = { data: t.data, dims: [...t.dims] };
+  decoding.set(id, (a) => {
+    if ('error' in a) post({ type: 'error', id, message: a.error, fatal: false });
+    else {
+      const { provider, warning, timings } = graph;
+      post({ type: 'result', id, provider, ...(warning ? { warning } : {}), result: a.result, timings: { ...timings, decode: a.decodeMs } });
+    }
+  });
+  decoderThread().postMessage({ id, model, settings, outputs, transform: graph.transform } satisfies ToDecoder);
+}
 
 async function inspect(id: number, file: string): Promise<void> {
   try {
@@ -47,8 +92,12 @@ async function pump(): Promise<void> {
         continue;
       }
       try {
-        const r = await runner.run(msg.model, opened, msg.settings, await job.prepared);
-        post({ type: 'result', id: msg.id, ...r });
+        if (decodesAlone(msg.model)) {
+          decodeElsewhere(msg.id, msg.model, msg.settings, await runner.runGraph(msg.model, opened, await job.prepared));
+        } else {
+          const r = await runner.run(msg.model, opened, msg.settings, await job.prepared);
+          post({ type: 'result', id: msg.id, ...r });
+        }
       } catch (e) {
         post({ type: 'error', id: msg.id, message: (e as Error).message ?? String(e), fatal: false });
       }
