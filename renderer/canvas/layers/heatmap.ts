@@ -4,6 +4,7 @@
  */
 import { InputPolicy } from '../../../common/inference/manifest.js';
 import { planInput } from '../../../common/inference/preprocess.js';
+import type { InputTransform } from '../../../common/inference/types.js';
 
 export interface Rect {
   x: number;
@@ -12,15 +13,8 @@ export interface Rect {
   height: number;
 }
 
-/** How model-input pixels map to image pixels (image = (input - pad) / scale), as in common/inference/types. */
-export interface InputPlacement {
-  inputWidth: number;
-  inputHeight: number;
-  scaleX: number;
-  scaleY: number;
-  padX: number;
-  padY: number;
-}
+/** How model-input pixels map to image pixels (image = (input - pad) / scale); the source size is not needed here. */
+export type InputPlacement = Omit<InputTransform, 'srcWidth' | 'srcHeight'>;
 
 /**
  * Where the whole model input lands in image pixels. A map that spans the model input (a score map at any
