@@ -2,12 +2,13 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bigProjectBench } from './bigproject.js';
+import { editorBench } from './editor.js';
 import { importBench } from './import.js';
 import { inferenceBench } from './inference.js';
 import { loadAverage, writeReport } from './report.js';
 import { log, type BenchResult } from './util.js';
 
-const benches = [importBench, bigProjectBench, inferenceBench];
+const benches = [importBench, bigProjectBench, inferenceBench, editorBench];
 const asked = process.argv.slice(2);
 const unknown = asked.filter((a) => !benches.some((b) => b.id === a));
 if (unknown.length) {

@@ -3,28 +3,35 @@
  * Machine-readable output (--json) goes to stdout as one JSON document; progress and messages go to stderr.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ApiError, type ImportResult } from '../common/api/contract.js';
 import { cmdModels, cmdPredict, INFERENCE_HELP } from './cli-inference.js';
 import { AppCore, defaultAppDataDir, defaultResourcesDir } from './core/app.js';
 import { writeShapesDataset } from './core/shapes/write.js';
-import { startServer } from './server/http.js';
+import { ensurePrivateDirSync, PRIVATE_FILE_MODE } from './core/privateFiles.js';
+import { startServer, type RunningServer } from './server/http.js';
+import { ensureRendererBuilt } from '../scripts/renderer-build.mjs';
 import { clearProgressLine, followJob, progressLine } from './cli-jobs.js';
 
 const HELP = `sightline — label and inspect images with neural networks
 
 Usage:
-  sightline import <folder> --project <file.sightline> [--json]
-      Import a folder of images (recursive) into a project, creating the project if needed.
+  sightline import <folder> --project <file.sightline> [--follow-links] [--json]
+      Import a folder of images (recursive) into a project, creating the project if needed. Symbolic links that
+      lead out of the folder are not followed (the report lists them) unless --follow-links is given.
       Re-running it rescans: new files are added, removed ones marked missing, moved ones re-linked.
       --json prints {"imported", "skipped", "errors": [{"path", "reason"}], ...}. Ctrl-C cancels and keeps what finished.
   sightline info --project <file.sightline> [--json]
       Counts of images, annotations, classes and model runs.
-  sightline serve [--project <file.sightline | folder> | --demo] [--port N] [--open]
-      Serve the app on 127.0.0.1 (browser mode). Prints the URL, with its access token, on the first line.
-      --open starts Chromium in app mode when a display is available.
+  sightline serve [--project <file.sightline | folder> | --demo] [--port N] [--open] [--no-build]
+      Serve the app on 127.0.0.1 (browser mode). Prints a sign-in URL on the first line: its one-time code (after #)
+      signs in the first browser tab that opens it. Scripts authenticate with Authorization: Bearer $SIGHTLINE_TOKEN.
+      --open starts Chromium in app mode when a display is available (through a private launch file, so no secret
+      is on its command line). The renderer is built first when it is missing or stale, unless --no-build.
   sightline demo
       Create (first time) the bundled demo project and print its path.
   sightline shapes --seed S --count N --out DIR [--size 256] [--min-shapes 1] [--max-shapes 6] [--json]
@@ -33,7 +40,9 @@ Usage:
 ${INFERENCE_HELP}  sightline --help | --version
 
 Environment:
-  SIGHTLINE_HOME   where recent projects, caches and the demo project live (default ~/.sightline)
+  SIGHTLINE_HOME   where recent projects, caches and the demo project live (default ~/.sightline; kept 0700)
+  SIGHTLINE_TOKEN  serve: the bearer secret scripts send as Authorization: Bearer (16-512 of A-Z a-z 0-9 _ -);
+                   random when unset. It is never printed.
 `;
 
 class UsageError extends Error {}
@@ -56,7 +65,11 @@ function requireProject(values: { project?: string }): string {
 }
 
 async function cmdImport(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { project: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { project: { type: 'string' }, json: { type: 'boolean' }, 'follow-links': { type: 'boolean' } },
+    allowPositionals: true,
+  });
   if (positionals.length !== 1) throw new UsageError('import takes exactly one folder');
   const file = requireProject(values);
   const folder = path.resolve(positionals[0]);
@@ -66,7 +79,7 @@ async function cmdImport(args: string[]): Promise<number> {
       throw new ApiError('not_found', `Cannot import "${folder}": the folder does not exist. Check the path. Nothing was changed.`, { folder });
     }
     await core.openProject(file, { create: true });
-    const job = await followJob(core, core.startImport(folder));
+    const job = await followJob(core, core.startImport(folder, { followLinks: values['follow-links'] }));
     if (job.state === 'failed') throw new ApiError('io', job.error ?? 'import failed');
     const r = job.result as ImportResult;
     if (values.json) {
@@ -74,6 +87,7 @@ async function cmdImport(args: string[]): Promise<number> {
     } else {
       console.log(`${job.message} → ${file}`);
       for (const e of r.errors) console.log(`  ! ${e.path}: ${e.reason}`);
+      for (const n of r.notes ?? []) console.log(`  - ${n.path}: ${n.reason}`);
     }
     return r.cancelled ? 130 : 0;
   } finally {
@@ -108,13 +122,49 @@ function findChromium(): string | null {
   return null;
 }
 
+/**
+ * A page for Chromium's --app: it forwards to a launch URL, so the one-time code is read from a private file
+ * (0600 in SIGHTLINE_HOME/launch, 0700) instead of sitting on the command line, where any user sees it in
+ * /proc/<pid>/cmdline. The file is deleted once its code is spent.
+ */
+function writeLaunchPage(server: RunningServer): string {
+  const dir = path.join(defaultAppDataDir(), 'launch');
+  ensurePrivateDirSync(dir);
+  const file = path.join(dir, `open-${randomBytes(12).toString('hex')}.html`);
+  const url = server.launchUrl({ onUse: () => rmSync(file, { force: true }) });
+  const quoted = JSON.stringify(url).replace(/</g, '\\u003c');
+  writeFileSync(
+    file,
+    `<!doctype html><meta charset="utf-8"><meta name="referrer" content="no-referrer"><title>Sightline</title>\n` +
+      `<meta http-equiv="refresh" content="0; url=${url}">\n<script>location.replace(${quoted});</script>\n`,
+    { mode: PRIVATE_FILE_MODE, flag: 'wx' },
+  );
+  return file;
+}
+
 async function cmdServe(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { project: { type: 'string' }, demo: { type: 'boolean' }, port: { type: 'string' }, open: { type: 'boolean' } },
+    options: {
+      project: { type: 'string' },
+      demo: { type: 'boolean' },
+      port: { type: 'string' },
+      open: { type: 'boolean' },
+      'no-build': { type: 'boolean' },
+    },
   });
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not "${values.port}"`);
+  // Read once and kept out of the environment of anything started from here (the browser, build tools).
+  const token = process.env.SIGHTLINE_TOKEN || undefined;
+  delete process.env.SIGHTLINE_TOKEN;
+  if (token !== undefined && !/^[A-Za-z0-9_-]{16,512}$/.test(token)) throw new UsageError('SIGHTLINE_TOKEN must be 16 to 512 characters of A-Z, a-z, 0-9, _ or -');
+  const resources = defaultResourcesDir();
+  if (!values['no-build']) {
+    // As `npm start` does: right after `npm install` the renderer is not built yet. Output goes to stderr.
+    const built = await ensureRendererBuilt(resources);
+    if (typeof built === 'object') throw new ApiError('internal', `Building the renderer failed (exit ${built.failed}); see the messages above. Run \`npm run build\` to retry.`);
+  }
   const core = makeCore();
   if (values.project) {
     const target = path.resolve(values.project);
@@ -124,15 +174,17 @@ async function cmdServe(args: string[]): Promise<number> {
   }
   else if (values.demo) await core.openDemoProject();
   const staticDir = path.join(core.resourcesDir, 'renderer', 'dist');
-  const server = await startServer({ host: core, staticDir: existsSync(staticDir) ? staticDir : undefined, port });
-  // The URL must be the first line: scripts and tests read it.
+  const server = await startServer({ host: core, staticDir: existsSync(staticDir) ? staticDir : undefined, port, token });
+  // The URL must be the first line: scripts and tests read it. It carries a one-time code, never the bearer secret.
   console.log(server.url);
   if (!existsSync(staticDir)) console.error(`The renderer is not built (${staticDir} is missing): run \`npm run build\`. The API is served.`);
   if (values.open) {
     const chromium = findChromium();
     if ((process.env.DISPLAY || process.env.WAYLAND_DISPLAY) && chromium) {
       const profile = path.join(defaultAppDataDir(), 'chromium-profile');
-      spawn(chromium, [`--app=${server.url}`, `--user-data-dir=${profile}`, '--no-first-run', '--disable-background-networking', '--disable-sync'], {
+      ensurePrivateDirSync(profile);
+      const page = writeLaunchPage(server);
+      spawn(chromium, [`--app=${pathToFileURL(page).href}`, `--user-data-dir=${profile}`, '--no-first-run', '--disable-background-networking', '--disable-sync'], {
         stdio: 'ignore',
         detached: true,
       }).unref();

@@ -1,7 +1,9 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, type SightlineApi } from '../common/api/contract.js';
-import { createHttpApi } from './api.js';
+import { createHmac } from 'node:crypto';
+import { signedMessage } from '../common/auth/signing.js';
+import { createHttpApi, forgetCredentials, signIn, storedCredentials, type BrowserCredentials } from './api.js';
 
 function jsonResponse(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
@@ -14,7 +16,10 @@ class FakeSocket {
   onclose: ((ev: unknown) => void) | null = null;
   onerror: ((ev: unknown) => void) | null = null;
   closed = false;
-  constructor(readonly url: string) {
+  constructor(
+    readonly url: string,
+    readonly protocols: string[] = [],
+  ) {
     FakeSocket.all.push(this);
   }
   close() {
@@ -28,6 +33,8 @@ class FakeSocket {
 }
 
 const location = { protocol: 'http:', host: '127.0.0.1:4567' };
+const creds: BrowserCredentials = { session: 'session-secret-0123456789', mediaKey: new Uint8Array(32).fill(7) };
+const signedIn = () => creds;
 
 afterEach(() => {
   FakeSocket.all = [];
@@ -35,16 +42,16 @@ afterEach(() => {
 });
 
 describe('HTTP transport', () => {
-  it('posts the call as JSON to /api/<name> with the cookie and returns the result', async () => {
+  it('posts the call as JSON to /api/<name> with the session as a bearer header, never a cookie, and returns the result', async () => {
     const fetch = vi.fn(async () => jsonResponse({ ok: true, result: { total: 3, offset: 0, items: [] } }));
-    const api = createHttpApi({ fetch, location });
+    const api = createHttpApi({ fetch, location, credentials: signedIn });
     const res = await api.call('images.list', { limit: 50 });
     expect(res.total).toBe(3);
     expect(fetch).toHaveBeenCalledWith('/api/images.list', {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${creds.session}` },
       body: JSON.stringify({ limit: 50 }),
-      credentials: 'same-origin',
+      credentials: 'omit',
     });
     await api.call('app.info');
     expect(fetch).toHaveBeenLastCalledWith('/api/app.info', expect.objectContaining({ body: '{}' }));
@@ -65,11 +72,64 @@ describe('HTTP transport', () => {
     await expect(html.call('app.info')).rejects.toMatchObject({ code: 'io', message: expect.stringContaining('502') });
   });
 
-  it('builds image and thumbnail URLs by id, with an optional version', () => {
-    const api = createHttpApi({ location });
-    expect(api.imageUrl(7)).toBe('/image/7');
-    expect(api.thumbUrl(7, 'ab cd')).toBe('/thumb/7?v=ab%20cd');
+  it('builds image and thumbnail URLs by id, with an optional version, signed with the media key', () => {
+    const now = 1_700_000_000_000;
+    const api = createHttpApi({ location, credentials: signedIn, now: () => now });
+    const url = new URL(api.thumbUrl(7, 'ab cd'), 'http://x');
+    expect(url.pathname).toBe('/thumb/7');
+    expect(url.searchParams.get('v')).toBe('ab cd');
+    const expires = Number(url.searchParams.get('e'));
+    expect(expires - now / 1000).toBeGreaterThan(600);
+    expect(url.searchParams.get('s')).toBe(createHmac('sha256', creds.mediaKey).update(signedMessage('thumb', 7, expires)).digest('base64url'));
+    expect(api.imageUrl(7)).toMatch(/^\/image\/7\?e=\d+&s=[A-Za-z0-9_-]{43}$/);
     expect(api.transport).toBe('http');
+    // Before sign-in there is nothing to sign with.
+    expect(createHttpApi({ location, credentials: () => null }).imageUrl(7)).toBe('/image/7');
+  });
+
+  it('reports a 401 as a lost session', async () => {
+    const onUnauthorized = vi.fn();
+    const api = createHttpApi({ fetch: async () => jsonResponse({ ok: false, error: { code: 'unauthorized', message: 'no' } }, 401), location, credentials: signedIn, onUnauthorized });
+    await expect(api.call('app.info')).rejects.toMatchObject({ code: 'unauthorized' });
+    expect(onUnauthorized).toHaveBeenCalledOnce();
+  });
+});
+
+describe('sign-in', () => {
+  const memory = () => {
+    const m = new Map<string, string>();
+    return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), removeItem: (k: string) => void m.delete(k), m };
+  };
+  afterEach(() => forgetCredentials(null));
+
+  it('takes the one-time code off the address at once and swaps it for credentials kept in sessionStorage', async () => {
+    const storage = memory();
+    const history = { replaceState: vi.fn() };
+    const fetch = vi.fn(async () => jsonResponse({ ok: true, result: { session: 's3cret', mediaKey: Buffer.alloc(32, 1).toString('base64url') } }));
+    const loc = { hash: '#code=abcdefghijklmnopqrstuvwx', pathname: '/', search: '' };
+    expect(await signIn({ location: loc, history, storage, fetch })).toEqual({ ok: true });
+    expect(history.replaceState).toHaveBeenCalledWith(null, '', '/');
+    expect(fetch).toHaveBeenCalledWith('/auth/exchange', expect.objectContaining({ method: 'POST', body: JSON.stringify({ code: 'abcdefghijklmnopqrstuvwx' }), credentials: 'omit' }));
+    expect(storedCredentials(storage)).toEqual({ session: 's3cret', mediaKey: new Uint8Array(32).fill(1) });
+    expect(JSON.parse(storage.m.get('sightline.auth')!)).toMatchObject({ session: 's3cret' });
+
+    // A reload has no code: the stored credentials sign it in.
+    forgetCredentials(null);
+    expect(await signIn({ location: { hash: '', pathname: '/', search: '' }, history, storage, fetch })).toEqual({ ok: true });
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  it('explains what to do without a code or with a spent one', async () => {
+    const storage = memory();
+    const none = await signIn({ location: { hash: '#/library', pathname: '/', search: '' }, storage, history: { replaceState: vi.fn() } });
+    expect(none).toMatchObject({ ok: false, message: expect.stringContaining('sightline serve') });
+    const spent = await signIn({
+      location: { hash: '#code=abcdefghijklmnopqrstuvwx', pathname: '/', search: '' },
+      storage,
+      history: { replaceState: vi.fn() },
+      fetch: async () => jsonResponse({ ok: false, error: { code: 'unauthorized', message: 'This sign-in link was already used.' } }, 401),
+    });
+    expect(spent).toEqual({ ok: false, message: 'This sign-in link was already used.' });
   });
 });
 
@@ -77,8 +137,9 @@ describe('HTTP events', () => {
   const make = () =>
     createHttpApi({
       location,
-      openSocket: (url) => new FakeSocket(url),
+      openSocket: (url, protocols) => new FakeSocket(url, protocols),
       backoffMs: (n) => 100 * 2 ** n,
+      credentials: signedIn,
     });
 
   it('opens one socket to /events on the page host and dispatches messages by event name', () => {
@@ -88,6 +149,8 @@ describe('HTTP events', () => {
     api.on('job', (p) => jobs.push(p));
     api.on('project', (p) => projects.push(p));
     expect(FakeSocket.all.map((s) => s.url)).toEqual(['ws://127.0.0.1:4567/events']);
+    // The session rides as a subprotocol: a browser cannot set headers on a WebSocket.
+    expect(FakeSocket.all[0].protocols).toEqual(['sightline', `bearer.${creds.session}`]);
     const ws = FakeSocket.all[0];
     ws.send('job', { id: 'j1' });
     ws.onmessage?.({ data: 'not json' });

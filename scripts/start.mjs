@@ -2,10 +2,11 @@
 // `npm start [project-or-folder] [--port N]`: the desktop app when Electron can run here, else browser mode (the same renderer
 // and API served on 127.0.0.1). SIGHTLINE_MODE=browser|electron overrides the choice.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensureRendererBuilt, rendererIsStale as isStale } from './renderer-build.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -50,30 +51,9 @@ export function chooseMode({ env, platform, electron }) {
   return { mode: 'electron', why: electron.why };
 }
 
-function newestMtime(dir, skip) {
-  let newest = 0;
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const entry of entries) {
-    const full = path.join(dir, entry.name);
-    if (skip.has(full) || entry.name === 'node_modules') continue;
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(full, skip));
-    else if (entry.isFile()) newest = Math.max(newest, statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-/** The browser build is stale when it is missing or older than any source it is built from. */
+/** The browser build is stale when it is missing or older than any source it is built from (scripts/renderer-build.mjs). */
 export function rendererIsStale(root = ROOT) {
-  const built = path.join(root, 'renderer', 'dist', 'index.html');
-  if (!existsSync(built)) return true;
-  const skip = new Set([path.join(root, 'renderer', 'dist')]);
-  const newest = Math.max(newestMtime(path.join(root, 'renderer'), skip), newestMtime(path.join(root, 'common'), skip));
-  return newest > statSync(built).mtimeMs;
+  return isStale(root);
 }
 
 /**
@@ -151,12 +131,10 @@ async function main() {
     return run(electron.path, ['.', ...switches, ...(target ? [target] : [])]);
   }
   console.log(`Sightline: ${choice.why} — starting browser mode`);
-  if (rendererIsStale()) {
-    console.log('Sightline: building the renderer (renderer/dist is missing or older than its sources)…');
-    const viteBin = path.join(path.dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
-    const build = await run(process.execPath, [viteBin, 'build', '--config', 'renderer/vite.config.ts']);
-    if (build !== 0 || stopping) return build || 130;
-  }
+  // `sightline serve` would build it too; building here keeps the build's output on the terminal, attached.
+  const built = await ensureRendererBuilt(ROOT, { log: (m) => console.log(m), run });
+  if (typeof built === 'object' || stopping) return typeof built === 'object' ? built.failed : 130;
+  if (built === 'cannot-build') console.warn('Sightline: renderer/dist is missing or stale and cannot be built here (no sources or no vite).');
   if (switches.length) console.warn(`Sightline: browser mode ignores ${switches.join(' ')} (only --port is passed on).`);
   return run(process.execPath, [path.join(ROOT, 'bin', 'sightline.mjs'), ...serveArgs(target, port)]);
 }

@@ -3,6 +3,8 @@
  * real HTTP on 127.0.0.1. The refusals of the issue are checked here end to end.
  */
 import { cpSync, mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -26,6 +28,40 @@ async function waitJob(id: string): Promise<Job> {
     if (job.state !== 'running') return job;
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * Records every path this process opens, stats or reads through node:fs while it is on. Both the callback and the
+ * promise APIs are wrapped, and `syncBuiltinESMExports` hands the wrappers to modules that imported the functions by
+ * name (`import { stat } from 'node:fs/promises'`).
+ */
+function traceFileAccess(): { paths: () => string[]; clear: () => void; restore: () => void } {
+  const seen: string[] = [];
+  const undo: (() => void)[] = [];
+  const wrap = (obj: Record<string, unknown>, names: string[]) => {
+    for (const name of names) {
+      const original = obj[name] as (...a: unknown[]) => unknown;
+      if (typeof original !== 'function') continue;
+      obj[name] = function (this: unknown, ...args: unknown[]) {
+        const p = args[0];
+        if (typeof p === 'string' || p instanceof URL || Buffer.isBuffer(p)) seen.push(path.resolve(String(p instanceof URL ? p.pathname : p)));
+        return original.apply(this, args);
+      };
+      undo.push(() => (obj[name] = original));
+    }
+  };
+  const names = ['open', 'stat', 'lstat', 'readFile', 'realpath', 'access', 'opendir', 'readdir'];
+  wrap(fs as unknown as Record<string, unknown>, [...names, 'openSync', 'statSync', 'lstatSync', 'readFileSync', 'realpathSync', 'existsSync', 'createReadStream']);
+  wrap(fs.promises as unknown as Record<string, unknown>, names);
+  syncBuiltinESMExports();
+  return {
+    paths: () => [...seen],
+    clear: () => void seen.splice(0),
+    restore: () => {
+      for (const u of undo) u();
+      syncBuiltinESMExports();
+    },
+  };
 }
 
 async function expectApiError(p: Promise<unknown>, code: string, text: RegExp): Promise<ApiError> {
@@ -134,6 +170,25 @@ describe('a project over HTTP', () => {
     expect((await api.call('images.get', { id: firstId })).annotationCount).toBe(2);
     const labeled = await api.call('images.list', { filter: { labeled: true } });
     expect(labeled.items.map((i) => i.id)).toEqual([firstId]);
+
+    // A delete takes the image's count down (the grid's badge and the labeled filter read it), to 0 and back up.
+    const { created: extra } = await api.call('annotations.batch', { create: [{ imageId: firstId, kind: 'tag', geometry: { type: 'tag' } }] });
+    expect((await api.call('images.get', { id: firstId })).annotationCount).toBe(3);
+    expect((await api.call('annotations.batch', { delete: [extra[0].id] })).deleted).toBe(1);
+    expect((await api.call('images.get', { id: firstId })).annotationCount).toBe(2);
+    await api.call('annotations.batch', { delete: created.map((a) => a.id) });
+    expect((await api.call('images.get', { id: firstId })).annotationCount).toBe(0);
+    expect((await api.call('images.list', { filter: { labeled: true } })).total).toBe(0);
+    expect((await api.call('images.list', { filter: { labeled: false }, limit: 1000 })).items.map((i) => i.id)).toContain(firstId);
+    const kept = await api.call('annotations.batch', {
+      create: [
+        { imageId: firstId, classId: cls.id, kind: 'box', geometry: { type: 'box', x: 10, y: 20, w: 30, h: 40 } },
+        { imageId: firstId, kind: 'tag', geometry: { type: 'tag' } },
+      ],
+    });
+    expect(kept.created).toHaveLength(2);
+    expect((await api.call('images.get', { id: firstId })).annotationCount).toBe(2);
+    expect((await api.call('images.list', { filter: { labeled: true } })).items.map((i) => i.id)).toEqual([firstId]);
   });
 
   it('serves images and 256 px thumbnails by id only', async () => {
@@ -172,11 +227,37 @@ describe('refusals', () => {
 
   it('a path-traversal image id never reaches the disk', async () => {
     const auth = { Authorization: `Bearer ${server.token}` };
-    for (const id of ['..%2F..%2F..%2Fetc%2Fpasswd', '..%2Fpackage.json', '1.5', '-1', '0', '1e3']) {
-      const r = await fetch(`${server.origin}/image/${id}`, { headers: auth });
-      expect(r.status, id).toBe(400);
+    const [image] = (await api.call('images.list', { limit: 1, filter: { text: 'astronaut' } })).items;
+    const id = image.id;
+    // A secret beside the image folder: what a traversal would reach.
+    const secret = path.join(tmp, 'secret.png');
+    cpSync(path.join(FIXTURES, 'astronaut.png'), secret);
+    const trace = traceFileAccess();
+    try {
+      // The real file, read through the tracer: proves the tracer sees the server's and the core's reads.
+      const ok = await fetch(`${server.origin}/image/${id}`, { headers: auth });
+      expect(ok.status).toBe(200);
+      await ok.arrayBuffer();
+      expect(trace.paths().some((p) => p.endsWith(`${path.sep}${image.relPath}`))).toBe(true);
+      trace.clear();
+
+      // Traversals, and spellings of a real id that are not its one canonical form: refused before any file is
+      // looked at (`Number()` alone would accept "1.0", "0x1", "+1", "1e0").
+      const ids = ['..%2F..%2F..%2Fetc%2Fpasswd', '..%2Fpackage.json', '..%2Fsecret.png', '%2E%2E%2Fsecret.png', '1.5', '-1', '0', '1e3'];
+      ids.push(`${id}.0`, `0${id}`, `+${id}`, `${id}e0`, `0x${id.toString(16)}`, `%20${id}`, `${id}%00`);
+      const statuses: Record<string, number> = {};
+      for (const bad of [...ids, '987654']) {
+        const r = await fetch(`${server.origin}/image/${bad}`, { headers: auth });
+        statuses[bad] = r.status;
+        await r.arrayBuffer();
+      }
+      // What was touched under the test's folder (project, images, secret) first: that is what must not happen.
+      expect(trace.paths().filter((p) => p.startsWith(tmp))).toEqual([]);
+      expect(statuses).toEqual({ ...Object.fromEntries(ids.map((bad) => [bad, 400])), '987654': 404 });
+    } finally {
+      trace.restore();
+      rmSync(secret, { force: true });
     }
-    expect((await fetch(`${server.origin}/image/987654`, { headers: auth })).status).toBe(404);
   });
 
   it('arguments that fail the schema are refused with the reason', async () => {

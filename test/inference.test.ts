@@ -340,9 +340,20 @@ describe('captioner: encoder, then the decoder step under beam search', () => {
   it("the manifest's beam size by default: every beam kept, the best one as the caption", async () => {
     const { runId } = await run({ model: 'tiny-captioner', imageIds: [imageId] });
     const caption = (await predictions(imageId, runId)).find((p) => p.kind === 'caption')!;
-    const beams = caption.extras.beams as { caption: string; logProb: number }[];
+    const beams = caption.extras.beams as { caption: string; logProb: number; tokens: number[]; finished: boolean }[];
     expect(beams).toHaveLength(3);
     expect(caption.geometry.type === 'caption' && caption.geometry.text).toBe(beams[0].caption);
     expect(new Set(beams.map((b) => b.caption)).size).toBe(3);
+    // Best first: finished beams before unfinished ones, each group by total log-probability, highest first. The
+    // caption is the best beam's, so a reversed sort would label the image with the worst one.
+    for (let i = 1; i < beams.length; i++) {
+      const [a, b] = [beams[i - 1], beams[i]];
+      expect(Number(b.finished) <= Number(a.finished), `beam ${i} finished before beam ${i - 1}`).toBe(true);
+      if (a.finished === b.finished) expect(b.logProb, `beam ${i} outranks beam ${i - 1}`).toBeLessThanOrEqual(a.logProb);
+    }
+    expect(beams[0].logProb).toBeGreaterThan(beams[2].logProb);
+    expect(caption.extras.tokens).toEqual(beams[0].tokens);
+    // Its score is the best beam's geometric-mean token probability (the words, and the end token if it has one).
+    expect(caption.score).toBeCloseTo(Math.exp(beams[0].logProb / (beams[0].tokens.length + (beams[0].finished ? 1 : 0))), 6);
   });
 });

@@ -3,7 +3,7 @@
  * One project is open at a time; long work runs as jobs.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +25,7 @@ import { loadMigrations, type Migration } from './project/migrate.js';
 import { ProjectStore } from './project/store.js';
 import { ImageFiles } from './library/files.js';
 import { importFolder, relinkRoot, rescanProject } from './library/scan.js';
+import { ensurePrivateDirSync, PRIVATE_FILE_MODE } from './privateFiles.js';
 import { generateDemoImages } from '../../demo/generate.js';
 
 export interface AppCoreOptions {
@@ -70,7 +71,8 @@ export class AppCore implements CoreHost {
   constructor(readonly options: AppCoreOptions) {
     this.resourcesDir = options.resourcesDir ?? defaultResourcesDir();
     this.migrations = loadMigrations(path.join(this.resourcesDir, 'migrations'));
-    mkdirSync(options.appDataDir, { recursive: true });
+    // Private to the user (issue 11): thumbnails and projects show what is in their photos.
+    ensurePrivateDirSync(options.appDataDir);
     this.jobs = new JobManager((job) => this.emit('job', job));
     this.inference = new InferenceService({
       resourcesDir: this.resourcesDir,
@@ -119,8 +121,15 @@ export class AppCore implements CoreHost {
     }
   }
 
-  private emitProject(reason: Exclude<EventPayload<'project'>['reason'], 'annotations'>): void {
-    this.emit('project', { reason, project: this.current ? this.current.store.summary() : null });
+  private emitProject(reason: Exclude<EventPayload<'project'>['reason'], 'annotations'>, client?: string): void {
+    this.emit('project', { reason, project: this.current ? this.current.store.summary() : null, ...(client === undefined ? {} : { client }) });
+  }
+
+  /** After an applied edit: which images changed (no project count: see ARCHITECTURE), and the classes when they did. */
+  private emitEdit(r: { applied: boolean; imageIds: number[]; classesChanged: boolean }, client: string | undefined): void {
+    if (!r.applied) return;
+    if (r.classesChanged) this.emitProject('classes', client);
+    this.emit('project', { reason: 'annotations', imageIds: r.imageIds, ...(client === undefined ? {} : { client }) });
   }
 
   get cacheDir(): string {
@@ -145,7 +154,7 @@ export class AppCore implements CoreHost {
   }
 
   /** Start an import of `folder` into the open project; the folder is checked now so a bad path fails the call. */
-  startImport(folder: string): string {
+  startImport(folder: string, opts: { followLinks?: boolean } = {}): string {
     const { store } = this.project();
     const abs = path.resolve(folder);
     let st;
@@ -159,7 +168,7 @@ export class AppCore implements CoreHost {
       'import',
       `Import ${abs}`,
       async (ctx) => {
-        const r = await importFolder(store.db, abs, { signal: ctx.signal, onProgress: (p) => ctx.progress(p.done, p.total, p.message) });
+        const r = await importFolder(store.db, abs, { signal: ctx.signal, followLinks: opts.followLinks, onProgress: (p) => ctx.progress(p.done, p.total, p.message) });
         this.emitProject('images');
         return r;
       },
@@ -193,7 +202,7 @@ export class AppCore implements CoreHost {
     }
     const key = createHash('sha1').update(real).digest('hex').slice(0, 10);
     const dir = path.join(this.options.appDataDir, 'projects');
-    mkdirSync(dir, { recursive: true });
+    ensurePrivateDirSync(dir);
     const file = path.join(dir, `${path.basename(real) || 'root'}-${key}.sightline`);
     const isNew = !existsSync(file);
     await this.openProject(file, { create: isNew });
@@ -229,6 +238,7 @@ export class AppCore implements CoreHost {
       if (s.roots.every((r) => r.available)) return s;
     }
     const generated = path.join(path.dirname(file), 'generated');
+    ensurePrivateDirSync(generated);
     await generateDemoImages(generated);
     await this.openProject(file, { create: true });
     const { store } = this.project();
@@ -267,7 +277,8 @@ export class AppCore implements CoreHost {
   private remember(store: ProjectStore): void {
     const list = [{ path: store.file, name: store.name, openedAt: Date.now() }, ...this.recent().filter((r) => r.path !== store.file)].slice(0, MAX_RECENT);
     const tmp = `${this.recentFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(list, null, 2));
+    rmSync(tmp, { force: true });
+    writeFileSync(tmp, JSON.stringify(list, null, 2), { mode: PRIVATE_FILE_MODE, flag: 'wx' });
     renameSync(tmp, this.recentFile);
   }
 
@@ -297,7 +308,7 @@ export class AppCore implements CoreHost {
         this.emitProject('roots');
         return { ...r, project: store.summary() };
       },
-      'images.import': ({ folder }) => ({ jobId: this.startImport(folder) }),
+      'images.import': ({ folder, followLinks }) => ({ jobId: this.startImport(folder, { followLinks }) }),
       'images.rescan': () => ({ jobId: this.startRescan() }),
       'images.list': (a) => this.project().store.images.list(a),
       'images.get': ({ id }) => this.project().store.images.get(id),
@@ -314,6 +325,7 @@ export class AppCore implements CoreHost {
         this.emitProject('classes');
         return { ok: true as const };
       },
+      'classes.usage': ({ id }) => this.project().store.classes.usage(id),
       'classes.reorder': ({ ids }) => this.project().store.classes.reorder(ids),
       'annotations.list': ({ imageId }) => this.project().store.annotations.listForImage(imageId),
       'annotations.batch': (ops) => {
@@ -321,6 +333,23 @@ export class AppCore implements CoreHost {
         this.emit('project', { reason: 'annotations', imageIds: touchedImageIds });
         return r;
       },
+      'edits.reserveIds': ({ table, count }) => this.project().store.edits.reserveIds(table, count),
+      'edits.apply': ({ imageId, step, client }) => {
+        const { seq, status, ...r } = this.project().store.edits.apply(imageId, step, client);
+        this.emitEdit(r, client);
+        return { seq, status, applied: r.applied };
+      },
+      'edits.undo': ({ imageId, key, client }) => {
+        const { seq, ...r } = this.project().store.edits.undo(imageId, key, client);
+        this.emitEdit(r, client);
+        return { seq, applied: r.applied };
+      },
+      'edits.redo': ({ imageId, key, client }) => {
+        const { seq, ...r } = this.project().store.edits.redo(imageId, key, client);
+        this.emitEdit(r, client);
+        return { seq, applied: r.applied };
+      },
+      'edits.history': ({ imageId }) => this.project().store.edits.history(imageId),
       ...this.inference.handlers(),
       'jobs.list': () => this.jobs.list(),
       'jobs.get': ({ id }) => this.jobs.get(id),

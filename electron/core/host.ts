@@ -3,15 +3,27 @@
  * own beyond checking who is calling: they hand the raw call to `dispatch`, which validates it against
  * common/api and runs it.
  */
+import type { FileHandle } from 'node:fs/promises';
 import type { EventName, EventPayload } from '../../common/api/contract.js';
 
 export type ImageVariant = 'image' | 'thumb';
 
-/** Bytes to send for an image request: a file to stream or a buffer, with its type and a strong validator. */
+/**
+ * An open file to send: the image file checked to be the one that was scanned (or a cache file of ours). Send bytes
+ * 0 … size-1 from the handle, never more and never by reopening `path`, and close the handle whatever happens.
+ */
+export interface ImageFile {
+  handle: FileHandle;
+  size: number;
+  /** For messages and logs only. */
+  path: string;
+}
+
+/** Bytes to send for an image request: an open file to stream or a buffer, with its type and a strong validator. */
 export interface ImageBody {
   mime: string;
   etag: string;
-  file?: string;
+  file?: ImageFile;
   buffer?: Buffer;
 }
 

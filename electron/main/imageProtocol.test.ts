@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -35,10 +36,16 @@ describe('createImageHandler', () => {
   writeFileSync(file, Buffer.from('not really a jpeg'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const core = (body: Partial<ImageBody> | Error) => ({
-    imageBody: vi.fn(async () => {
+  /** The core hands over an open, checked handle; `file` here names the file to open for it. */
+  const core = (body: (Omit<Partial<ImageBody>, 'file'> & { file?: string }) | Error) => ({
+    imageBody: vi.fn(async (): Promise<ImageBody> => {
       if (body instanceof Error) throw body;
-      return { mime: 'image/jpeg', etag: 'abc', ...body };
+      const { file: name, ...rest } = body;
+      if (name === undefined) return { mime: 'image/jpeg', etag: 'abc', ...rest };
+      const handle = await open(name, 'r').catch((e: NodeJS.ErrnoException) => {
+        throw new ApiError('not_found', `The file of image 8 is gone: ${name} (${e.code}).`);
+      });
+      return { mime: 'image/jpeg', etag: 'abc', ...rest, file: { handle, size: (await handle.stat()).size, path: name } };
     }),
   });
 
@@ -51,6 +58,20 @@ describe('createImageHandler', () => {
     expect(res.headers.get('content-length')).toBe('17');
     expect(res.headers.get('etag')).toBe('"abc"');
     expect(await res.text()).toBe('not really a jpeg');
+  });
+
+  it('sends no more than the checked size, and closes the handle when the load is cancelled', async () => {
+    const handle = await open(file, 'r');
+    const closed = new Promise<void>((resolve) => (handle as unknown as NodeJS.EventEmitter).once('close', () => resolve()));
+    const c = { imageBody: vi.fn(async (): Promise<ImageBody> => ({ mime: 'image/jpeg', etag: 'x', file: { handle, size: 6, path: file } })) };
+    const res = await createImageHandler(c)(new Request('sightline-image://image/3'));
+    expect(res.headers.get('content-length')).toBe('6');
+    const reader = res.body!.getReader();
+    await reader.cancel();
+    await closed;
+    const again = await open(file, 'r');
+    const small = { imageBody: vi.fn(async (): Promise<ImageBody> => ({ mime: 'image/jpeg', etag: 'x', file: { handle: again, size: 6, path: file } })) };
+    expect(await (await createImageHandler(small)(new Request('sightline-image://image/3'))).text()).toBe('not re');
   });
 
   it('sends a buffer (thumbnails) and answers HEAD without a body', async () => {

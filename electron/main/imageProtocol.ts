@@ -3,7 +3,6 @@
  * an image by id only; the core resolves the id to a file inside the project's roots. The handler uses web
  * Request/Response only, so it runs (and is tested) under plain Node.
  */
-import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { ApiError, httpStatusFor } from '../../common/api/contract.js';
 import type { CoreHost, ImageVariant } from '../core/host.js';
@@ -57,24 +56,16 @@ export function createImageHandler(core: Pick<CoreHost, 'imageBody'>): (request:
         headers['Content-Length'] = String(body.buffer.length);
         return new Response(request.method === 'HEAD' ? null : new Uint8Array(body.buffer), { status: 200, headers });
       }
-      if (body.file === undefined) throw new Error(`imageBody(${target.id}, ${target.variant}) returned neither file nor buffer`);
-      const handle = await open(body.file, 'r').catch((err: NodeJS.ErrnoException) => {
-        const missing = err.code === 'ENOENT' || err.code === 'ENOTDIR';
-        throw new ApiError(
-          missing ? 'not_found' : 'io',
-          missing
-            ? `The file of image ${target.id} is missing: ${body.file}. Rescan the project or relink its folder.`
-            : `The file of image ${target.id} could not be read: ${body.file} (${err.code ?? err.message}). Check its permissions.`,
-        );
-      });
-      const { size } = await handle.stat();
-      headers['Content-Length'] = String(size);
-      if (request.method === 'HEAD') {
-        await handle.close();
+      const file = body.file;
+      if (file === undefined) throw new Error(`imageBody(${target.id}, ${target.variant}) returned neither file nor buffer`);
+      // The checked handle from the core: sent from byte 0 up to its size, never reopened by path.
+      headers['Content-Length'] = String(file.size);
+      if (request.method === 'HEAD' || file.size === 0) {
+        await file.handle.close();
         return new Response(null, { status: 200, headers });
       }
-      // The stream closes the handle when it ends or is destroyed (a cancelled <img> load).
-      const stream = Readable.toWeb(handle.createReadStream()) as unknown as ReadableStream<Uint8Array>;
+      // The stream closes the handle when it ends or is cancelled (a cancelled <img> load).
+      const stream = Readable.toWeb(file.handle.createReadStream({ start: 0, end: file.size - 1, autoClose: true })) as unknown as ReadableStream<Uint8Array>;
       return new Response(stream, { status: 200, headers });
     } catch (err) {
       if (err instanceof ApiError) return textResponse(httpStatusFor(err.code), err.message);

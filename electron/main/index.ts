@@ -8,17 +8,20 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell, type WebContents } from 'electron';
 import type { AppCore } from '../core/app.js';
 import { IMAGE_SCHEME } from '../preload/channels.js';
+import { APP_INDEX_URL, APP_SCHEME_PRIVILEGES, createAppHandler } from './appProtocol.js';
 import { createImageHandler } from './imageProtocol.js';
 import { registerIpc } from './ipc.js';
 import { launchTarget } from './launchArgs.js';
 import { installMenu } from './menu.js';
 import { openPath, reportFailure } from './opener.js';
 import { contentSecurityPolicy, isSafeExternalUrl } from './policy.js';
-import { isAppUrl, type RendererLocation } from './senderCheck.js';
+import { APP_SCHEME, isAppUrl, type RendererLocation } from './senderCheck.js';
 
-// Must happen before `ready`: standard + secure make the scheme behave like https for the renderer (relative URLs,
-// secure context); corsEnabled lets <img crossorigin> load it so the canvas can read pixels.
+// Must happen before `ready`: standard + secure make the schemes behave like https for the renderer (relative URLs,
+// secure context); corsEnabled lets <img crossorigin> load images so the canvas can read pixels. The renderer itself
+// comes from sightline-app://app/, an origin of its own, not file:// (whose extra privileges the fuses turn off).
 protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES },
   { scheme: IMAGE_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, corsEnabled: true } },
 ]);
 app.enableSandbox();
@@ -27,7 +30,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const isDev = !app.isPackaged;
 const devServerUrl = isDev ? process.env.ELECTRON_RENDERER_URL : undefined;
 const rendererDir = path.join(here, '../renderer');
-const rendererLocation: RendererLocation = devServerUrl ? { kind: 'dev', origin: new URL(devServerUrl).origin } : { kind: 'file', dir: rendererDir };
+const rendererLocation: RendererLocation = devServerUrl ? { kind: 'dev', origin: new URL(devServerUrl).origin } : { kind: 'app' };
 // Packaged, migrations/models/demo sit unpacked in resources/ (native code cannot read inside app.asar).
 const resourcesDir = app.isPackaged ? process.resourcesPath : app.getAppPath();
 
@@ -99,8 +102,7 @@ function createWindow(): BrowserWindow {
     if (mainWindow === win) mainWindow = null;
   });
   win.webContents.on('render-process-gone', (_event, details) => console.error('[sightline] renderer gone:', details.reason, details.exitCode));
-  if (devServerUrl) void win.loadURL(devServerUrl);
-  else void win.loadFile(path.join(rendererDir, 'index.html'));
+  void win.loadURL(devServerUrl ?? APP_INDEX_URL);
   return win;
 }
 
@@ -129,6 +131,7 @@ async function start(): Promise<void> {
   }
   core = new AppCoreClass({ appDataDir: app.getPath('userData'), transport: 'electron', resourcesDir, version: app.getVersion() });
   hardenSession();
+  protocol.handle(APP_SCHEME, createAppHandler(rendererDir, contentSecurityPolicy(devServerUrl)));
   protocol.handle(IMAGE_SCHEME, createImageHandler(core));
   registerIpc(ipcMain, core, () => mainWindow, rendererLocation);
   installMenu({ core, getWindow: () => mainWindow, dev: isDev });

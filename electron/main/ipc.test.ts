@@ -4,8 +4,8 @@ import { CALL_CHANNEL, EVENT_CHANNEL } from '../preload/channels.js';
 import { createCallHandler, registerIpc } from './ipc.js';
 import type { RendererLocation } from './senderCheck.js';
 
-const loc: RendererLocation = { kind: 'file', dir: '/app/out/renderer' };
-const APP_URL = 'file:///app/out/renderer/index.html';
+const loc: RendererLocation = { kind: 'app' };
+const APP_URL = 'sightline-app://app/index.html';
 
 function fakeWindow(url = APP_URL) {
   const mainFrame = { parent: null, url };

@@ -1,15 +1,18 @@
 /**
- * Who may talk to the core over IPC, and which URLs are the app's own. Pure (node:path and node:url only), so it is
- * unit-tested without Electron; ipc.ts gathers the facts from the IPC event.
+ * Who may talk to the core over IPC, and which URLs are the app's own. Pure, so it is unit-tested without Electron;
+ * ipc.ts gathers the facts from the IPC event.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ApiError } from '../../common/api/contract.js';
 
-/** Where the renderer comes from: the built files (file://) or, in development, the Vite dev server. */
-export type RendererLocation = { kind: 'file'; dir: string } | { kind: 'dev'; origin: string };
+/** The scheme the packaged renderer is served from (not file://: issue 11), and its one origin. */
+export const APP_SCHEME = 'sightline-app';
+export const APP_HOST = 'app';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 
-/** True when `url` is a page of our renderer: a file inside its directory, or a page of the dev server. */
+/** Where the renderer comes from: the built files on the app scheme or, in development, the Vite dev server. */
+export type RendererLocation = { kind: 'app' } | { kind: 'dev'; origin: string };
+
+/** True when `url` is a page of our renderer: on the app scheme's one host, or a page of the dev server. */
 export function isAppUrl(url: string | null | undefined, loc: RendererLocation): boolean {
   if (!url) return false;
   let parsed: URL;
@@ -19,16 +22,8 @@ export function isAppUrl(url: string | null | undefined, loc: RendererLocation):
     return false;
   }
   if (loc.kind === 'dev') return parsed.origin !== 'null' && parsed.origin === new URL(loc.origin).origin;
-  // file://host/... is a UNC path on Windows: never ours.
-  if (parsed.protocol !== 'file:' || parsed.host !== '') return false;
-  let file: string;
-  try {
-    file = fileURLToPath(parsed);
-  } catch {
-    return false;
-  }
-  const rel = path.relative(path.resolve(loc.dir), path.resolve(file));
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  // A custom scheme has an opaque origin in Node's URL, so compare its parts; Chromium lowercases a standard host.
+  return parsed.protocol === `${APP_SCHEME}:` && parsed.host.toLowerCase() === APP_HOST && parsed.username === '' && parsed.password === '' && parsed.port === '';
 }
 
 /** What the router knows about an IPC message's sender. */

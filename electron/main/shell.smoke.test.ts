@@ -67,10 +67,16 @@ afterAll(() => {
 });
 
 describe('the built Electron shell', () => {
-  it('registers the image scheme before ready, enables the sandbox and bundles a CJS preload', () => {
+  it('registers the app and image schemes before ready, enables the sandbox and bundles a CJS preload', () => {
     expect(state.sandboxEnabled).toBe(true);
     expect(state.privileged).toEqual([
-      { schemes: [{ scheme: 'sightline-image', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, corsEnabled: true } }], beforeReady: true },
+      {
+        schemes: [
+          { scheme: 'sightline-app', privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
+          { scheme: 'sightline-image', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, corsEnabled: true } },
+        ],
+        beforeReady: true,
+      },
     ]);
     const preload = win().options.webPreferences.preload;
     expect(preload).toBe(path.join(out, 'preload', 'index.cjs'));
@@ -92,11 +98,25 @@ describe('the built Electron shell', () => {
     expect(exposed.sightline.thumbUrl(3)).toBe('sightline-image://thumb/3');
   });
 
-  it('opens one locked-down window on the built renderer', () => {
+  it('opens one locked-down window on the built renderer, from the app scheme rather than file://', async () => {
     expect(state.windows).toHaveLength(1);
     expect(win().options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
-    expect(win().loaded).toBe(path.join(out, 'renderer', 'index.html'));
-    expect(existsSync(win().loaded!)).toBe(true);
+    expect(win().loaded).toBe('sightline-app://app/index.html');
+    const handler = state.protocolHandlers.get('sightline-app')!;
+    const page = await handler(new Request('sightline-app://app/index.html'));
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toMatch(/^default-src 'self'; script-src 'self';/);
+    expect(await page.text()).toBe(readFileSync(path.join(out, 'renderer', 'index.html'), 'utf8'));
+    const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(readFileSync(path.join(out, 'renderer', 'index.html'), 'utf8'))![1];
+    const js = await handler(new Request(`sightline-app://app/${script}`));
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    // Only the renderer's own files: not the main process bundle beside it, not another host, not a write.
+    for (const url of ['sightline-app://app/../main/index.js', 'sightline-app://app/%2e%2e/main/index.js', 'sightline-app://app/..%2Fmain%2Findex.js', 'sightline-app://other/index.html', 'sightline-app://app/missing.js']) {
+      expect((await handler(new Request(url))).status, url).toBe(404);
+    }
+    expect((await handler(new Request('sightline-app://app/index.html', { method: 'POST', body: 'x' }))).status).toBe(405);
   });
 
   it('opened the folder named on the command line and serves the API to its own page', async () => {

@@ -1,6 +1,10 @@
 /**
- * A Node-side client of the local server (the CLI and tests use it). It sends the token as a bearer header, so it
- * needs no cookie, and rebuilds ApiError from error bodies so callers handle both transports alike.
+ * A Node-side client of the local server (the CLI and tests use it). It authenticates with a bearer header, and
+ * rebuilds ApiError from error bodies so callers handle both transports alike.
+ *
+ * Give it the server's origin and the bearer secret (`SIGHTLINE_TOKEN`), or a launch URL
+ * (`http://127.0.0.1:PORT/#code=…`, as `sightline serve` prints): it then spends the one-time code on its first call,
+ * as a browser tab would, and uses the session secret it gets back.
  */
 import { WebSocket } from 'ws';
 import {
@@ -32,19 +36,43 @@ export interface HttpClient {
   events(listener: EventListener): Promise<EventSubscription>;
 }
 
-export function createHttpClient(url: string): HttpClient {
+export function createHttpClient(url: string, opts: { token?: string } = {}): HttpClient {
   const parsed = new URL(url);
-  const token = parsed.searchParams.get('token');
-  if (!token) throw new Error(`The server URL ${url} has no ?token=…; use the URL printed by \`sightline serve\`.`);
   const { origin } = parsed;
-  const auth = { Authorization: `Bearer ${token}` };
+  const code = new URLSearchParams(parsed.hash.slice(1)).get('code');
+  if (!opts.token && !code) {
+    throw new Error(`No credential for ${url}: pass { token } (the server's SIGHTLINE_TOKEN) or the launch URL printed by \`sightline serve\` (…/#code=…).`);
+  }
+  let secret: Promise<string> | null = opts.token ? Promise.resolve(opts.token) : null;
+
+  async function exchange(): Promise<string> {
+    let res: Response;
+    try {
+      res = await fetch(`${origin}/auth/exchange`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code }) });
+    } catch (err) {
+      throw new ApiError('io', `Could not reach the Sightline server at ${origin} (${causeOf(err)}). Is \`sightline serve\` still running?`);
+    }
+    const text = await res.text();
+    if (!res.ok) throw errorFromBody(text, `The server at ${origin} refused the sign-in code with HTTP ${res.status}.`);
+    return (JSON.parse(text) as { result: { session: string } }).result.session;
+  }
+
+  /** The bearer secret; a failed exchange is retried by the next call (a code refused stays refused). */
+  function auth(): Promise<{ Authorization: string }> {
+    secret ??= exchange().catch((err: unknown) => {
+      secret = null;
+      throw err;
+    });
+    return secret.then((s) => ({ Authorization: `Bearer ${s}` }));
+  }
 
   async function call<K extends CallName>(name: K, args?: CallRequest<K>): Promise<CallResponse<K>> {
+    const headers = await auth();
     let res: Response;
     try {
       res = await fetch(`${origin}/api/${name}`, {
         method: 'POST',
-        headers: { ...auth, 'Content-Type': 'application/json' },
+        headers: { ...headers, 'Content-Type': 'application/json' },
         body: JSON.stringify(args ?? {}),
       });
     } catch (err) {
@@ -64,8 +92,8 @@ export function createHttpClient(url: string): HttpClient {
     throw new ApiError(error.data.code, error.data.message, error.data.details);
   }
 
-  function events(listener: EventListener): Promise<EventSubscription> {
-    const ws = new WebSocket(`${origin.replace(/^http/, 'ws')}/events`, { headers: auth });
+  async function events(listener: EventListener): Promise<EventSubscription> {
+    const ws = new WebSocket(`${origin.replace(/^http/, 'ws')}/events`, { headers: await auth() });
     const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
     ws.on('message', (data) => {
       let message: { event?: unknown; payload?: unknown };

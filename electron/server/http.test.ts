@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
@@ -9,7 +9,10 @@ import { WebSocket } from 'ws';
 import { ApiError, isCallName, parseCallArgs, type EventName, type EventPayload, type Job } from '../../common/api/contract.js';
 import type { CoreHost, ImageBody, ImageVariant } from '../core/host.js';
 import { createHttpClient } from './client.js';
-import { MAX_BODY_BYTES, startServer, TOKEN_COOKIE, type RunningServer } from './http.js';
+import { createHmac } from 'node:crypto';
+import { open as openFile } from 'node:fs/promises';
+import { signedMessage, signImagePath } from '../../common/auth/signing.js';
+import { EVENTS_PROTOCOL, MAX_BODY_BYTES, startServer, type RunningServer } from './http.js';
 
 type Listener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -51,7 +54,8 @@ class TestHost implements CoreHost {
     this.imageRequests.push([id, variant]);
     if (id === 404) throw new ApiError('not_found', `Image ${id} is not in this project.`);
     if (variant === 'thumb') return { mime: 'image/webp', etag: `thumb-${id}`, buffer: Buffer.from('RIFFfakewebp') };
-    return { mime: 'image/png', etag: `"img-${id}-v1"`, file: this.imageFile };
+    const handle = await openFile(this.imageFile, 'r');
+    return { mime: 'image/png', etag: `"img-${id}-v1"`, file: { handle, size: (await handle.stat()).size, path: this.imageFile } };
   }
 }
 
@@ -106,9 +110,9 @@ function jobPayload(id: string): Job {
   return { id, kind: 'import', title: 'Import', state: 'running', done: 1, total: 10, message: '', startedAt: 1, finishedAt: null, error: null };
 }
 
-function openWs(headers: Record<string, string>): Promise<{ ws: WebSocket; status?: number }> {
+function openWs(headers: Record<string, string>, protocols: string[] = []): Promise<{ ws: WebSocket; status?: number }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/events`, { headers });
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/events`, protocols, { headers });
     ws.once('open', () => resolve({ ws }));
     ws.once('unexpected-response', (_req, res) => {
       res.resume();
@@ -131,6 +135,10 @@ beforeAll(async () => {
   writeFileSync(path.join(dist, 'assets', 'app.js'), 'console.log(1)');
   writeFileSync(path.join(dist, 'assets', 'font.woff2'), 'wOF2');
   writeFileSync(path.join(dist, '.env'), 'SECRET=1');
+  // Links inside the build folder: two lead out of it (to the secret beside it, to the folder above), one stays in.
+  symlinkSync(path.join(tmp, 'package.json'), path.join(dist, 'leak.json'));
+  symlinkSync(tmp, path.join(dist, 'up'));
+  symlinkSync(path.join(dist, 'assets', 'app.js'), path.join(dist, 'alias.js'));
   host = new TestHost(imageFile);
   server = await startServer({ host, staticDir: dist, token });
 });
@@ -142,20 +150,33 @@ afterAll(async () => {
 
 describe('binding and token', () => {
   it('listens on 127.0.0.1 only', async () => {
-    expect(server.address.address).toBe('127.0.0.1');
-    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${token}`);
-    // Another interface of this machine, if it has one, must refuse the connection.
-    const external = Object.values(networkInterfaces())
-      .flat()
-      .find((i) => i && i.family === 'IPv4' && !i.internal);
-    if (external) {
-      const refused = await new Promise<boolean>((resolve) => {
-        const s = connect(server.port, external.address);
-        s.once('connect', () => (s.destroy(), resolve(false)));
-        s.once('error', () => resolve(true));
+    /** Whether a TCP connection to host:port opens within 2 s (a silently dropped SYN counts as not). */
+    const opens = (host: string) =>
+      new Promise<boolean>((resolve) => {
+        const s = connect({ port: server.port, host });
+        const done = (ok: boolean) => (s.destroy(), clearTimeout(timer), resolve(ok));
+        const timer = setTimeout(() => done(false), 2000);
+        s.once('connect', () => done(true));
+        s.once('error', () => done(false));
       });
-      expect(refused).toBe(true);
-    }
+    // The probe works: the bound address answers.
+    expect(await opens('127.0.0.1')).toBe(true);
+    // Every other address of this machine must refuse. 127.0.0.2 is always probed: Linux routes all of 127/8 to the
+    // loopback interface, so a socket bound to 0.0.0.0 or :: answers there even on a machine with no other
+    // interface, while one bound to 127.0.0.1 does not. Other interfaces are probed where the machine has them.
+    const others = [
+      '127.0.0.2',
+      ...Object.values(networkInterfaces())
+        .flat()
+        .filter((i) => i && !i.internal && !i.address.startsWith('fe80:'))
+        .map((i) => i!.address),
+    ];
+    const answered: string[] = [];
+    for (const host of others) if (await opens(host)) answered.push(host);
+    expect(answered, `answered on ${others.join(', ')}`).toEqual([]);
+    // And what startServer reports is that address.
+    expect(server.address.address).toBe('127.0.0.1');
+    expect(server.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/#code=[A-Za-z0-9_-]{32}$`));
   });
 
   it('makes a fresh 32-byte token per launch unless given', async () => {
@@ -205,7 +226,8 @@ describe('API calls', () => {
       expect(res.status).toBe(401);
       expect(res.json.error.code).toBe('unauthorized');
     }
-    const cookie = await postJson('classes.upsert', { name: 'x' }, { Authorization: '', Cookie: `${TOKEN_COOKIE}=nope` });
+    // Cookies are not a credential at all (issue 11: a 127.0.0.1 cookie goes to every local port).
+    const cookie = await postJson('classes.upsert', { name: 'x' }, { Authorization: '', Cookie: `sightline_token=${token}` });
     expect(cookie.status).toBe(401);
   });
 
@@ -295,39 +317,73 @@ describe('API calls', () => {
   });
 });
 
-describe('first page load and cookie', () => {
-  it('sets an HttpOnly SameSite=Strict cookie and redirects to /, which then authenticates', async () => {
-    const first = await raw('GET', `/?token=${token}`, { auth: false });
-    expect(first.status).toBe(302);
-    expect(first.headers.location).toBe('/');
-    const setCookie = String(first.headers['set-cookie']);
-    expect(setCookie).toMatch(new RegExp(`^${TOKEN_COOKIE}=${token};`));
-    expect(setCookie).toContain('HttpOnly');
-    expect(setCookie).toContain('SameSite=Strict');
-    expect(setCookie).toContain('Path=/');
-    const cookie = setCookie.split(';')[0];
+/** Spends a launch URL's one-time code as the page does. */
+async function exchange(url: string, headers: Record<string, string> = {}) {
+  const code = new URL(url).hash.slice('#code='.length);
+  return raw('POST', '/auth/exchange', { auth: false, headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ code }) });
+}
 
-    const page = await raw('GET', '/', { auth: false, headers: { Cookie: `other=1; ${cookie}` } });
-    expect(page.status).toBe(200);
-    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
-    expect(page.text).toContain('<title>Sightline</title>');
-
-    const api = await raw('POST', '/api/images.setStatus', {
-      auth: false,
-      headers: { Cookie: cookie, 'Content-Type': 'application/json', Origin: server.origin },
-      body: '{"ids":[3],"status":"new"}',
-    });
-    expect(api.json).toEqual({ ok: true, result: { updated: 1 } });
+describe('sign-in', () => {
+  it('serves the page and its assets to anyone on this machine, and never sets a cookie', async () => {
+    for (const p of ['/', `/?token=${token}`, '/assets/app.js']) {
+      const res = await raw('GET', p, { auth: false });
+      expect(res.status, p).toBe(200);
+      expect(res.headers['set-cookie'], p).toBeUndefined();
+    }
+    expect((await raw('GET', '/', { auth: false })).text).toContain('<title>Sightline</title>');
   });
 
-  it('answers a wrong token or none on the page with a plain-text pointer to `sightline serve`', async () => {
-    for (const p of ['/?token=wrong', '/', '/assets/app.js']) {
-      const res = await raw('GET', p, { auth: false });
-      expect(res.status, p).toBe(401);
-      expect(res.headers['content-type']).toContain('text/plain');
-      expect(res.text).toContain('sightline serve');
-      expect(res.headers['set-cookie']).toBeUndefined();
-    }
+  it('swaps a launch URL\'s one-time code for a session secret once, without a cookie', async () => {
+    const url = server.url;
+    expect(server.url).not.toBe(url); // every read is a new code
+    const first = await exchange(url, { Origin: server.origin });
+    expect(first.status).toBe(200);
+    expect(first.headers['set-cookie']).toBeUndefined();
+    expect(first.headers['cache-control']).toBe('no-store');
+    const { session, mediaKey } = first.json.result;
+    expect(session).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(session).not.toBe(token);
+    expect(mediaKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const api = await postJson('images.setStatus', { ids: [3], status: 'new' }, { Authorization: `Bearer ${session}`, Origin: server.origin });
+    expect(api.json).toEqual({ ok: true, result: { updated: 1 } });
+
+    const again = await exchange(url);
+    expect(again.status).toBe(401);
+    expect(again.json.error.message).toContain('already used');
+    expect((await exchange(`${server.origin}/#code=made-up-code-0123456789abcdef`)).status).toBe(401);
+    expect((await exchange(server.url, { Origin: 'http://127.0.0.1:1' })).status).toBe(403);
+    expect((await raw('GET', '/auth/exchange', { auth: false })).status).toBe(405);
+    const form = await raw('POST', '/auth/exchange', { auth: false, headers: { 'Content-Type': 'text/plain' }, body: '{"code":"x"}' });
+    expect(form.status).toBe(415);
+  });
+
+  it('runs a launch URL\'s hook when its code is spent', async () => {
+    let used = 0;
+    const url = server.launchUrl({ onUse: () => used++ });
+    expect(used).toBe(0);
+    await exchange(url);
+    await exchange(url);
+    expect(used).toBe(1);
+  });
+
+  it('opens an image with a signed URL that has not expired, for that image and route only', async () => {
+    const key = Buffer.from((await exchange(server.url)).json.result.mediaKey, 'base64url');
+    const signed = (variant: 'image' | 'thumb', id: number, now = Date.now()) => `/${variant}/${id}?${signImagePath(key, variant, id, now)}`;
+    const ok = await raw('GET', signed('image', 12), { auth: false });
+    expect(ok.status).toBe(200);
+    expect(ok.headers['set-cookie']).toBeUndefined();
+    expect((await raw('GET', `${signed('thumb', 5)}&v=abc`, { auth: false })).status).toBe(200);
+    const refused = [
+      signed('image', 12).replace('/image/12', '/image/13'), // another image
+      signed('image', 12).replace('/image/', '/thumb/'), // another route
+      signed('image', 12, Date.now() - 30 * 60_000), // expired
+      signed('image', 12, Date.now() + 60 * 60_000), // too far ahead
+      signed('image', 12).replace(/s=./, 's=A'), // tampered
+      '/image/12?e=9999999999',
+    ];
+    const past = Math.floor(Date.now() / 1000) - 1;
+    refused.push(`/image/12?e=${past}&s=${createHmac('sha256', key).update(signedMessage('image', 12, past)).digest('base64url')}`);
+    for (const p of refused) expect((await raw('GET', p, { auth: false })).status, p).toBe(401);
   });
 });
 
@@ -415,6 +471,17 @@ describe('static files', () => {
     }
   });
 
+  it('refuses a symlink in the build folder that leads out of it, and serves one that stays inside', async () => {
+    for (const p of ['/leak.json', '/up/package.json', '/up/photo.png']) {
+      const res = await raw('GET', p);
+      expect(res.status, p).toBe(404);
+      expect(res.text, p).not.toContain('secret');
+    }
+    const inside = await raw('GET', '/alias.js');
+    expect(inside.status).toBe(200);
+    expect(inside.text).toBe('console.log(1)');
+  });
+
   it('serves only GET and HEAD', async () => {
     expect((await raw('POST', '/', { body: 'x' })).status).toBe(405);
     const head = await raw('HEAD', '/assets/app.js');
@@ -429,8 +496,8 @@ describe('events WebSocket', () => {
     for (const ws of sockets.splice(0)) ws.terminate();
   });
 
-  const open = async (headers: Record<string, string>) => {
-    const r = await openWs(headers);
+  const open = async (headers: Record<string, string>, protocols: string[] = []) => {
+    const r = await openWs(headers, protocols);
     sockets.push(r.ws);
     return r;
   };
@@ -451,9 +518,22 @@ describe('events WebSocket', () => {
     expect(host.listeners.size).toBe(0);
   });
 
-  it('delivers emitted events to every client with the token (header or cookie) and unsubscribes on close', async () => {
+  it('takes a session as a subprotocol from a browser, never a cookie or a bare protocol', async () => {
+    const session = (await exchange(server.url)).json.result.session;
+    expect((await open({ Origin: server.origin }, [EVENTS_PROTOCOL, `bearer.${session}x`])).status).toBe(401);
+    expect((await open({ Origin: server.origin, Cookie: `sightline_token=${token}` }, [EVENTS_PROTOCOL])).status).toBe(401);
+    const ok = await open({ Origin: server.origin }, [EVENTS_PROTOCOL, `bearer.${session}`]);
+    expect(ok.status).toBeUndefined();
+    expect(ok.ws.protocol).toBe(EVENTS_PROTOCOL);
+    await vi.waitFor(() => expect(host.listeners.size).toBe(1));
+    ok.ws.close();
+    await vi.waitFor(() => expect(host.listeners.size).toBe(0));
+  });
+
+  it('delivers emitted events to every client with a credential (header or subprotocol) and unsubscribes on close', async () => {
+    const session = (await exchange(server.url)).json.result.session;
     const a = await open({ Authorization: `Bearer ${token}` });
-    const b = await open({ Cookie: `${TOKEN_COOKIE}=${token}`, Origin: server.origin });
+    const b = await open({ Origin: server.origin }, [EVENTS_PROTOCOL, `bearer.${session}`]);
     expect(a.status).toBeUndefined();
     expect(b.status).toBeUndefined();
     await vi.waitFor(() => expect(host.listeners.size).toBe(2));
@@ -488,7 +568,7 @@ describe('Node client', () => {
   });
 
   it('reports a refused event stream and an unreachable server as ApiError', async () => {
-    const wrong = createHttpClient(`${server.origin}/?token=not-the-token`);
+    const wrong = createHttpClient(server.origin, { token: 'not-the-token' });
     await expect(wrong.events(() => {})).rejects.toMatchObject({ code: 'unauthorized' });
     await expect(wrong.call('classes.list')).rejects.toMatchObject({ code: 'unauthorized' });
 

@@ -1,109 +1,189 @@
 /**
  * The Sightline API over HTTP + WebSocket on 127.0.0.1, for browser mode, the CLI and e2e tests. It holds no logic
  * beyond deciding who may call: every request must come from this machine's browser (Host and Origin checks stop
- * DNS rebinding and cross-site requests) and carry the per-launch token (bearer header or HttpOnly cookie).
+ * DNS rebinding and cross-site requests) and carry a credential.
+ *
+ * Credentials (issue 11; docs/ARCHITECTURE.md "Browser-mode auth"). No cookies: a cookie for 127.0.0.1 is sent to
+ * every port of 127.0.0.1, so any local web server the person visits would learn it.
+ * - The bearer secret (`token`, from SIGHTLINE_TOKEN or random) is for scripts: `Authorization: Bearer`.
+ * - A launch URL carries a one-time code in its fragment (never sent to a server, never on a command line). The
+ *   page swaps it once at POST /auth/exchange for a session secret, kept in the tab's sessionStorage and sent as
+ *   `Authorization: Bearer`, and a media key that signs short-lived image URLs (common/auth/signing.ts).
+ * - The event WebSocket takes the bearer header, or from a browser (which cannot set headers on a WebSocket) the
+ *   session as a `bearer.<secret>` subprotocol, checked before the upgrade.
+ * The renderer's own files (HTML, JS, CSS) are public: they hold nothing secret, and the page needs them to sign in.
+ *
+ * Bounded work: bodies over MAX_BODY_BYTES get 413 before they are read, error replies are capped, connections are
+ * capped, and a connection that has not shown a credential is dropped after a few idle seconds.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { open, realpath, stat } from 'node:fs/promises';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { realpath } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ApiError, httpStatusFor, type ErrorBody, type ErrorCode } from '../../common/api/contract.js';
-import type { CoreHost, ImageVariant } from '../core/host.js';
+import { signedMessage, SIGNED_URL_MAX_AHEAD_S, SIGNED_URL_WINDOW_S, type SignedVariant } from '../../common/auth/signing.js';
+import type { CoreHost, ImageFile, ImageVariant } from '../core/host.js';
+import { openRegular } from '../core/library/safeOpen.js';
+import { mimeOf, resolveRendererFile } from '../core/rendererFiles.js';
+
+export interface ServerLimits {
+  /** A connection that has sent no complete request headers (or no credential) is dropped after this long idle. */
+  idleTimeoutMs: number;
+  /** Request headers must be complete within this long (slow senders). */
+  headersTimeoutMs: number;
+  /** Open connections at once, WebSockets included; more are closed as they arrive. */
+  maxConnections: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = { idleTimeoutMs: 5_000, headersTimeoutMs: 5_000, maxConnections: 128 };
 
 export interface ServerOptions {
   host: CoreHost;
   /** The built renderer (renderer/dist); without it only the API, images and events are served. */
   staticDir?: string;
   port?: number;
+  /** The bearer secret for scripts and tests (the CLI passes SIGHTLINE_TOKEN); random when left out. */
   token?: string;
+  limits?: Partial<ServerLimits>;
 }
 
 export interface RunningServer {
-  /** The address to open: http://127.0.0.1:PORT/?token=TOKEN */
-  url: string;
+  /**
+   * A URL that signs in the page that opens it: `http://127.0.0.1:PORT/#code=CODE`. Each read makes a new one-time
+   * code, so every page (or Node client) given `server.url` gets its own.
+   */
+  readonly url: string;
+  /** A new launch URL; `onUse` runs when its code is spent (or dropped unused at close). */
+  launchUrl(opts?: { onUse?: () => void }): string;
   origin: string;
   port: number;
+  /** The bearer secret (`Authorization: Bearer <token>`), for scripts and tests. */
   token: string;
   /** Where the socket is bound (always 127.0.0.1). */
   address: AddressInfo;
   close(): Promise<void>;
 }
 
-export const TOKEN_COOKIE = 'sightline_token';
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+/** Error replies larger than this lose their details and have their message cut. */
+export const MAX_ERROR_BYTES = 64 * 1024;
+/** The WebSocket subprotocol the page asks for; its credential travels as a second one, `bearer.<session>`. */
+export const EVENTS_PROTOCOL = 'sightline';
+const BEARER_PROTOCOL_PREFIX = 'bearer.';
 const HEARTBEAT_MS = 30_000;
 /** A client this far behind on events is stuck; dropping it beats buffering without bound. */
 const MAX_WS_BUFFERED = 16 * 1024 * 1024;
+/** Outstanding sign-in codes and live sessions; the oldest goes when a new one would pass the limit. */
+const MAX_CODES = 64;
+const MAX_SESSIONS = 64;
+/** After a 413 the rest of the body is read (so the client sees the reply, not a reset) up to this much. */
+const DRAIN_AFTER_413_BYTES = 1024 * 1024;
+const DRAIN_AFTER_413_MS = 2_000;
 const IMAGE_ID = /^[1-9][0-9]{0,15}$/;
-const NOT_A_TOKEN = 'Open Sightline with the URL printed by `sightline serve` (it carries the access token).';
+const NOT_SIGNED_IN = 'Open Sightline with the URL printed by `sightline serve`: it signs in one browser tab.';
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.ico': 'image/x-icon',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-};
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { host } = opts;
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const token = opts.token ?? randomBytes(32).toString('base64url');
-  // The token travels in a cookie and a URL, so it must need no escaping in either.
+  // The token travels in a header, so it must need no escaping there.
   if (!/^[A-Za-z0-9_-]{16,512}$/.test(token)) throw new Error('The server token must be 16 to 512 characters of A-Z, a-z, 0-9, _ or -.');
   const tokenBytes = Buffer.from(token);
   const staticRoot = opts.staticDir === undefined ? undefined : await realpath(opts.staticDir);
+  /** sha256(code) → what to do once it is spent. Kept hashed, so a lookup reveals nothing by its timing. */
+  const codes = new Map<string, { onUse?: () => void }>();
+  /** sha256(session secret) */
+  const sessions = new Set<string>();
+  /** Signs image URLs; handed to each signed-in page. */
+  const mediaKey = randomBytes(32);
 
   // Filled in once the port is known (port 0 picks one at listen time).
   let allowedHosts = new Set<string>();
   let allowedOrigins = new Set<string>();
   let securityHeaders: Record<string, string> = {};
 
-  const server = createServer((req, res) => {
-    for (const [k, v] of Object.entries(securityHeaders)) res.setHeader(k, v);
-    handle(req, res).catch((err) => {
-      console.error('[sightline server] unexpected failure for', req.method, req.url, err);
-      if (!res.headersSent) sendError(res, new ApiError('internal', 'Sightline hit an unexpected error; details are in the server log.'));
-      else res.destroy();
-    });
+  const server = createServer(
+    { headersTimeout: limits.headersTimeoutMs, requestTimeout: 60_000, connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs), keepAliveTimeout: 5_000 },
+    (req, res) => {
+      for (const [k, v] of Object.entries(securityHeaders)) res.setHeader(k, v);
+      handle(req, res).catch((err) => {
+        console.error('[sightline server] unexpected failure for', req.method, req.url, err);
+        if (!res.headersSent) sendError(res, new ApiError('internal', 'Sightline hit an unexpected error; details are in the server log.'));
+        else res.destroy();
+      });
+    },
+  );
+  server.maxConnections = limits.maxConnections;
+  // Node's own headers timeout never fires for a connection that sends nothing at all: drop those when idle. A
+  // request that shows a credential clears it (a long call must not be cut); keep-alive then has its own timeout.
+  server.on('connection', (socket: Socket) => socket.setTimeout(limits.idleTimeoutMs));
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 64 * 1024,
+    handleProtocols: (protocols) => (protocols.has(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : false),
   });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
 
-  function tokenMatches(candidate: string | undefined): boolean {
-    if (candidate === undefined) return false;
+  function secretMatches(candidate: string | undefined): boolean {
+    if (!candidate) return false;
     const bytes = Buffer.from(candidate);
-    return bytes.length === tokenBytes.length && timingSafeEqual(bytes, tokenBytes);
+    if (bytes.length === tokenBytes.length && timingSafeEqual(bytes, tokenBytes)) return true;
+    return sessions.has(sha256(candidate));
   }
 
-  function requestToken(req: IncomingMessage): string | undefined {
+  function bearerOf(req: IncomingMessage): string | undefined {
     const auth = req.headers.authorization;
-    if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
-    return readCookie(req.headers.cookie, TOKEN_COOKIE);
+    return auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+  }
+
+  function mintCode(onUse?: () => void): string {
+    const code = randomBytes(24).toString('base64url');
+    codes.set(sha256(code), { onUse });
+    while (codes.size > MAX_CODES) {
+      const [oldest, entry] = codes.entries().next().value!;
+      codes.delete(oldest);
+      entry.onUse?.();
+    }
+    return code;
+  }
+
+  function newSession(): string {
+    const session = randomBytes(32).toString('base64url');
+    sessions.add(sha256(session));
+    while (sessions.size > MAX_SESSIONS) sessions.delete(sessions.values().next().value!);
+    return session;
+  }
+
+  function signatureValid(variant: SignedVariant, id: number, query: URLSearchParams): boolean {
+    const e = query.get('e');
+    const s = query.get('s');
+    if (!e || !s || !/^[0-9]{1,12}$/.test(e) || !/^[A-Za-z0-9_-]{43}$/.test(s)) return false;
+    const expires = Number(e);
+    const now = Date.now() / 1000;
+    if (expires < now || expires > now + SIGNED_URL_MAX_AHEAD_S) return false;
+    const expected = createHmac('sha256', mediaKey).update(signedMessage(variant, id, expires)).digest();
+    return timingSafeEqual(Buffer.from(s, 'base64url'), expected);
   }
 
   /** Host and Origin checks: null when the request may proceed. */
   function foreignRequest(req: IncomingMessage): string | null {
     if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
-      return `Refused a request for host "${req.headers.host ?? ''}": Sightline only answers to ${[...allowedHosts].join(' or ')}.`;
+      return `Refused a request for host "${clip(req.headers.host ?? '', 200)}": Sightline only answers to ${[...allowedHosts].join(' or ')}.`;
     }
     const origin = req.headers.origin;
     if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase())) {
-      return `Refused a request from origin "${origin}": only pages served by this Sightline instance may call it.`;
+      return `Refused a request from origin "${clip(origin, 200)}": only pages served by this Sightline instance may call it.`;
     }
     return null;
+  }
+
+  /** The request showed a credential: it may take as long as its work needs. */
+  function trusted(req: IncomingMessage): void {
+    req.socket.setTimeout(0);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -111,67 +191,93 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const q = rawUrl.indexOf('?');
     const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
     const query = new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1));
-    const isApi = rawPath.startsWith('/api/');
     const imageMatch = /^\/(image|thumb)\/([^/]*)$/.exec(rawPath);
-    const isPage = !isApi && !imageMatch;
 
     const foreign = foreignRequest(req);
     if (foreign) return sendError(res, new ApiError('forbidden', foreign));
 
-    if (rawPath === '/' && query.has('token') && (req.method === 'GET' || req.method === 'HEAD')) {
-      if (!tokenMatches(query.get('token') ?? undefined)) return sendUnauthorized(res, true);
-      // The cookie lets the page, its images and its WebSocket authenticate without script ever seeing the token.
-      res.writeHead(302, {
-        'Set-Cookie': `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-        Location: '/',
-        'Cache-Control': 'no-store',
-      });
-      res.end();
-      return;
+    if (rawPath === '/auth/exchange') return handleExchange(req, res);
+    if (rawPath.startsWith('/api/')) {
+      if (!secretMatches(bearerOf(req))) return sendError(res, new ApiError('unauthorized', `Missing or wrong access token. ${NOT_SIGNED_IN}`));
+      trusted(req);
+      return handleApi(req, res, rawPath.slice('/api/'.length));
     }
-    if (!tokenMatches(requestToken(req))) return sendUnauthorized(res, isPage);
-
-    if (isApi) return handleApi(req, res, rawPath.slice('/api/'.length));
-    if (imageMatch) return handleImage(req, res, imageMatch[1] as ImageVariant, imageMatch[2]);
+    if (imageMatch) return handleImage(req, res, imageMatch[1] as ImageVariant, imageMatch[2], query);
     return handleStatic(req, res, rawPath);
+  }
+
+  async function handleExchange(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      return sendError(res, new ApiError('bad_request', 'Sign in with POST /auth/exchange and a JSON body {"code": …}.'), 405);
+    }
+    if (!isJson(req)) return sendError(res, new ApiError('bad_request', 'POST /auth/exchange needs Content-Type: application/json.'), 415);
+    const body = await readBody(req, res, 4096);
+    if (body === null) return;
+    let code: unknown;
+    try {
+      code = (JSON.parse(body.toString('utf8')) as { code?: unknown })?.code;
+    } catch {
+      code = undefined;
+    }
+    const key = typeof code === 'string' && code.length <= 100 ? sha256(code) : null;
+    const entry = key === null ? undefined : codes.get(key);
+    if (key === null || entry === undefined) {
+      return sendError(
+        res,
+        new ApiError(
+          'unauthorized',
+          'This sign-in link was already used, or is not from this server. Each URL printed by `sightline serve` signs in one tab: use the tab it signed in, or restart `sightline serve` for a new URL.',
+        ),
+      );
+    }
+    codes.delete(key);
+    try {
+      entry.onUse?.();
+    } catch (err) {
+      console.error('[sightline server] a sign-in code hook failed:', err);
+    }
+    sendJson(res, 200, { ok: true, result: { session: newSession(), mediaKey: mediaKey.toString('base64url'), mediaWindowS: SIGNED_URL_WINDOW_S } });
   }
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
     if (req.method !== 'POST') {
       res.setHeader('Allow', 'POST');
-      return sendError(res, new ApiError('bad_request', `${req.method} is not allowed on /api/${name}: API calls are POST with a JSON body.`), 405);
+      return sendError(res, new ApiError('bad_request', `${req.method} is not allowed on /api/${clip(name, 100)}: API calls are POST with a JSON body.`), 405);
     }
-    const mediaType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (mediaType !== 'application/json') {
-      return sendError(res, new ApiError('bad_request', `API calls need Content-Type: application/json (got "${req.headers['content-type'] ?? 'none'}").`), 415);
+    if (!isJson(req)) {
+      return sendError(res, new ApiError('bad_request', `API calls need Content-Type: application/json (got "${clip(req.headers['content-type'] ?? 'none', 100)}").`), 415);
     }
-    const body = await readBody(req, MAX_BODY_BYTES);
-    if (body === null) {
-      return sendError(res, new ApiError('bad_request', `The request to /api/${name} is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB; send it in smaller batches.`), 413);
-    }
+    const body = await readBody(req, res, MAX_BODY_BYTES);
+    if (body === null) return;
     let args: unknown;
     try {
       args = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
     } catch (err) {
-      return sendError(res, new ApiError('bad_request', `The body of /api/${name} is not valid JSON: ${(err as Error).message}`));
+      return sendError(res, new ApiError('bad_request', `The body of /api/${clip(name, 100)} is not valid JSON: ${clip((err as Error).message, 200)}`));
     }
     try {
       const result = await host.dispatch(name, args);
       sendJson(res, 200, { ok: true, result: result ?? null });
     } catch (err) {
-      if (!(err instanceof ApiError)) console.error(`[sightline server] ${name} failed:`, err);
+      if (!(err instanceof ApiError)) console.error(`[sightline server] ${clip(name, 100)} failed:`, err);
       sendError(res, err);
     }
   }
 
-  async function handleImage(req: IncomingMessage, res: ServerResponse, variant: ImageVariant, rawId: string): Promise<void> {
+  async function handleImage(req: IncomingMessage, res: ServerResponse, variant: ImageVariant, rawId: string, query: URLSearchParams): Promise<void> {
+    const id = Number(rawId);
+    const validId = IMAGE_ID.test(rawId) && Number.isSafeInteger(id);
+    if (!secretMatches(bearerOf(req)) && !(validId && signatureValid(variant, id, query))) {
+      return sendError(res, new ApiError('unauthorized', `This image link is not signed, or has expired. ${NOT_SIGNED_IN}`));
+    }
+    trusted(req);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return sendError(res, new ApiError('bad_request', `${req.method} is not allowed on /${variant}/.`), 405);
     }
-    const id = Number(rawId);
-    if (!IMAGE_ID.test(rawId) || !Number.isSafeInteger(id)) {
-      return sendError(res, new ApiError('bad_request', `"/${variant}/${rawId}" does not name an image: image ids are positive integers.`));
+    if (!validId) {
+      return sendError(res, new ApiError('bad_request', `"/${variant}/${clip(rawId, 40)}" does not name an image: image ids are positive integers.`));
     }
     let body;
     try {
@@ -180,21 +286,28 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (!(err instanceof ApiError)) console.error(`[sightline server] ${variant} ${id} failed:`, err);
       return sendError(res, err);
     }
-    const etag = /^(W\/)?"/.test(body.etag) ? body.etag : `"${body.etag}"`;
-    res.setHeader('ETag', etag);
-    res.setHeader('Cache-Control', 'private, max-age=3600');
-    if (etagMatches(req.headers['if-none-match'], etag)) {
-      res.writeHead(304);
-      res.end();
-      return;
+    const file = body.file;
+    try {
+      // The page may have given up on this image while it was being made (a thumbnail scrolled away).
+      if (res.destroyed) return;
+      const etag = /^(W\/)?"/.test(body.etag) ? body.etag : `"${body.etag}"`;
+      res.setHeader('ETag', etag);
+      res.setHeader('Cache-Control', 'private, max-age=3600');
+      if (etagMatches(req.headers['if-none-match'], etag)) {
+        res.writeHead(304);
+        res.end();
+        return;
+      }
+      if (body.buffer) {
+        res.writeHead(200, { 'Content-Type': body.mime, 'Content-Length': body.buffer.length });
+        res.end(req.method === 'HEAD' ? undefined : body.buffer);
+        return;
+      }
+      if (file === undefined) throw new Error(`imageBody(${id}, ${variant}) returned neither file nor buffer`);
+      await sendFile(req, res, file, body.mime);
+    } finally {
+      await file?.handle.close().catch(() => undefined);
     }
-    if (body.buffer) {
-      res.writeHead(200, { 'Content-Type': body.mime, 'Content-Length': body.buffer.length });
-      res.end(req.method === 'HEAD' ? undefined : body.buffer);
-      return;
-    }
-    if (body.file === undefined) throw new Error(`imageBody(${id}, ${variant}) returned neither file nor buffer`);
-    await sendFile(req, res, body.file, body.mime, `The file of image ${id}`);
   }
 
   async function handleStatic(req: IncomingMessage, res: ServerResponse, rawPath: string): Promise<void> {
@@ -202,19 +315,29 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       res.setHeader('Allow', 'GET, HEAD');
       return sendText(res, 405, `${req.method} is not allowed here.`);
     }
-    const file = staticRoot === undefined ? null : await resolveStatic(staticRoot, rawPath);
-    if (file === null) return sendText(res, 404, 'Not found.');
-    const info = await stat(file);
-    const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
-    // Revalidate every time: a rebuilt renderer must never mix with a cached older one.
-    res.setHeader('Cache-Control', 'no-cache');
-    res.setHeader('ETag', etag);
-    if (etagMatches(req.headers['if-none-match'], etag)) {
-      res.writeHead(304);
-      res.end();
-      return;
+    const found = staticRoot === undefined ? null : await resolveRendererFile(staticRoot, rawPath);
+    if (found === null) return sendText(res, 404, staticRoot === undefined ? 'Not found: the renderer is not built (npm run build).' : 'Not found.');
+    let opened;
+    try {
+      opened = await openRegular(found, { noFollow: true });
+    } catch {
+      return sendText(res, 404, 'Not found.');
     }
-    await sendFile(req, res, file, MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream', 'A renderer file');
+    const file: ImageFile = { handle: opened.handle, size: Number(opened.stat.size), path: found };
+    try {
+      const etag = `W/"${file.size.toString(16)}-${(opened.stat.mtimeNs / 1_000_000n).toString(16)}"`;
+      // Revalidate every time: a rebuilt renderer must never mix with a cached older one.
+      res.setHeader('Cache-Control', 'no-cache');
+      res.setHeader('ETag', etag);
+      if (etagMatches(req.headers['if-none-match'], etag)) {
+        res.writeHead(304);
+        res.end();
+        return;
+      }
+      await sendFile(req, res, file, mimeOf(found));
+    } finally {
+      await file.handle.close().catch(() => undefined);
+    }
   }
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -228,8 +351,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     };
     const foreign = foreignRequest(req);
     if (foreign) return refuse(403, 'forbidden', foreign);
-    if (!tokenMatches(requestToken(req))) return refuse(401, 'unauthorized', NOT_A_TOKEN);
-    if (rawPath !== '/events') return refuse(404, 'not_found', `There is no WebSocket at ${rawPath}; events are at /events.`);
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    const fromProtocol = offered.find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX))?.slice(BEARER_PROTOCOL_PREFIX.length);
+    if (!secretMatches(bearerOf(req) ?? fromProtocol)) return refuse(401, 'unauthorized', `Missing or wrong access token. ${NOT_SIGNED_IN}`);
+    if (rawPath !== '/events') return refuse(404, 'not_found', `There is no WebSocket at ${clip(rawPath, 100)}; events are at /events.`);
+    (socket as Socket).setTimeout?.(0);
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
@@ -279,10 +405,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     'X-Content-Type-Options': 'nosniff',
   };
   const origin = `http://127.0.0.1:${port}`;
+  const launchUrl = (o: { onUse?: () => void } = {}) => `${origin}/#code=${mintCode(o.onUse)}`;
 
   let closing: Promise<void> | undefined;
   return {
-    url: `${origin}/?token=${token}`,
+    get url() {
+      return launchUrl();
+    },
+    launchUrl,
     origin,
     port,
     token,
@@ -292,6 +422,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         clearInterval(heartbeat);
         for (const ws of wss.clients) ws.terminate();
         wss.close();
+        for (const entry of codes.values()) entry.onUse?.();
+        codes.clear();
+        sessions.clear();
         server.close(() => resolve());
         server.closeAllConnections();
       });
@@ -300,13 +433,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
 }
 
-function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
+function isJson(req: IncomingMessage): boolean {
+  return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() === 'application/json';
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
@@ -316,79 +448,62 @@ function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
 }
 
 /**
- * Reads the whole body, or returns null once it passes `limit`. An oversized body is still drained rather than cut
- * off, so the client reads the 413 instead of a connection reset.
+ * Reads the whole body, or answers 413 and returns null once it passes `limit`: at once when Content-Length says so,
+ * before a byte is read. The connection is then closed, but the rest of the body is read for a moment first (up to
+ * DRAIN_AFTER_413_BYTES), so the client, still sending, reads the 413 instead of a connection reset.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer | null> {
+  const tooLarge = () => {
+    res.setHeader('Connection', 'close');
+    sendError(res, new ApiError('bad_request', `The request is larger than ${limit >= 1024 * 1024 ? `${limit / 1024 / 1024} MiB` : `${limit} bytes`}; send it in smaller batches.`), 413);
+    let drained = 0;
+    const stop = setTimeout(() => req.socket.destroy(), DRAIN_AFTER_413_MS);
+    stop.unref();
+    req.on('data', (chunk: Buffer) => {
+      drained += chunk.length;
+      if (drained > DRAIN_AFTER_413_BYTES) req.socket.destroy();
+    });
+    req.socket.once('close', () => clearTimeout(stop));
+    req.resume();
+  };
   return new Promise((resolve, reject) => {
     if (Number(req.headers['content-length'] ?? 0) > limit) {
-      req.resume();
+      tooLarge();
       return resolve(null);
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) chunks.length = 0;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size > limit ? null : Buffer.concat(chunks)));
+      if (size <= limit) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      chunks.length = 0;
+      tooLarge();
+      resolve(null);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    req.on('data', onData);
+    req.on('end', onEnd);
     req.on('error', reject);
   });
 }
 
-/** Maps a URL path to a file inside `root`, or null: no dotfiles (hence no `..`), no escaping through symlinks. */
-async function resolveStatic(root: string, rawPath: string): Promise<string | null> {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(rawPath);
-  } catch {
-    return null;
-  }
-  if (decoded.includes('\0') || decoded.includes('\\')) return null;
-  const segments = decoded.split('/').filter((s) => s !== '');
-  if (segments.some((s) => s.startsWith('.'))) return null;
-  if (segments.length === 0) segments.push('index.html');
-  try {
-    const file = await realpath(path.join(root, ...segments));
-    if (!file.startsWith(root + path.sep)) return null;
-    return (await stat(file)).isFile() ? file : null;
-  } catch {
-    return null;
-  }
-}
-
-async function sendFile(req: IncomingMessage, res: ServerResponse, file: string, mime: string, what: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(file, 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const missing = code === 'ENOENT' || code === 'ENOTDIR';
-    return sendError(
-      res,
-      new ApiError(
-        missing ? 'not_found' : 'io',
-        missing
-          ? `${what} is missing: ${file}. Rescan the project or relink its folder.`
-          : `${what} could not be read: ${file} (${code ?? (err as Error).message}). Check its permissions.`,
-      ),
-    );
-  }
-  const { size } = await handle.stat();
-  res.writeHead(200, { 'Content-Type': mime, 'Content-Length': size });
-  if (req.method === 'HEAD') {
-    await handle.close();
+/** Streams bytes 0 … size-1 of an open file; the caller closes the handle. A client that goes away ends it quietly. */
+async function sendFile(req: IncomingMessage, res: ServerResponse, file: ImageFile, mime: string): Promise<void> {
+  if (res.destroyed) return;
+  res.writeHead(200, { 'Content-Type': mime, 'Content-Length': file.size });
+  if (req.method === 'HEAD' || file.size === 0) {
     res.end();
     return;
   }
-  const stream = handle.createReadStream();
-  stream.on('error', (err) => {
-    console.error(`[sightline server] reading ${file} failed:`, err);
+  try {
+    await pipeline(file.handle.createReadStream({ start: 0, end: file.size - 1, autoClose: false }), res);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ERR_STREAM_PREMATURE_CLOSE' && code !== 'ECONNRESET' && code !== 'EPIPE') console.error(`[sightline server] sending ${file.path} failed:`, err);
     res.destroy();
-  });
-  res.on('close', () => stream.destroy());
-  stream.pipe(res);
+  }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -398,14 +513,10 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendError(res: ServerResponse, err: unknown, status?: number): void {
-  const body: ErrorBody =
+  let body: ErrorBody =
     err instanceof ApiError ? err.toBody() : { code: 'internal', message: 'Sightline hit an unexpected error; details are in the server log.' };
+  if (Buffer.byteLength(JSON.stringify(body)) > MAX_ERROR_BYTES) body = { code: body.code, message: clip(body.message, 4096) };
   sendJson(res, status ?? httpStatusFor(body.code), { ok: false, error: body });
-}
-
-function sendUnauthorized(res: ServerResponse, page: boolean): void {
-  if (page) return sendText(res, 401, `Sightline: access denied.\n\n${NOT_A_TOKEN}\n`);
-  sendError(res, new ApiError('unauthorized', `Missing or wrong access token. ${NOT_A_TOKEN}`));
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {

@@ -5,14 +5,16 @@
  * new viewport in the same frame, for the few things that keep a constant screen size (labels, handles).
  */
 import type Konva from 'konva';
-import { useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type PointerEvent, type ReactNode, type Ref } from 'react';
-import { Image as KonvaImage, Layer, Stage } from 'react-konva';
+import { useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type MouseEvent, type PointerEvent, type ReactNode, type Ref } from 'react';
+import { Image as KonvaImage, Layer, Rect, Stage } from 'react-konva';
 import {
   actualSize,
   fitViewport,
   formatZoom,
   panBy,
+  screenToImage,
   wheelZoomFactor,
+  type Point,
   zoomAt,
   type Size,
   type Viewport,
@@ -23,6 +25,23 @@ export interface ImageViewerHandle {
   actualSize(): void;
   zoomBy(factor: number): void;
   viewport(): Viewport;
+  /** Set the viewport directly (tests and benchmarks drive pans and zooms through it). */
+  setViewport(vp: Viewport): void;
+  /** Apply a viewport and draw the stage now, synchronously (benchmarks time it). */
+  drawNow(vp: Viewport): void;
+}
+
+/**
+ * Pointer input for an editing tool, in image pixels. A tool that takes a press (returns true) gets the moves and the
+ * release of that pointer; the viewer pans with the middle button, with Space held, or with a press no tool took.
+ */
+export interface ViewerInteraction {
+  pointerDown(e: PointerEvent<HTMLDivElement>, at: Point, vp: Viewport): boolean;
+  pointerMove(e: PointerEvent<HTMLDivElement>, at: Point, vp: Viewport, pressed: boolean): void;
+  pointerUp(e: PointerEvent<HTMLDivElement>, at: Point, vp: Viewport): void;
+  doubleClick(e: MouseEvent<HTMLDivElement>, at: Point, vp: Viewport): void;
+  contextMenu(e: MouseEvent<HTMLDivElement>, at: Point, vp: Viewport): void;
+  pointerLeave?(): void;
 }
 
 /** At this zoom and above, show crisp pixels: labelers need to see pixel edges, not a blur. */
@@ -39,9 +58,17 @@ export interface ImageViewerProps {
   layers?: ReactNode;
   /** Called in the animation frame that applies a new viewport, before the stage redraws. */
   onViewport?: (vp: Viewport) => void;
+  /** An editing tool's pointer input; without one, a left drag pans. */
+  interaction?: ViewerInteraction;
+  /** CSS cursor over the image. */
+  cursor?: string;
+  /** data-testid of the Konva stage's own container. */
+  stageTestId?: string;
+  /** The image's size when its file cannot be loaded (gone missing): the layers still show, over an empty frame. */
+  fallbackSize?: Size;
 }
 
-export function ImageViewer({ src, alt, ref, layers, onViewport }: ImageViewerProps) {
+export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cursor, stageTestId, fallbackSize }: ImageViewerProps) {
   const containerRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<Konva.Stage>(null);
   const layerRef = useRef<Konva.Layer>(null);
@@ -76,9 +103,11 @@ export function ImageViewer({ src, alt, ref, layers, onViewport }: ImageViewerPr
   }, [src]);
 
   const image = loaded && 'image' in loaded ? loaded.image : null;
-  const imageSize: Size | null = image ? { width: image.naturalWidth, height: image.naturalHeight } : null;
+  const failedNow = loaded?.src === src && 'error' in loaded;
+  const fallback = failedNow && fallbackSize && fallbackSize.width > 0 ? fallbackSize : null;
+  const imageSize: Size | null = image ? { width: image.naturalWidth, height: image.naturalHeight } : fallback;
 
-  const draw = () => {
+  const draw = (sync = false) => {
     frameRef.current = 0;
     const stage = stageRef.current;
     const vp = vpRef.current;
@@ -87,7 +116,8 @@ export function ImageViewer({ src, alt, ref, layers, onViewport }: ImageViewerPr
       stage.position({ x: vp.x, y: vp.y });
       layerRef.current?.imageSmoothingEnabled(vp.scale < PIXELATED_FROM_SCALE);
       onViewportRef.current?.(vp);
-      stage.batchDraw();
+      if (sync) stage.draw();
+      else stage.batchDraw();
     }
     if (labelRef.current) labelRef.current.textContent = formatZoom(vp.scale);
     const el = containerRef.current;
@@ -101,7 +131,7 @@ export function ImageViewer({ src, alt, ref, layers, onViewport }: ImageViewerPr
   const setViewport = (vp: Viewport, fitted = false) => {
     vpRef.current = vp;
     fittedRef.current = fitted;
-    if (!frameRef.current) frameRef.current = requestAnimationFrame(draw);
+    if (!frameRef.current) frameRef.current = requestAnimationFrame(() => draw());
   };
 
   const fit = () => {
@@ -110,14 +140,23 @@ export function ImageViewer({ src, alt, ref, layers, onViewport }: ImageViewerPr
   const oneToOne = () => setViewport(actualSize(vpRef.current, size));
   const zoomBy = (factor: number) => setViewport(zoomAt(vpRef.current, factor, { x: size.width / 2, y: size.height / 2 }));
 
-  useImperativeHandle(ref, () => ({ fit, actualSize: oneToOne, zoomBy, viewport: () => vpRef.current }));
+  useImperativeHandle(ref, () => ({ fit, actualSize: oneToOne, zoomBy, viewport: () => vpRef.current,
+    setViewport: (vp: Viewport) => setViewport(vp),
+    drawNow: (vp: Viewport) => {
+      vpRef.current = vp;
+      fittedRef.current = false;
+      cancelAnimationFrame(frameRef.current);
+      draw(true);
+    },
+  }));
 
   // A new image starts fitted; a resize keeps it fitted unless the person has zoomed or panned.
-  const shownImage = useRef<HTMLImageElement | null>(null);
+  const shownImage = useRef<HTMLImageElement | string | null>(null);
+  const shown = image ?? (fallback ? `missing:${src}:${fallback.width}x${fallback.height}` : null);
   useLayoutEffect(() => {
-    if (!image || size.width === 0) return;
-    if (shownImage.current !== image) {
-      shownImage.current = image;
+    if (!shown || size.width === 0) return;
+    if (shownImage.current !== shown) {
+      shownImage.current = shown;
       fittedRef.current = true;
     }
     if (fittedRef.current) fit();
@@ -140,25 +179,97 @@ export function ImageViewer({ src, alt, ref, layers, onViewport }: ImageViewerPr
   }, []);
 
   const drag = useRef<{ id: number; x: number; y: number } | null>(null);
+  const toolPointer = useRef<number | null>(null);
+  const spaceHeld = useRef(false);
+  const interactionRef = useRef(interaction);
+  interactionRef.current = interaction;
+
+  // Space held turns a left drag into a pan, as in every drawing program.
+  useEffect(() => {
+    const typing = (t: EventTarget | null) => t instanceof HTMLElement && t.closest('input, select, textarea, [contenteditable="true"]') !== null;
+    const down = (e: KeyboardEvent) => {
+      if (e.code === 'Space' && !typing(e.target)) {
+        spaceHeld.current = true;
+        containerRef.current?.classList.add('space-pan');
+        e.preventDefault();
+      }
+    };
+    const up = (e: KeyboardEvent) => {
+      if (e.code === 'Space') {
+        spaceHeld.current = false;
+        containerRef.current?.classList.remove('space-pan');
+      }
+    };
+    const blur = () => {
+      spaceHeld.current = false;
+      containerRef.current?.classList.remove('space-pan');
+    };
+    window.addEventListener('keydown', down);
+    window.addEventListener('keyup', up);
+    window.addEventListener('blur', blur);
+    return () => {
+      window.removeEventListener('keydown', down);
+      window.removeEventListener('keyup', up);
+      window.removeEventListener('blur', blur);
+    };
+  }, []);
+
+  const imagePoint = (e: { clientX: number; clientY: number }): Point => {
+    const rect = containerRef.current!.getBoundingClientRect();
+    return screenToImage(vpRef.current, { x: e.clientX - rect.left, y: e.clientY - rect.top });
+  };
+
   const onPointerDown = (e: PointerEvent<HTMLDivElement>) => {
-    if (e.button !== 0 && e.button !== 1) return;
     if ((e.target as HTMLElement).closest('.viewer-controls')) return;
+    const tool = interactionRef.current;
+    const panGesture = e.button === 1 || (e.button === 0 && spaceHeld.current);
+    if (!panGesture && tool && imageSize && tool.pointerDown(e, imagePoint(e), vpRef.current)) {
+      e.currentTarget.setPointerCapture(e.pointerId);
+      toolPointer.current = e.pointerId;
+      return;
+    }
+    if (e.button !== 0 && e.button !== 1) return;
+    if (tool && !panGesture) return;
     e.currentTarget.setPointerCapture(e.pointerId);
     drag.current = { id: e.pointerId, x: e.clientX, y: e.clientY };
     e.currentTarget.classList.add('panning');
   };
   const onPointerMove = (e: PointerEvent<HTMLDivElement>) => {
     const d = drag.current;
-    if (!d || d.id !== e.pointerId) return;
-    setViewport(panBy(vpRef.current, e.clientX - d.x, e.clientY - d.y));
-    d.x = e.clientX;
-    d.y = e.clientY;
+    if (d && d.id === e.pointerId) {
+      setViewport(panBy(vpRef.current, e.clientX - d.x, e.clientY - d.y));
+      d.x = e.clientX;
+      d.y = e.clientY;
+      return;
+    }
+    const tool = interactionRef.current;
+    if (tool && imageSize) tool.pointerMove(e, imagePoint(e), vpRef.current, toolPointer.current === e.pointerId);
   };
   const endDrag = (e: PointerEvent<HTMLDivElement>) => {
+    if (toolPointer.current === e.pointerId) {
+      toolPointer.current = null;
+      interactionRef.current?.pointerUp(e, imagePoint(e), vpRef.current);
+      return;
+    }
     if (drag.current?.id !== e.pointerId) return;
     drag.current = null;
     e.currentTarget.classList.remove('panning');
   };
+  const onDoubleClick = (e: MouseEvent<HTMLDivElement>) => {
+    if ((e.target as HTMLElement).closest('.viewer-controls')) return;
+    if (interactionRef.current && imageSize) interactionRef.current.doubleClick(e, imagePoint(e), vpRef.current);
+  };
+  const onContextMenu = (e: MouseEvent<HTMLDivElement>) => {
+    if (!interactionRef.current || !imageSize) return;
+    e.preventDefault();
+    interactionRef.current.contextMenu(e, imagePoint(e), vpRef.current);
+  };
+
+  // The Konva stage's own container carries the test id scripts look for.
+  useEffect(() => {
+    const container = stageRef.current?.container();
+    if (container && stageTestId) container.dataset.testid = stageTestId;
+  });
 
   const failed = loaded?.src === src && 'error' in loaded;
   return (
@@ -173,18 +284,25 @@ export function ImageViewer({ src, alt, ref, layers, onViewport }: ImageViewerPr
       onPointerMove={onPointerMove}
       onPointerUp={endDrag}
       onPointerCancel={endDrag}
+      onPointerLeave={() => interactionRef.current?.pointerLeave?.()}
+      onDoubleClick={onDoubleClick}
+      onContextMenu={onContextMenu}
+      style={cursor ? { cursor } : undefined}
     >
       {size.width > 0 ? (
         <Stage ref={stageRef} width={size.width} height={size.height}>
           <Layer ref={layerRef} listening={false}>
             {image ? <KonvaImage image={image} listening={false} perfectDrawEnabled={false} /> : null}
+            {!image && fallback ? <Rect width={fallback.width} height={fallback.height} fill="#1d2027" stroke="#ff6b6b" strokeWidth={2} strokeScaleEnabled={false} dash={[8, 6]} listening={false} /> : null}
           </Layer>
-          {image && loaded?.src === src ? layers : null}
+          {(image && loaded?.src === src) || fallback ? layers : null}
         </Stage>
       ) : null}
       {failed ? (
-        <div className="viewer-message error" role="alert">
-          Could not load this image. The file may be missing, moved or unreadable; try Rescan in the library.
+        <div className={`viewer-message error${fallback ? ' viewer-message-top' : ''}`} role="alert">
+          {fallback
+            ? 'The image file is missing: its labels are shown and stay editable. Rescan the library once the file is back.'
+            : 'Could not load this image. The file may be missing, moved or unreadable; try Rescan in the library.'}
         </div>
       ) : loaded?.src !== src ? (
         <div className="viewer-message muted">Loading…</div>
@@ -202,7 +320,7 @@ export function ImageViewer({ src, alt, ref, layers, onViewport }: ImageViewerPr
         <button type="button" className="btn btn-small" aria-label="Fit image to view (F)" title="Fit (F)" onClick={fit}>
           Fit
         </button>
-        <button type="button" className="btn btn-small" aria-label="Actual size, 100% (1)" title="1:1 (1)" onClick={oneToOne}>
+        <button type="button" className="btn btn-small" aria-label="Actual size, 100% (0)" title="1:1 (0)" onClick={oneToOne}>
           1:1
         </button>
       </div>

@@ -46,7 +46,7 @@ async function shot(name: string) {
 describe('browser mode on the demo project', () => {
   it('shows the library grid with thumbnails', async () => {
     await page.goto(server.url);
-    // The token URL sets the cookie and redirects to the app.
+    // The launch URL's one-time code signs the page in and is taken off the address.
     expect(new URL(page.url()).search).toBe('');
     const grid = page.getByTestId('library-grid');
     await grid.waitFor();

@@ -31,7 +31,9 @@ export interface AppInBrowser {
 
 /**
  * A fresh AppCore in `dir` with a folder of images opened (imported to the end), served in browser mode, and a
- * 1280×800 page that has loaded the token URL (so it holds the session cookie).
+ * 1280×800 page that has loaded `server.url` (a launch URL: its one-time code signed the page in, and the tab
+ * keeps its session in sessionStorage, so reloads and `#/…` navigations stay signed in). For a second page, give
+ * it `server.url` too: each read is a new code.
  */
 export async function openFolderInBrowser(dir: string, folder: string): Promise<AppInBrowser> {
   const core = new AppCore({ appDataDir: dir, transport: 'http' });

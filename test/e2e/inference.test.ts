@@ -75,9 +75,9 @@ describe('inference in the browser', () => {
     for (const [got, want] of [[x1, 177], [y1, 82], [x2, 272], [y2, 176]]) expect(Math.abs(got - want)).toBeLessThanOrEqual(5);
 
     // P hides the layer, P again shows it.
-    await page.keyboard.press('p');
+    await page.keyboard.press('Shift+P');
     await expect.poll(() => predictionCount()).toBe(0);
-    await page.keyboard.press('p');
+    await page.keyboard.press('Shift+P');
     await expect.poll(() => predictionCount()).toBe(2);
 
     // Above the face's score, nothing is left; back at 0, all of it.

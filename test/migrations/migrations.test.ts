@@ -175,3 +175,72 @@ describe('per-image annotation counts kept by triggers', () => {
     store.close();
   });
 });
+
+describe('the schema that ships (a project created from migrations/, not the prebuilt fixture)', () => {
+  /** Two images under one root, written as the scan writes them. */
+  function freshProject(): ProjectStore {
+    const store = ProjectStore.open(path.join(dir, 'fresh.sightline'), { create: true });
+    const root = Number(store.db.prepare('INSERT INTO image_roots (path, added_at) VALUES (?, 0)').run(dir).lastInsertRowid);
+    const insert = store.db.prepare(
+      `INSERT INTO images (id, root_id, rel_path, width, height, format, byte_size, mtime_ms, content_hash, added_at)
+       VALUES (?, ?, ?, 10, 10, 'png', 1, 0, ?, 0)`,
+    );
+    insert.run(1, root, 'a.png', 'a'.repeat(64));
+    insert.run(2, root, 'b.png', 'b'.repeat(64));
+    return store;
+  }
+  const tag = (imageId: number) => ({ imageId, classId: null, kind: 'tag' as const, geometry: { type: 'tag' as const }, attributes: {}, origin: 'manual' as const, derivedFrom: null });
+  const unlabeled = (store: ProjectStore) =>
+    store.images.list({ offset: 0, limit: 10, filter: { labeled: false }, sort: { by: 'path', dir: 'asc' } }).items.map((i) => i.id);
+
+  it('keeps annotation_count through inserts, deletes (one and many), moves and cascades', () => {
+    const store = freshProject();
+    try {
+      const counts = () => store.db.prepare('SELECT annotation_count FROM images ORDER BY id').pluck().all();
+      const { created } = store.annotations.batch({ create: [tag(1), tag(1), tag(1), tag(2)], update: [], delete: [] });
+      expect(counts()).toEqual([3, 1]);
+      expect(unlabeled(store)).toEqual([]);
+
+      // A delete must take the count down: the grid's badge and the labeled filter read only this column.
+      expect(store.annotations.batch({ create: [], update: [], delete: [created[0].id] }).deleted).toBe(1);
+      expect(counts()).toEqual([2, 1]);
+      expect(store.images.get(1).annotationCount).toBe(2);
+      store.annotations.batch({ create: [], update: [], delete: [created[3].id] });
+      expect(counts()).toEqual([2, 0]);
+      expect(unlabeled(store)).toEqual([2]);
+
+      store.db.prepare('UPDATE annotations SET image_id = 2 WHERE id = ?').run(created[1].id);
+      expect(counts()).toEqual([1, 1]);
+      // Deleting what is already gone changes nothing.
+      expect(store.annotations.batch({ create: [], update: [], delete: [created[0].id, created[2].id] }).deleted).toBe(1);
+      expect(counts()).toEqual([0, 1]);
+      expect(unlabeled(store)).toEqual([1]);
+
+      // The count equals a real count after all of that, and a deleted image takes its annotations with it.
+      const real = store.db.prepare('SELECT i.annotation_count AS kept, (SELECT count(*) FROM annotations a WHERE a.image_id = i.id) AS n FROM images i').all() as { kept: number; n: number }[];
+      for (const r of real) expect(r.kept).toBe(r.n);
+      store.db.prepare('DELETE FROM images WHERE id = 2').run();
+      expect(store.db.prepare('SELECT count(*) FROM annotations').pluck().get()).toBe(0);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('is, for version 1, exactly the schema baked into the v1 fixture: a landed migration file is never edited', () => {
+    // The fixture was made from 0001_init.sql when it landed. Any later edit to that file (a trigger, an index, a
+    // CHECK) would reach new projects only, and the old projects the fixture stands for would silently differ.
+    const schema = (db: Database.Database) => db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name').all();
+    const fresh = new Database(':memory:');
+    fresh.exec(loadMigrations()[0].sql);
+    // A copy: even a read-only connection leaves -wal and -shm files beside a WAL database.
+    const copy = path.join(dir, 'v1.sightline');
+    copyFileSync(FIXTURE, copy);
+    const fixture = new Database(copy, { readonly: true });
+    try {
+      expect(schema(fresh)).toEqual(schema(fixture));
+    } finally {
+      fresh.close();
+      fixture.close();
+    }
+  });
+});

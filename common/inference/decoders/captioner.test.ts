@@ -74,6 +74,36 @@ describe('caption search', () => {
     expect(calls).toEqual([1, 2, 1]);
   });
 
+  it('normalises each row with a log-softmax: a step returning raw logits (any offset per row) gives the same search', async () => {
+    // Real decoder steps return logits, not log-probabilities. Adding a different constant to each row leaves every
+    // softmax unchanged, so the captions, their order and their log-probabilities must be exactly the table's.
+    const offsets = [7, -3, 12.5, 0.25, 30];
+    const raw = (inner: CaptionStep): CaptionStep => async (tokens, states, batch) => {
+      const r = await inner(tokens, states, batch);
+      const logits = r.logits.slice();
+      for (let b = 0; b < batch; b++) for (let v = 0; v < vocabulary.length; v++) logits[b * vocabulary.length + v] += offsets[(r.states[0][b] + 5) % offsets.length];
+      return { ...r, logits };
+    };
+    const normalised = await beamSearchCaption(tableStep([]), init, spec);
+    const r = await beamSearchCaption(raw(tableStep([])), init, spec);
+    expect(r.beams.map((b) => [b.caption, b.finished])).toEqual([['b', true], ['a c', true]]);
+    expect(r.logProb).toBeCloseTo(Math.log(0.4 * 0.9), 5);
+    expect(r.beams[1].logProb).toBeCloseTo(Math.log(0.12), 5);
+    r.beams.forEach((b, i) => expect(b.logProb).toBeCloseTo(normalised.beams[i].logProb, 5));
+    const greedy = await greedyCaption(raw(tableStep([])), init, spec);
+    expect(greedy.caption).toBe('a c');
+    expect(greedy.logProb).toBeCloseTo(Math.log(0.12), 5);
+    // A row of large logits neither overflows nor loses the best word.
+    const big: CaptionStep = async (_t, states, batch) => ({
+      logits: Float32Array.from({ length: batch * 5 }, (_, i) => (i % 5 === 1 ? 1002 : 1000)),
+      states,
+      attention: new Float32Array(batch * 4),
+    });
+    const ended = await greedyCaption(big, init, spec);
+    expect(ended).toMatchObject({ caption: '', finished: true });
+    expect(ended.logProb).toBeCloseTo(2 - Math.log(Math.exp(2) + 4), 6); // <start> is never picked, but it is in the softmax
+  });
+
   it('beam size 1 is greedy', async () => {
     const greedy = await greedyCaption(tableStep([]), init, spec);
     expect(await beamSearchCaption(tableStep([]), init, spec, 1)).toEqual(greedy);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ModelManifest } from '../manifest.js';
 import type { Tensor } from '../types.js';
-import { ctcAlphabet, decodeCtc, parseAlphabetFile } from './ctc.js';
+import { ctcAlphabet, ctcGreedy, decodeCtc, parseAlphabetFile, toProbabilities } from './ctc.js';
 import type { DecodeContext } from './types.js';
 
 const manifest = ModelManifest.parse({
@@ -48,6 +48,34 @@ describe('decodeCtc', () => {
     const { predictions } = decodeCtc({ out: { data: logits, dims: [4, 5] } as Tensor }, ctx());
     expect(predictions[0].label).toBe('cb');
     expect(predictions[0].score).toBeCloseTo(Math.exp(5) / (Math.exp(5) + 4), 6);
+  });
+
+  it('gives the same finite scores for large logits as for the same logits shifted down (softmax subtracts the max)', () => {
+    // Logits like these come from recognisers exported without a softmax; e^1000 overflows a double.
+    const small = [0, 0, 0, 5, 0, 0, 0, 0, 5, 0, 5, 0, 0, 0, 0, 0, 0, 5, 0, 0];
+    const expected = decodeCtc({ out: { data: Float32Array.from(small), dims: [4, 5] } }, ctx()).predictions;
+    for (const shift of [1000, 710, -1000]) {
+      const { predictions } = decodeCtc({ out: { data: Float32Array.from(small, (v) => v + shift), dims: [4, 5] } }, ctx());
+      expect(predictions.map((p) => p.label), `shift ${shift}`).toEqual(['cb']);
+      expect(Number.isFinite(predictions[0].score), `shift ${shift}`).toBe(true);
+      expect(predictions[0].score).toBeCloseTo(expected[0].score!, 9);
+      (predictions[0].extras!.charScores as number[]).forEach((c, i) => expect(c).toBeCloseTo((expected[0].extras!.charScores as number[])[i], 9));
+    }
+    // One step, written out: softmax([1000, 1000, 1003]) at class 2 is e^3 / (2 + e^3).
+    expect(ctcGreedy([1000, 1000, 1003], 0, 1, 3, ['x', 'y']).charScores[0]).toBeCloseTo(Math.exp(3) / (2 + Math.exp(3)), 12);
+  });
+
+  it('turns large logits into probabilities without overflow (the classification heads use the same softmax)', () => {
+    const out = new Float64Array(3);
+    toProbabilities([1000, 1001, 1002], 0, 3, out);
+    const z = 1 + Math.E + Math.E ** 2;
+    expect(Array.from(out).map((v) => v * z)).toEqual([expect.closeTo(1, 9), expect.closeTo(Math.E, 9), expect.closeTo(Math.E ** 2, 9)]);
+    toProbabilities([-1000, -1001, -1002], 0, 3, out);
+    expect(Array.from(out).map((v) => v * z)).toEqual([expect.closeTo(Math.E ** 2, 9), expect.closeTo(Math.E, 9), expect.closeTo(1, 9)]);
+    // From an offset, and rows already holding probabilities are copied as they are.
+    toProbabilities([9, 9, 0.2, 0.3, 0.5], 2, 3, out);
+    expect(Array.from(out)).toEqual([0.2, 0.3, 0.5]);
+    expect(() => toProbabilities([0, NaN], 0, 2, out)).toThrow('NaN');
   });
 
   it('reads each batch item as its own line and leaves out empty and low-scoring lines', () => {

@@ -69,6 +69,29 @@ describe('decodeTorchvisionMaskRcnn', () => {
     expect(r.extras).toBeUndefined();
   });
 
+  it("keeps mask cells strictly above the default threshold of 0.5 (manifest without thresholds, or with others only)", () => {
+    // Values each side of 0.5, close enough that a default of 0.45 or 0.55 (or >= for >) would classify one differently.
+    const values = [0.45, 0.49, 0.5, 0.51, 0.55, 0.499, 0.501];
+    const w = values.length;
+    const map = new Float32Array(w * 2);
+    map.set(values);
+    const one = (m: Partial<ModelManifestInput>) => {
+      const c = ctx({ decoder: 'torchvision-maskrcnn', kind: 'instance-segmenter', ...m }, identity(w, 2));
+      const r = decodeTorchvisionMaskRcnn(
+        { boxes: { data: Float32Array.from([0, 0, w, 1]), dims: [1, 4] }, labels: { data: BigInt64Array.from([1n]), dims: [1] }, scores: { data: Float32Array.from([0.9]), dims: [1] }, masks: { data: map, dims: [1, 1, 2, w] } },
+        c,
+      );
+      const g = r.predictions[0].geometry;
+      if (g.type !== 'mask') throw new Error('not a mask');
+      return { threshold: c.thresholds.mask, row: Array.from(decodeRle(g).subarray(0, w)), rest: decodeRle(g).subarray(w).reduce((a, b) => a + b, 0) };
+    };
+    for (const m of [{}, { thresholds: { score: 0.3 } }, { thresholds: { iou: 0.7, maxDetections: 5 } }]) {
+      expect(one(m), JSON.stringify(m)).toEqual({ threshold: 0.5, row: [0, 0, 0, 1, 1, 0, 1], rest: 0 });
+    }
+    // A manifest's own threshold is followed.
+    expect(one({ thresholds: { mask: 0.46 } }).row).toEqual([0, 1, 1, 1, 1, 1, 1]);
+  });
+
   it('upsamples into a larger image and returns the proposals in image pixels', () => {
     const t: InputTransform = { srcWidth: 8, srcHeight: 8, inputWidth: 4, inputHeight: 4, scaleX: 0.5, scaleY: 0.5, padX: 0, padY: 0 };
     const proposals: Tensor = { data: Float32Array.from([0, 0, 1, 1, 0.5, 1, 4, 3.333333]), dims: [2, 4] };

@@ -2,7 +2,7 @@
  * One image through one model, inside the inference worker: decode (EXIF-rotated to what the person sees) →
  * resize per the input plan → tensor → session.run → decoder. Predictions come back in displayed image pixels.
  */
-import { readFile } from 'node:fs/promises';
+import { NotRegularFileError, openRegular, readExactly } from '../library/safeOpen.js';
 import ort from 'onnxruntime-node';
 import sharp, { type Sharp } from 'sharp';
 import type { InputPolicy } from '../../../common/inference/manifest.js';
@@ -22,13 +22,24 @@ export interface DisplayedImage {
   open(): Sharp;
 }
 
+/** The whole file, if it is a regular file: a FIFO or device swapped in must not hang or flood the worker. */
+async function readRegularFile(file: string): Promise<Buffer> {
+  const { handle, stat } = await openRegular(file, { noFollow: false });
+  try {
+    return await readExactly(handle, Number(stat.size));
+  } finally {
+    await handle.close();
+  }
+}
+
 function readError(file: string, e: unknown): Error {
+  if (e instanceof NotRegularFileError) return new Error(`${file} is ${e.kind}, not an image file`);
   const code = (e as NodeJS.ErrnoException).code;
   return new Error(code === 'ENOENT' ? `the image file is gone: ${file}` : `cannot read ${file}: ${code ?? (e as Error).message}`);
 }
 
 export async function loadImage(file: string): Promise<DisplayedImage> {
-  const bytes = await readFile(file).catch((e) => {
+  const bytes = await readRegularFile(file).catch((e) => {
     throw readError(file, e);
   });
   try {

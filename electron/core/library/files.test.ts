@@ -26,6 +26,19 @@ const idOf = (rel: string) =>
   (project.store.db.prepare('SELECT id FROM images WHERE rel_path = ?').get(rel) as { id: number } | undefined)!.id;
 const hashOf = (rel: string) =>
   (project.store.db.prepare('SELECT content_hash AS h FROM images WHERE rel_path = ?').get(rel) as { h: string }).h;
+/** imageBody as a transport uses it: the bytes come from the open handle (the same as the file's), which is then closed. */
+async function served(id: number, variant: 'image' | 'thumb'): Promise<{ mime: string; etag: string; file: string }> {
+  const body = await files.imageBody(id, variant);
+  const { handle, size: bytes, path: file } = body.file!;
+  try {
+    const sent = await handle.readFile();
+    expect(sent.length).toBe(bytes);
+    expect(sent.equals(readFileSync(file))).toBe(true);
+  } finally {
+    await handle.close();
+  }
+  return { mime: body.mime, etag: body.etag, file };
+}
 const size = async (file: string) => {
   const m = await sharp(file).metadata();
   return { width: m.width, height: m.height, format: m.format, orientation: m.orientation };
@@ -33,52 +46,52 @@ const size = async (file: string) => {
 
 describe('ImageFiles.imageBody', () => {
   it('serves browser-ready originals as they are, by id', async () => {
-    const body = await files.imageBody(idOf('chelsea.jpg'), 'image');
+    const body = await served(idOf('chelsea.jpg'), 'image');
     expect(body).toEqual({ mime: 'image/jpeg', etag: `${hashOf('chelsea.jpg')}-image`, file: path.join(photos, 'chelsea.jpg') });
-    const bmp = await files.imageBody(idOf('chelsea-24bit.bmp'), 'image');
+    const bmp = await served(idOf('chelsea-24bit.bmp'), 'image');
     expect(bmp).toMatchObject({ mime: 'image/bmp', file: path.join(photos, 'chelsea-24bit.bmp') });
-    const unicode = await files.imageBody(idOf('café 日本.png'), 'image');
+    const unicode = await served(idOf('café 日本.png'), 'image');
     expect(unicode).toMatchObject({ mime: 'image/png', file: path.join(photos, 'café 日本.png') });
     expect(readFileSync(unicode.file!).equals(readFileSync(path.join(FIXTURES, 'café 日本.png')))).toBe(true);
   });
 
   it('transcodes an EXIF-rotated JPEG once to an upright JPEG', async () => {
-    const body = await files.imageBody(idOf('rotated-exif6.jpg'), 'image');
+    const body = await served(idOf('rotated-exif6.jpg'), 'image');
     expect(body.mime).toBe('image/jpeg');
     expect(body.file).toBe(path.join(cacheDir, 'display', `${hashOf('rotated-exif6.jpg')}.jpg`));
     expect(await size(body.file!)).toEqual({ width: 160, height: 240, format: 'jpeg', orientation: undefined });
   });
 
   it('transcodes TIFF to PNG', async () => {
-    const body = await files.imageBody(idOf('nested/deeper/coffee.tiff'), 'image');
+    const body = await served(idOf('nested/deeper/coffee.tiff'), 'image');
     expect(body.mime).toBe('image/png');
     expect(await size(body.file!)).toMatchObject({ width: 120, format: 'png' });
   });
 
   it('makes 256 px WebP thumbnails, upright, for every format', async () => {
     for (const rel of ['astronaut.png', 'grace_hopper.jpg', 'chelsea-24bit.bmp', 'nested/deeper/coffee.tiff', 'shapes.gif', 'nested/hopper.webp']) {
-      const body = await files.imageBody(idOf(rel), 'thumb');
+      const body = await served(idOf(rel), 'thumb');
       const hash = hashOf(rel);
       expect(body).toEqual({ mime: 'image/webp', etag: `${hash}-thumb`, file: path.join(cacheDir, 'thumbs', hash.slice(0, 2), `${hash}.webp`) });
       const m = await size(body.file!);
       expect(m.format).toBe('webp');
       expect(Math.max(m.width!, m.height!)).toBeLessThanOrEqual(256);
     }
-    expect(await size((await files.imageBody(idOf('astronaut.png'), 'thumb')).file!)).toMatchObject({ width: 256, height: 256 });
-    expect(await size((await files.imageBody(idOf('grace_hopper.jpg'), 'thumb')).file!)).toMatchObject({ height: 256 });
-    const rotated = await size((await files.imageBody(idOf('rotated-exif6.jpg'), 'thumb')).file!);
+    expect(await size((await served(idOf('astronaut.png'), 'thumb')).file!)).toMatchObject({ width: 256, height: 256 });
+    expect(await size((await served(idOf('grace_hopper.jpg'), 'thumb')).file!)).toMatchObject({ height: 256 });
+    const rotated = await size((await served(idOf('rotated-exif6.jpg'), 'thumb')).file!);
     expect(rotated.width!).toBeLessThan(rotated.height!);
   });
 
   it('reuses a cached thumbnail, and concurrent requests share one generation', async () => {
     const id = idOf('coffee.jpg');
-    const bodies = await Promise.all([1, 2, 3].map(() => files.imageBody(id, 'thumb')));
+    const bodies = await Promise.all([1, 2, 3].map(() => served(id, 'thumb')));
     expect(new Set(bodies.map((b) => b.file)).size).toBe(1);
     const dir = path.dirname(bodies[0].file!);
     expect(readdirSync(dir)).toEqual([path.basename(bodies[0].file!)]); // no temp files left behind
     const past = new Date('2001-01-01T00:00:00Z');
     utimesSync(bodies[0].file!, past, past);
-    await files.imageBody(id, 'thumb');
+    await served(id, 'thumb');
     expect(statSync(bodies[0].file!).mtimeMs).toBe(past.getTime());
   });
 
@@ -90,18 +103,18 @@ describe('ImageFiles.imageBody', () => {
     writeFileSync(path.join(photos, 'palette.bmp'), encodeBmp(rgb, 40, 30, { bits: 8, topDown: true }));
     writeFileSync(path.join(photos, 'bitfields.bmp'), encodeBmp(rgba, 40, 30, { bits: 32 }));
     expect((await importFolder(project.store.db, photos)).imported).toBe(2);
-    const left = await sharp((await files.imageBody(idOf('palette.bmp'), 'thumb')).file!).extract({ left: 2, top: 15, width: 1, height: 1 }).raw().toBuffer();
+    const left = await sharp((await served(idOf('palette.bmp'), 'thumb')).file!).extract({ left: 2, top: 15, width: 1, height: 1 }).raw().toBuffer();
     expect(left[0]).toBeGreaterThan(150);
     expect(left[2]).toBeLessThan(80);
-    const green = await sharp((await files.imageBody(idOf('bitfields.bmp'), 'thumb')).file!).stats();
+    const green = await sharp((await served(idOf('bitfields.bmp'), 'thumb')).file!).stats();
     expect(green.channels[1].mean).toBeGreaterThan(120);
   });
 
   it('refuses to cache a file that changed since the scan', async () => {
     const file = path.join(photos, 'coffee.jpg');
     writeFileSync(file, readFileSync(path.join(FIXTURES, 'chelsea.jpg')));
-    await expect(files.imageBody(idOf('coffee.jpg'), 'thumb')).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining(file) });
-    await expect(files.imageBody(idOf('coffee.jpg'), 'image')).rejects.toMatchObject({ code: 'conflict' });
+    await expect(served(idOf('coffee.jpg'), 'thumb')).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining(file) });
+    await expect(served(idOf('coffee.jpg'), 'image')).rejects.toMatchObject({ code: 'conflict' });
   });
 });
 

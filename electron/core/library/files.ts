@@ -3,15 +3,24 @@
  * a path the renderer chose. Originals that browsers show as they are get served as files; everything else (TIFF,
  * EXIF-rotated photos) is transcoded once, and thumbnails are made on first request. Derived files are cached by
  * content hash, so a renamed or moved image keeps its cache and two projects share one.
+ *
+ * The folder may be changed behind our back (issue 11: a file swapped for a symlink to /etc/passwd padded to the
+ * same size and mtime was served; a FIFO hung thumbnails; /dev/zero grew the server to 8 GB). So bytes come only
+ * from a checked handle: the real path must stay inside the project's folders (unless the folder was imported with
+ * "follow links"), the file is opened without following a final symlink and without blocking, and the open handle
+ * must be a regular file whose device, inode, size and mtime equal the row's. Originals, thumbnails and display
+ * transcodes are all read from that handle, never again by path, and never past the stored size.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { realpath, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import sharp, { type Sharp } from 'sharp';
 import { ApiError } from '../../../common/api/contract.js';
-import type { ImageBody, ImageVariant } from '../host.js';
+import type { ImageBody, ImageFile, ImageVariant } from '../host.js';
+import { ensurePrivateDir, openPrivateFileForWriting } from '../privateFiles.js';
 import { decodeBmp } from './bmp.js';
+import { factsOf, NotRegularFileError, openRegular, readExactly, ShortReadError } from './safeOpen.js';
 
 export interface StoredImage {
   id: number;
@@ -23,6 +32,10 @@ export interface StoredImage {
   byteSize: number;
   mtimeMs: number;
   contentHash: string;
+  /** "device:inode" of the scanned file; null for rows scanned before schema v3. */
+  fileId: string | null;
+  /** The root was imported with "follow links out of the folder". */
+  followLinks: number;
 }
 
 const THUMB_SIZE = 256;
@@ -39,6 +52,7 @@ const GENERATE_CONCURRENCY = 2;
 
 export class ImageFiles {
   private readonly select: BetterSqlite3.Statement<[number], StoredImage & { missing: number }>;
+  private readonly roots: BetterSqlite3.Statement<[], string>;
   /** Cache file → its generation in progress: concurrent requests for one image share one decode. */
   private readonly pending = new Map<string, Promise<string>>();
   private readonly limit = limiter(GENERATE_CONCURRENCY);
@@ -49,9 +63,11 @@ export class ImageFiles {
   ) {
     this.select = db.prepare(
       `SELECT i.id, i.root_id AS rootId, r.path AS rootPath, i.rel_path AS relPath, i.format, i.orientation,
-              i.byte_size AS byteSize, i.mtime_ms AS mtimeMs, i.content_hash AS contentHash, i.missing
+              i.byte_size AS byteSize, i.mtime_ms AS mtimeMs, i.content_hash AS contentHash, i.missing,
+              i.file_id AS fileId, r.follow_links AS followLinks
        FROM images i JOIN image_roots r ON r.id = i.root_id WHERE i.id = ?`,
     );
+    this.roots = db.prepare('SELECT path FROM image_roots').pluck() as BetterSqlite3.Statement<[], string>;
   }
 
   resolvePath(id: number): { absPath: string; row: StoredImage } {
@@ -74,58 +90,115 @@ export class ImageFiles {
     return { absPath, row };
   }
 
-  async imageBody(id: number, variant: ImageVariant): Promise<ImageBody> {
+  /**
+   * Opens the image's file for reading, checked (see the top of this file): the handle is the very file the scan
+   * read, or this throws ApiError (not_found when it is gone, conflict "changed on disk: rescan" otherwise).
+   */
+  async openChecked(id: number): Promise<{ row: StoredImage; file: ImageFile }> {
     const { absPath, row } = this.resolvePath(id);
+    let real: string;
+    try {
+      real = await realpath(absPath);
+    } catch (e) {
+      throw fileError(row, absPath, e);
+    }
+    if (!row.followLinks && !this.roots.all().some((root) => real === root || isInside(real, root))) {
+      throw new ApiError(
+        'conflict',
+        `Image ${row.id} (${absPath}) now leads outside the project's folders, to ${real}; it is not served. Rescan the project.`,
+      );
+    }
+    let opened;
+    try {
+      opened = await openRegular(real, { noFollow: true });
+    } catch (e) {
+      if (e instanceof NotRegularFileError) {
+        throw new ApiError('conflict', `Image ${row.id} (${absPath}) is now ${e.kind}, not an image file; it is not read. Rescan the project.`);
+      }
+      if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw changedError(row, absPath);
+      throw fileError(row, absPath, e);
+    }
+    const facts = factsOf(opened.stat);
+    if (facts.size !== row.byteSize || facts.mtimeMs !== row.mtimeMs || (row.fileId !== null && facts.fileId !== row.fileId)) {
+      await opened.handle.close();
+      throw changedError(row, absPath);
+    }
+    return { row, file: { handle: opened.handle, size: row.byteSize, path: absPath } };
+  }
+
+  /** The whole checked file, read from its handle; its hash must still be the row's. */
+  private async readChecked(id: number): Promise<{ row: StoredImage; bytes: Buffer }> {
+    const { row, file } = await this.openChecked(id);
+    let bytes: Buffer;
+    try {
+      bytes = await readExactly(file.handle, file.size);
+    } catch (e) {
+      if (e instanceof ShortReadError) throw changedError(row, file.path);
+      throw fileError(row, file.path, e);
+    } finally {
+      await file.handle.close();
+    }
+    // A file edited after the scan must not be cached under its old hash.
+    if (createHash('sha256').update(bytes).digest('hex') !== row.contentHash) throw changedError(row, file.path);
+    return { row, bytes };
+  }
+
+  async imageBody(id: number, variant: ImageVariant): Promise<ImageBody> {
+    const { row } = this.resolvePath(id);
     const hash = row.contentHash;
     if (variant === 'thumb') {
       const file = path.join(this.cacheDir, 'thumbs', hash.slice(0, 2), `${hash}.webp`);
-      await this.derived(row, absPath, file, (img) =>
-        img.resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }),
-      );
-      return { mime: 'image/webp', etag: `${hash}-thumb`, file };
+      await this.derived(id, file, (img) => img.resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }));
+      return { mime: 'image/webp', etag: `${hash}-thumb`, file: await openCacheFile(file) };
     }
     const mime = BROWSER_MIME[row.format];
     if (mime && row.orientation === 1) {
-      const st = await stat(absPath).catch((e) => {
-        throw fileError(row, absPath, e);
-      });
-      if (st.size !== row.byteSize || Math.floor(st.mtimeMs) !== row.mtimeMs) throw changedError(row, absPath);
-      return { mime, etag: `${hash}-image`, file: absPath };
+      const { file } = await this.openChecked(id);
+      return { mime, etag: `${hash}-image`, file };
     }
     // JPEG stays JPEG (a lossless copy of a photo would be 5–10× larger); TIFF and the rest become PNG.
     const jpeg = row.format === 'jpeg';
     const file = path.join(this.cacheDir, 'display', `${hash}.${jpeg ? 'jpg' : 'png'}`);
-    await this.derived(row, absPath, file, (img) => (jpeg ? img.jpeg({ quality: 92 }) : img.png()));
-    return { mime: jpeg ? 'image/jpeg' : 'image/png', etag: `${hash}-image`, file };
+    await this.derived(id, file, (img) => (jpeg ? img.jpeg({ quality: 92 }) : img.png()));
+    return { mime: jpeg ? 'image/jpeg' : 'image/png', etag: `${hash}-image`, file: await openCacheFile(file) };
   }
 
-  private async derived(row: StoredImage, absPath: string, target: string, encode: (img: Sharp) => Sharp): Promise<string> {
+  private async derived(id: number, target: string, encode: (img: Sharp) => Sharp): Promise<string> {
     if (await exists(target)) return target;
     let job = this.pending.get(target);
     if (!job) {
       job = this.limit(async () => {
         if (await exists(target)) return target; // made by a request that finished while this one queued
-        const bytes = await readFile(absPath).catch((e) => {
-          throw fileError(row, absPath, e);
-        });
-        // A file edited after the scan must not be cached under its old hash.
-        if (createHash('sha256').update(bytes).digest('hex') !== row.contentHash) throw changedError(row, absPath);
+        const { row, bytes } = await this.readChecked(id);
         let output: Buffer;
         try {
           output = await encode(openImage(row.format, bytes).autoOrient()).toBuffer();
         } catch (e) {
           throw new ApiError(
             'invalid_file',
-            `Image ${row.id} (${absPath}) could not be decoded: ${(e as Error).message.split('\n')[0]}. Open it in another program to check it, or remove it from the folder.`,
+            `Image ${row.id} (${path.join(row.rootPath, row.relPath)}) could not be decoded: ${(e as Error).message.split('\n')[0]}. Open it in another program to check it, or remove it from the folder.`,
           );
         }
-        await writeAtomically(target, output);
+        await writeAtomically(target, output, this.cacheDir);
         return target;
       }).finally(() => this.pending.delete(target));
       this.pending.set(target, job);
     }
     return job;
   }
+}
+
+/** A cache file of ours (SIGHTLINE_HOME/cache is 0700), opened for sending. */
+async function openCacheFile(file: string): Promise<ImageFile> {
+  const { handle, stat: st } = await openRegular(file, { noFollow: true }).catch((e: unknown) => {
+    throw new ApiError('io', `Cannot read the image cache file ${file}: ${(e as Error).message}. Check free disk space and permissions.`);
+  });
+  return { handle, size: Number(st.size), path: file };
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 function openImage(format: string, bytes: Buffer): Sharp {
@@ -154,11 +227,23 @@ async function exists(file: string): Promise<boolean> {
 }
 
 /** Readers never see half a file: another process or a crash mid-write leaves only a stray temp file. */
-async function writeAtomically(file: string, data: Buffer): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
+async function writeAtomically(file: string, data: Buffer, cacheDir: string): Promise<void> {
   const tmp = `${file}.${randomUUID()}.tmp`;
   try {
-    await writeFile(tmp, data);
+    // Every level from the cache folder down, so one left group-readable by an older version is tightened too.
+    for (let dir = path.dirname(file), levels: string[] = []; ; dir = path.dirname(dir)) {
+      levels.unshift(dir);
+      if (dir === cacheDir || dir === path.dirname(dir) || !dir.startsWith(cacheDir)) {
+        for (const d of levels) await ensurePrivateDir(d);
+        break;
+      }
+    }
+    const handle = await openPrivateFileForWriting(tmp);
+    try {
+      await handle.writeFile(data);
+    } finally {
+      await handle.close();
+    }
     await rename(tmp, file);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);

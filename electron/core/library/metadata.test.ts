@@ -24,6 +24,28 @@ describe('readImageMeta', () => {
     expect(await fromBuffer('rotated-exif6.jpg')).toEqual({ format: 'jpeg', width: 160, height: 240, orientation: 6 });
   });
 
+  it('swaps width and height for every orientation that turns the picture (5 to 8), and for no other', async () => {
+    // Stored 30×20; orientations 5–8 (transpose, 90° cw, transverse, 90° ccw) display it 20×30.
+    const stored = await sharp({ create: { width: 30, height: 20, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+    const seen: Record<number, [number, number, number]> = {};
+    for (let orientation = 1; orientation <= 8; orientation++) {
+      const jpeg = await sharp(stored).withMetadata({ orientation }).jpeg().toBuffer();
+      const m = await readImageMeta(`o${orientation}.jpg`, jpeg);
+      expect(m.format).toBe('jpeg');
+      seen[orientation] = [m.width, m.height, m.orientation];
+    }
+    expect(seen).toEqual({
+      1: [30, 20, 1],
+      2: [30, 20, 2],
+      3: [30, 20, 3],
+      4: [30, 20, 4],
+      5: [20, 30, 5],
+      6: [20, 30, 6],
+      7: [20, 30, 7],
+      8: [20, 30, 8],
+    });
+  });
+
   it('names what is wrong with broken files', async () => {
     await expect(fromBuffer('empty.png')).rejects.toThrow('empty file (0 bytes)');
     await expect(readImageMeta(fixture('empty.png'))).rejects.toThrow('empty file (0 bytes)');

@@ -99,6 +99,39 @@ describe('importFolder', () => {
     expect(row(nfd)).toMatchObject({ format: 'gif' });
   });
 
+  it('skips hidden entries without counting them: .git, .sightline, dotfiles and macOS ._ AppleDouble files', async () => {
+    // Made here rather than kept in the fixtures: a dotfile in the repo is easy to lose and hard to see.
+    const folder = path.join(project.dir, 'drive');
+    const png = await sharp({ create: { width: 4, height: 3, channels: 3, background: '#336699' } }).png().toBuffer();
+    // An AppleDouble file: magic 0x00051607, version 2, then junk; named like the photo it shadows.
+    const appleDouble = Buffer.concat([Buffer.from([0, 5, 22, 7, 0, 2, 0, 0]), Buffer.alloc(4088, 0x41)]);
+    const files: Record<string, Buffer> = {
+      'photo.png': png,
+      '._photo.png': appleDouble,
+      '._photo.jpg': appleDouble,
+      'album/b.png': png,
+      'album/._b.png': appleDouble,
+      '.hidden.png': png,
+      '.DS_Store': Buffer.from('Bud1'),
+      '.git/objects/ab/cd.png': png,
+      '.git/HEAD': Buffer.from('ref: refs/heads/main'),
+      '.sightline/projects/x.sightline': Buffer.from('SQLite format 3\0'),
+      '.sightline/cache/thumbs/ab/t.webp': png,
+      '.Trashes/501/old.png': png,
+    };
+    for (const [rel, bytes] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(folder, rel)), { recursive: true });
+      writeFileSync(path.join(folder, rel), bytes);
+    }
+    // A hidden link into a real folder is not followed either.
+    symlinkSync(path.join(folder, 'album'), path.join(folder, '.link'));
+    const result = await importFolder(store.db, folder);
+    expect(result).toMatchObject({ imported: 2, skipped: 0, errors: [], missing: 0 });
+    expect(rows().map((r) => r.rel_path)).toEqual(['album/b.png', 'photo.png']);
+    // A rescan sees them no more than the import did.
+    expect(await rescanProject(store.db)).toMatchObject({ imported: 0, unchanged: 2, skipped: 0, errors: [] });
+  });
+
   it('follows symlinks and ends on a symlink loop', async () => {
     const outside = path.join(project.dir, 'outside');
     mkdirSync(outside);
@@ -106,7 +139,8 @@ describe('importFolder', () => {
     symlinkSync(photos, path.join(photos, 'nested', 'loop')); // back to the root
     symlinkSync('..', path.join(photos, 'nested', 'deeper', 'up')); // to its parent
     symlinkSync(outside, path.join(photos, 'elsewhere'));
-    const result = await importFolder(store.db, photos);
+    // A link out of the folder is followed only when asked (test/security.test.ts checks the default).
+    const result = await importFolder(store.db, photos, { followLinks: true });
     expect(result.imported).toBe(GOOD.length + 1);
     expect(row('elsewhere/linked.gif')).toMatchObject({ format: 'gif' });
   });

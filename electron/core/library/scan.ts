@@ -9,15 +9,24 @@
  * no duplicate rows, as in CVAT and Label Studio where a project's storage is one tree); importing a folder
  * that contains existing roots makes it the root and moves their rows under it with their ids, so labels stay.
  * Hidden entries (".git", ".sightline", "._photo.jpg" resource forks) are skipped without being counted.
+ *
+ * A scan stays inside the folder (issue 11: an `etc -> /etc` link walked all of /etc): symlinks, to folders or to
+ * files, whose real path leaves the root are not followed unless the folder is imported with `followLinks` (kept on
+ * the root, so rescans and the image server agree). FIFOs, sockets and devices are never opened for reading; they
+ * and the links left out are listed in `notes`, each with why. Files are read through a handle opened without
+ * blocking and without following a final symlink, and the row keeps that handle's device and inode, so the image
+ * server can tell the scanned file from anything put in its place later.
  */
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import fs, { createReadStream, constants as fsc } from 'node:fs';
+import fs, { constants as fsc, type BigIntStats, type Dirent } from 'node:fs';
 import { access, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ApiError, type ImportError, type ImportResult } from '../../../common/api/contract.js';
 import { isImageFileName, readImageMeta, UnreadableImageError, type ImageMeta } from './metadata.js';
+import { factsOf, NotRegularFileError, openRegular, readExactly, ShortReadError, specialKind } from './safeOpen.js';
 
 type Db = BetterSqlite3.Database;
 
@@ -33,11 +42,18 @@ export interface ScanOptions {
   onProgress?: (p: ScanProgress) => void;
   /** files read at once; default 8 */
   concurrency?: number;
+  /**
+   * Follow symlinks that lead out of the folder (importFolder only; remembered on the root for rescans). Off by
+   * default: a link such as `etc -> /etc` would pull files from anywhere into the project and its image server.
+   */
+  followLinks?: boolean;
 }
 
 interface Root {
   id: number;
   path: string;
+  /** 1 when imported with followLinks */
+  follow_links: number;
 }
 
 /** The part of a root to walk: `prefix` is '' or a '/'-separated folder path ending in '/'. */
@@ -50,6 +66,8 @@ interface Candidate {
   root: Root;
   rel: string;
   abs: string;
+  /** What to open: `abs`, or for a symlink the real path the walk checked (opened without following links). */
+  open: string;
 }
 
 interface StoredRow {
@@ -58,6 +76,8 @@ interface StoredRow {
   byte_size: number;
   mtime_ms: number;
   missing: number;
+  file_id: string | null;
+  content_hash: string;
 }
 
 interface RowWrite {
@@ -68,6 +88,7 @@ interface RowWrite {
   meta: ImageMeta;
   size: number;
   mtimeMs: number;
+  fileId: string;
   hash: string;
 }
 
@@ -79,8 +100,7 @@ const BATCH_ROWS = 500;
  * the time of bare `sharp(file).metadata()` with fs/promises (FileHandle-based) and 1.2× with callbacks; the
  * whole import then ran at 0.9–1.05× bare's rate.
  */
-const statFile = promisify(fs.stat);
-const readWholeFile = promisify(fs.readFile);
+const statFile = promisify(fs.stat) as unknown as (file: string, opts: { bigint: true }) => Promise<BigIntStats>;
 const PROGRESS_INTERVAL_MS = 100;
 
 /**
@@ -92,14 +112,19 @@ const PROGRESS_INTERVAL_MS = 100;
  */
 export async function importFolder(db: Db, folder: string, opts: ScanOptions = {}): Promise<ImportResult> {
   const real = await resolveFolder(folder, `Cannot import "${folder}"`);
-  return scan(db, [attachRoot(db, real)], opts, []);
+  const scope = attachRoot(db, real);
+  if (opts.followLinks && !scope.root.follow_links) {
+    db.prepare('UPDATE image_roots SET follow_links = 1 WHERE id = ?').run(scope.root.id);
+    scope.root.follow_links = 1;
+  }
+  return scan(db, [scope], opts, []);
 }
 
 /** Rescan every root. A root whose folder is gone is reported and its rows are left as they are. */
 export async function rescanProject(db: Db, opts: ScanOptions = {}): Promise<ImportResult> {
   const scopes: Scope[] = [];
   const errors: ImportError[] = [];
-  for (const root of db.prepare('SELECT id, path FROM image_roots ORDER BY id').all() as Root[]) {
+  for (const root of db.prepare('SELECT id, path, follow_links FROM image_roots ORDER BY id').all() as Root[]) {
     const isDir = await stat(root.path).then((s) => s.isDirectory(), () => false);
     if (isDir) scopes.push({ root, prefix: '' });
     else errors.push({ path: root.path, reason: 'folder not found: it may have moved; relink it' });
@@ -168,16 +193,19 @@ function toRel(from: string, to: string): string {
 }
 
 function attachRoot(db: Db, folder: string): Scope {
-  const roots = db.prepare('SELECT id, path FROM image_roots').all() as Root[];
+  const roots = db.prepare('SELECT id, path, follow_links FROM image_roots').all() as Root[];
   const enclosing = roots.find((r) => r.path === folder || isInside(folder, r.path));
   if (enclosing) return { root: enclosing, prefix: enclosing.path === folder ? '' : `${toRel(enclosing.path, folder)}/` };
   return db.transaction(() => {
     const id = Number(db.prepare('INSERT INTO image_roots (path, added_at) VALUES (?, ?)').run(folder, Date.now()).lastInsertRowid);
+    // Absorbed roots that followed links keep doing so under the new root.
+    const follow = roots.some((r) => r.follow_links && isInside(r.path, folder)) ? 1 : 0;
+    if (follow) db.prepare('UPDATE image_roots SET follow_links = 1 WHERE id = ?').run(id);
     for (const inner of roots.filter((r) => isInside(r.path, folder))) {
       db.prepare("UPDATE images SET root_id = ?, rel_path = ? || rel_path WHERE root_id = ?").run(id, `${toRel(folder, inner.path)}/`, inner.id);
       db.prepare('DELETE FROM image_roots WHERE id = ?').run(inner.id);
     }
-    return { root: { id, path: folder }, prefix: '' };
+    return { root: { id, path: folder, follow_links: follow }, prefix: '' };
   })();
 }
 
@@ -186,7 +214,7 @@ function attachRoot(db: Db, folder: string): Scope {
 async function scan(db: Db, scopes: Scope[], opts: ScanOptions, errors: ImportError[]): Promise<ImportResult> {
   const { signal, onProgress } = opts;
   const concurrency = Math.max(1, opts.concurrency ?? 8);
-  const result: ImportResult = { imported: 0, unchanged: 0, updated: 0, relinked: 0, missing: 0, skipped: 0, errors, cancelled: false };
+  const result: ImportResult & { notes: ImportError[] } = { imported: 0, unchanged: 0, updated: 0, relinked: 0, missing: 0, skipped: 0, errors, notes: [], cancelled: false };
   const progress = throttle(onProgress);
 
   progress.phase({ done: 0, total: null, message: 'Looking for images…' });
@@ -198,7 +226,7 @@ async function scan(db: Db, scopes: Scope[], opts: ScanOptions, errors: ImportEr
   // this same scan can claim its row by content hash.
   const stored = new Map<number, Map<string, StoredRow>>();
   const gone = new Set<number>();
-  const selectRows = db.prepare('SELECT id, rel_path, byte_size, mtime_ms, missing FROM images WHERE root_id = ?');
+  const selectRows = db.prepare('SELECT id, rel_path, byte_size, mtime_ms, missing, file_id, content_hash FROM images WHERE root_id = ?');
   for (const { root } of scopes) {
     if (!stored.has(root.id)) stored.set(root.id, new Map((selectRows.all(root.id) as StoredRow[]).map((r) => [r.rel_path, r])));
   }
@@ -224,21 +252,23 @@ async function scan(db: Db, scopes: Scope[], opts: ScanOptions, errors: ImportEr
   }
 
   const insert = db.prepare(
-    `INSERT INTO images (root_id, rel_path, width, height, orientation, format, byte_size, mtime_ms, content_hash, added_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO images (root_id, rel_path, width, height, orientation, format, byte_size, mtime_ms, file_id, content_hash, added_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const update = db.prepare(
     `UPDATE images SET root_id = ?, rel_path = ?, width = ?, height = ?, orientation = ?, format = ?, byte_size = ?,
-     mtime_ms = ?, content_hash = ?, missing = 0 WHERE id = ?`,
+     mtime_ms = ?, file_id = ?, content_hash = ?, missing = 0 WHERE id = ?`,
   );
-  const markPresent = db.prepare('UPDATE images SET missing = 0 WHERE id = ?');
-  let writes: (RowWrite | number)[] = [];
-  const flush = db.transaction((batch: (RowWrite | number)[]) => {
+  const markPresent = db.prepare('UPDATE images SET missing = 0, file_id = ? WHERE id = ?');
+  /** An unchanged row: present again (missing = 0), with the file's identity filled in where it had none. */
+  type Present = { id: number; fileId: string };
+  let writes: (RowWrite | Present)[] = [];
+  const flush = db.transaction((batch: (RowWrite | Present)[]) => {
     const now = Date.now();
     for (const w of batch) {
-      if (typeof w === 'number') markPresent.run(w);
+      if (!('rel' in w)) markPresent.run(w.fileId, w.id);
       else {
-        const args = [w.rootId, w.rel, w.meta.width, w.meta.height, w.meta.orientation, w.meta.format, w.size, w.mtimeMs, w.hash];
+        const args = [w.rootId, w.rel, w.meta.width, w.meta.height, w.meta.orientation, w.meta.format, w.size, w.mtimeMs, w.fileId, w.hash];
         if (w.id === undefined) insert.run(...args, now);
         else update.run(...args, w.id);
       }
@@ -248,24 +278,29 @@ async function scan(db: Db, scopes: Scope[], opts: ScanOptions, errors: ImportEr
   const total = candidates.length;
   let done = 0;
   progress.phase({ done, total, message: `Reading ${total} images…` });
-  const processOne = async ({ root, rel, abs }: Candidate) => {
-    const st = await statFile(abs);
+  const processOne = async ({ root, rel, abs, open }: Candidate) => {
+    const seen = factsOf(await statFile(abs, { bigint: true }));
     const prev = stored.get(root.id)!.get(rel);
-    const mtimeMs = Math.floor(st.mtimeMs);
-    if (prev && prev.byte_size === st.size && prev.mtime_ms === mtimeMs) {
-      // Unchanged: trusted without reading, which is what makes a rescan of a big folder take seconds.
-      if (prev.missing) {
-        writes.push(prev.id);
-        result.relinked++;
-      } else result.unchanged++;
+    const sameFile = prev !== undefined && (prev.file_id === null || prev.file_id === seen.fileId);
+    if (prev && sameFile && prev.byte_size === seen.size && prev.mtime_ms === seen.mtimeMs) {
+      // Unchanged: trusted without reading, which is what makes a rescan of a big folder take seconds. Rows from
+      // before schema v3 get the file's identity here.
+      if (prev.missing || prev.file_id === null) writes.push({ id: prev.id, fileId: seen.fileId });
+      if (prev.missing) result.relinked++;
+      else result.unchanged++;
       return;
     }
-    if (st.size === 0) throw new UnreadableImageError('empty file (0 bytes)');
-    const { hash, meta } = await readAndHash(abs, st.size);
-    const write: RowWrite = { rootId: root.id, rel, meta, size: st.size, mtimeMs, hash };
+    if (seen.size === 0) throw new UnreadableImageError('empty file (0 bytes)');
+    const { hash, meta, facts } = await readAndHash(open);
+    const write: RowWrite = { rootId: root.id, rel, meta, size: facts.size, mtimeMs: facts.mtimeMs, fileId: facts.fileId, hash };
     if (prev) {
       write.id = prev.id;
-      result.updated++;
+      // The same bytes, size and mtime in another inode (a restored backup, a copy over the file): only the
+      // row's file identity changes.
+      if (prev.byte_size === facts.size && prev.mtime_ms === facts.mtimeMs && hash === prev.content_hash) {
+        if (prev.missing) result.relinked++;
+        else result.unchanged++;
+      } else result.updated++;
     } else {
       const movedId = movable.get(hash)?.pop();
       if (movedId !== undefined) {
@@ -282,7 +317,7 @@ async function scan(db: Db, scopes: Scope[], opts: ScanOptions, errors: ImportEr
     try {
       await processOne(c);
     } catch (e) {
-      result.errors.push({ path: c.abs, reason: e instanceof UnreadableImageError ? e.message : fileErrorReason(e) });
+      result.errors.push({ path: c.abs, reason: e instanceof UnreadableImageError || e instanceof NotRegularFileError ? skipReason(e) : fileErrorReason(e) });
     }
     done++;
     if (writes.length >= BATCH_ROWS) {
@@ -300,31 +335,51 @@ async function scan(db: Db, scopes: Scope[], opts: ScanOptions, errors: ImportEr
   return result;
 }
 
-async function walk(scope: Scope, out: Candidate[], result: ImportResult, progress: Throttle, signal?: AbortSignal): Promise<void> {
+async function walk(scope: Scope, out: Candidate[], result: ImportResult & { notes: ImportError[] }, progress: Throttle, signal?: AbortSignal): Promise<void> {
   const { root, prefix } = scope;
   const start = path.join(root.path, ...prefix.split('/'));
   const startStat = await stat(start);
   // Real directories by device + inode: a symlink back to an ancestor is seen once, so loops end.
   const visited = new Set([`${startStat.dev}:${startStat.ino}`]);
   const stack: [string, string][] = [[start, prefix]];
+  const outside = (real: string) => !root.follow_links && real !== root.path && !isInside(real, root.path);
   while (stack.length > 0 && !signal?.aborted) {
     const [dir, relDir] = stack.pop()!;
-    let entries;
+    let entries: Dirent<Buffer>[];
     try {
-      entries = await readdir(dir, { withFileTypes: true });
+      // Names as bytes: one that is not UTF-8 cannot round-trip through a string (it came back as "disappeared").
+      entries = (await readdir(dir, { withFileTypes: true, encoding: 'buffer' })) as unknown as Dirent<Buffer>[];
     } catch (e) {
       result.errors.push({ path: dir, reason: `cannot list folder: ${fileErrorReason(e)}` });
       continue;
     }
     for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const abs = path.join(dir, entry.name);
-      const rel = relDir + entry.name;
+      if (entry.name[0] === 0x2e) continue; // "."
+      if (!isUtf8(entry.name)) {
+        result.errors.push({ path: path.join(dir, escapeName(entry.name)), reason: 'its name is not valid UTF-8, so it cannot be stored; rename it to import it' });
+        continue;
+      }
+      const name = entry.name.toString('utf8');
+      const abs = path.join(dir, name);
+      const rel = relDir + name;
+      let open = abs;
       if (entry.isDirectory() || entry.isSymbolicLink()) {
         const st = await stat(abs).catch(() => null);
         if (!st) {
-          if (isImageFileName(entry.name)) result.errors.push({ path: abs, reason: 'broken symbolic link: its target does not exist' });
+          if (isImageFileName(name)) result.errors.push({ path: abs, reason: 'broken symbolic link: its target does not exist' });
           continue;
+        }
+        if (entry.isSymbolicLink()) {
+          const real = await realpath(abs).catch(() => null);
+          if (real === null) continue;
+          if (outside(real)) {
+            result.notes.push({
+              path: abs,
+              reason: `symbolic link to ${st.isDirectory() ? 'a folder' : 'a file'} outside the folder (${real}): not followed. Import with "follow links" to include it.`,
+            });
+            continue;
+          }
+          open = real;
         }
         if (st.isDirectory()) {
           const key = `${st.dev}:${st.ino}`;
@@ -334,27 +389,61 @@ async function walk(scope: Scope, out: Candidate[], result: ImportResult, progre
           }
           continue;
         }
-        if (!st.isFile()) continue;
-      } else if (!entry.isFile()) continue;
-      if (isImageFileName(entry.name)) out.push({ root, rel, abs });
+        const kind = specialKind(st);
+        if (kind) {
+          result.notes.push({ path: abs, reason: `skipped: a link to ${kind.replace(/^an? /, 'a ')}, not a regular file` });
+          continue;
+        }
+      } else if (!entry.isFile()) {
+        const kind = entry.isFIFO() ? 'a FIFO (named pipe)' : entry.isSocket() ? 'a socket' : entry.isCharacterDevice() || entry.isBlockDevice() ? 'a device' : 'not a regular file';
+        result.notes.push({ path: abs, reason: `skipped: ${kind === 'not a regular file' ? kind : `${kind}, not a regular file`}` });
+        continue;
+      }
+      if (isImageFileName(name)) out.push({ root, rel, abs, open });
       else result.skipped++;
     }
     progress.tick({ done: 0, total: null, message: `Looking for images… ${out.length} found` });
   }
 }
 
-async function readAndHash(abs: string, size: number): Promise<{ hash: string; meta: ImageMeta }> {
-  if (size <= WHOLE_READ_LIMIT) {
-    const bytes = await readWholeFile(abs);
-    return { hash: createHash('sha256').update(bytes).digest('hex'), meta: await readImageMeta(abs, bytes) };
+/** A name that is not UTF-8, shown with its odd bytes as \xNN so a person can find the file. */
+function escapeName(name: Buffer): string {
+  let out = '';
+  for (const b of name) out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  return out;
+}
+
+/**
+ * Reads a changed or new file once, through a handle opened without blocking and without following a final
+ * symlink; the row takes that handle's size, mtime and identity. Larger files are hashed as a stream from the
+ * same handle, and their header is read by sharp from the path.
+ */
+async function readAndHash(file: string): Promise<{ hash: string; meta: ImageMeta; facts: ReturnType<typeof factsOf> }> {
+  const { handle, stat: st } = await openRegular(file, { noFollow: true });
+  try {
+    const facts = factsOf(st);
+    if (facts.size === 0) throw new UnreadableImageError('empty file (0 bytes)');
+    if (facts.size <= WHOLE_READ_LIMIT) {
+      const bytes = await readExactly(handle, facts.size);
+      return { hash: createHash('sha256').update(bytes).digest('hex'), meta: await readImageMeta(file, bytes), facts };
+    }
+    const hash = createHash('sha256');
+    for await (const chunk of handle.createReadStream({ start: 0, end: facts.size - 1, autoClose: false })) hash.update(chunk as Buffer);
+    return { hash: hash.digest('hex'), meta: await readImageMeta(file), facts };
+  } finally {
+    await handle.close();
   }
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(abs)) hash.update(chunk as Buffer);
-  return { hash: hash.digest('hex'), meta: await readImageMeta(abs) };
+}
+
+function skipReason(e: UnreadableImageError | NotRegularFileError): string {
+  return e instanceof NotRegularFileError ? `skipped: ${e.kind}, not a regular file` : e.message;
 }
 
 function fileErrorReason(e: unknown): string {
+  if (e instanceof ShortReadError) return 'the file was cut short during the scan; rescan';
   switch ((e as NodeJS.ErrnoException).code) {
+    case 'ELOOP':
+      return 'the file was replaced by a symbolic link during the scan; rescan';
     case 'ENOENT':
       return 'the file disappeared during the scan; rescan';
     case 'EACCES':

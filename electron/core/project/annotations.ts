@@ -4,6 +4,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { ApiError, type Annotation, type AnnotationKind, type Geometry, type Origin } from '../../../common/api/contract.js';
+import { IdCounters } from './ids.js';
 
 interface AnnotationRecord {
   id: number;
@@ -39,6 +40,11 @@ export interface AnnotationPatch {
 
 export function encodeGeometry(g: Geometry): { json: string; mask: Buffer | null } {
   if (g.type !== 'mask') return { json: JSON.stringify(g), mask: null };
+  // The contract refuses these (and counts that do not cover the mask) already; a count that would wrap as a uint32
+  // must never be stored whoever calls this (issue 11).
+  for (const c of g.counts) {
+    if (!Number.isInteger(c) || c < 0 || c > 0xffffffff) throw new ApiError('bad_request', `A mask's RLE count ${c} is not a run length from 0 to 2^32-1.`);
+  }
   const runs = Uint32Array.from(g.counts);
   const mask = Buffer.from(runs.buffer, runs.byteOffset, runs.byteLength);
   return { json: JSON.stringify({ type: 'mask', width: g.width, height: g.height }), mask };
@@ -69,7 +75,11 @@ function toAnnotation(r: AnnotationRecord): Annotation {
 }
 
 export class AnnotationsRepo {
-  constructor(private readonly db: Database) {}
+  private readonly ids: IdCounters;
+
+  constructor(private readonly db: Database) {
+    this.ids = new IdCounters(db);
+  }
 
   listForImage(imageId: number): Annotation[] {
     return (this.db.prepare('SELECT * FROM annotations WHERE image_id = ? ORDER BY id').all(imageId) as AnnotationRecord[]).map(toAnnotation);
@@ -99,16 +109,18 @@ export class AnnotationsRepo {
       }
     };
     const insert = this.db.prepare(
-      `INSERT INTO annotations (image_id, class_id, kind, geometry, mask, attributes, origin, derived_from, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO annotations (id, image_id, class_id, kind, geometry, mask, attributes, origin, derived_from, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const del = this.db.prepare('DELETE FROM annotations WHERE id = ? RETURNING image_id').pluck();
     const run = this.db.transaction(() => {
+      // Ids from the shared counter, never max(id) + 1, which may be an id the editor reserved and has not written yet.
+      const first = ops.create.length ? this.ids.reserve('annotations', ops.create.length).first : 0;
       const created = ops.create.map((a, i) => {
         checkRefs(a, `create[${i}]`);
         const g = encodeGeometry(a.geometry);
-        const info = insert.run(a.imageId, a.classId, a.kind, g.json, g.mask, JSON.stringify(a.attributes), a.origin, a.derivedFrom, now, now);
-        return this.byId(Number(info.lastInsertRowid))!;
+        insert.run(first + i, a.imageId, a.classId, a.kind, g.json, g.mask, JSON.stringify(a.attributes), a.origin, a.derivedFrom, now, now);
+        return this.byId(first + i)!;
       });
       const updated = ops.update.map((p, i) => {
         const current = this.byId(p.id);

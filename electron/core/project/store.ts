@@ -7,9 +7,11 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ApiError, type ProjectSummary } from '../../../common/api/contract.js';
 import { assertNotNewer, latestVersion, loadMigrations, migrate, type Migration } from './migrate.js';
+import { createPrivateFileSync } from '../privateFiles.js';
 import { ImagesRepo } from './images.js';
 import { ClassesRepo } from './classes.js';
 import { AnnotationsRepo } from './annotations.js';
+import { EditsRepo } from './edits.js';
 
 /** 'SLPJ': marks the SQLite file as a Sightline project, so another app's database is refused. */
 export const APPLICATION_ID = 0x534c504a;
@@ -42,6 +44,7 @@ export class ProjectStore {
   readonly images: ImagesRepo;
   readonly classes: ClassesRepo;
   readonly annotations: AnnotationsRepo;
+  readonly edits: EditsRepo;
   /** The backup written before this open migrated the file, if it did. */
   readonly backupFile: string | null;
 
@@ -54,6 +57,7 @@ export class ProjectStore {
     this.images = new ImagesRepo(db);
     this.classes = new ClassesRepo(db);
     this.annotations = new AnnotationsRepo(db);
+    this.edits = new EditsRepo(db);
   }
 
   static open(fileArg: string, opts: OpenOptions = {}): ProjectStore {
@@ -82,6 +86,8 @@ export class ProjectStore {
 
     let db: Database.Database;
     try {
+      // A new project is created 0600 first: SQLite keeps that mode and gives it to the -wal and -shm files.
+      if (!exists) createPrivateFileSync(file);
       db = new Database(file, { readonly: opts.readonly ?? false });
     } catch (e) {
       throw new ApiError('io', `Cannot open project ${file}: ${(e as Error).message}. Check the file's permissions.`, { file });
@@ -99,6 +105,7 @@ export class ProjectStore {
         if (fresh) db.pragma(`application_id = ${APPLICATION_ID}`);
         migrate(db, file, migrations, (from) => {
           backupFile = backupPath(file, from);
+          createPrivateFileSync(backupFile); // VACUUM INTO fills an empty file and keeps its mode
           db.prepare('VACUUM INTO ?').run(backupFile);
         });
         if (fresh) {

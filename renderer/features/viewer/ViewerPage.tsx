@@ -1,7 +1,17 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { CallResponse, ImageRow, ReviewStatus } from '../../../common/api/contract.js';
+import type { CallResponse, ImageFilter, ImageRow, ImageSort, ReviewStatus } from '../../../common/api/contract.js';
 import { api, errorMessage } from '../../api.js';
-import { ImageViewer, type ImageViewerHandle } from '../../canvas/ImageViewer.js';
+import { ImageViewer, type ImageViewerHandle, type ViewerInteraction } from '../../canvas/ImageViewer.js';
+import { EditorLayers } from '../../canvas/labels/EditorLayers.js';
+import type { LabelsPainter } from '../../canvas/labels/painter.js';
+import type { Viewport } from '../../canvas/viewport.js';
+import type { PointerInput } from '../../editor/types.js';
+import { ClassesPanel } from '../editor/ClassesPanel.js';
+import { EditorToolbar } from '../editor/EditorToolbar.js';
+import { HelpOverlay } from '../editor/HelpOverlay.js';
+import { LabelsTextPanel } from '../editor/LabelsTextPanel.js';
+import { getEditor, useEditorSelector } from '../editor/session.js';
+import { ShapePanel } from '../editor/ShapePanel.js';
 import { HeatmapLayer, type HeatmapLayerHandle } from '../../canvas/layers/HeatmapLayer.js';
 import { PredictionsLayer } from '../../canvas/layers/PredictionsLayer.js';
 import { ViewportBus } from '../../canvas/layers/viewportBus.js';
@@ -21,9 +31,14 @@ import { STATUSES, STATUS_LABELS, baseName, formatBytes } from '../status.js';
 
 type Neighbors = CallResponse<'images.neighbors'>;
 
-// A checkbox takes only Space: after ticking one in the side panel, P, F and the arrows should still work.
+// A checkbox or a radio takes only Space: after ticking one in the side panel, the shortcuts should still work.
 const isTyping = (t: EventTarget | null) =>
-  t instanceof HTMLElement && t.closest('input:not([type="checkbox"]), select, textarea, [contenteditable="true"]') !== null;
+  t instanceof HTMLElement &&
+  t.closest('input:not([type="checkbox"]):not([type="radio"]):not([type="range"]):not([type="color"]), select, textarea, [contenteditable="true"]') !== null;
+
+function pointerInput(e: { clientX: number; clientY: number; button: number; shiftKey: boolean; ctrlKey: boolean; metaKey: boolean; altKey: boolean; timeStamp: number }, at: { x: number; y: number }, vp: Viewport): PointerInput {
+  return { x: at.x, y: at.y, button: e.button, shift: e.shiftKey, ctrl: e.ctrlKey || e.metaKey, alt: e.altKey, scale: vp.scale, time: e.timeStamp };
+}
 
 export function ViewerPage({ id }: { id: number }) {
   const { filter, sort } = useStore(libraryStore);
@@ -33,6 +48,11 @@ export function ViewerPage({ id }: { id: number }) {
   const viewer = useRef<ImageViewerHandle>(null);
   const bus = useMemo(() => new ViewportBus(), []);
   const heat = useRef<HeatmapLayerHandle>(null);
+  const editor = getEditor();
+  const painter = useRef<LabelsPainter | null>(null);
+  const cursor = useEditorSelector(editor, (st) => st.cursor);
+  const notice = useEditorSelector(editor, (st) => st.notice);
+  const [help, setHelp] = useState(false);
   const view = useStore(predictionsView);
   const { models } = useStore(modelsStore);
   const { runs, runId, predictions, error: predictionsError } = useImagePredictions(id, view.runId);
@@ -82,6 +102,44 @@ export function ViewerPage({ id }: { id: number }) {
   }, [neighbors?.next]);
 
   const current = row?.id === id ? row : null;
+
+  // The editor follows the image shown; its tool, class and clipboard stay from the last one.
+  const loadedId = current?.id;
+  useEffect(() => {
+    if (!current) return;
+    editor.load({ id: current.id, width: current.width, height: current.height, missing: current.missing, status: current.status }).catch((err) => setLoadError(errorMessage(err)));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [loadedId, editor]);
+
+  // Scripts and benchmarks reach the viewer through this (zoom, pan, synchronous draws); nothing in the app reads it.
+  useEffect(() => {
+    const w = window as unknown as { sightlineViewer?: unknown };
+    w.sightlineViewer = { viewer: () => viewer.current, painter: () => painter.current };
+    return () => {
+      delete w.sightlineViewer;
+    };
+  }, []);
+
+  const interaction = useMemo<ViewerInteraction>(
+    () => ({
+      pointerDown: (e, at, vp) => editor.pointerDown(pointerInput(e, at, vp)),
+      pointerMove: (e, at, vp) => {
+        painter.current?.setPointer(at);
+        editor.pointerMove(pointerInput(e, at, vp));
+      },
+      pointerUp: (e, at, vp) => {
+        editor.pointerUp(pointerInput(e, at, vp));
+      },
+      doubleClick: (e, at, vp) => {
+        editor.doubleClick(pointerInput(e, at, vp));
+      },
+      contextMenu: (e, at, vp) => {
+        editor.contextMenu(pointerInput({ ...e, button: 2 }, at, vp));
+      },
+      pointerLeave: () => painter.current?.setPointer(null),
+    }),
+    [editor],
+  );
   const runModel = models?.find((m) => m.name === runs.find((r) => r.id === runId)?.model);
   const skeleton = useMemo(() => {
     const kp = runModel?.manifest.keypoints as { skeleton?: [number, number][] } | undefined;
@@ -98,14 +156,45 @@ export function ViewerPage({ id }: { id: number }) {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (isTyping(e.target) || help) return;
+      if (e.key === '?') {
+        setHelp(true);
+        e.preventDefault();
+        return;
+      }
+      if (editor.keyDown({ key: e.key, ctrl: e.ctrlKey || e.metaKey, shift: e.shiftKey, alt: e.altKey })) {
+        e.preventDefault();
+        return;
+      }
+      const ctrl = e.ctrlKey || e.metaKey;
       const go = (target: number | null | undefined) => target && navigate({ name: 'image', id: target }, true);
+      if (ctrl && e.key === 'Enter') {
+        e.preventDefault();
+        void (async () => {
+          await api.call('images.setStatus', { ids: [id], status: 'done' });
+          setRow((r) => (r && r.id === id ? { ...r, status: 'done' } : r));
+          go(neighbors?.next);
+        })().catch((err) => setLoadError(errorMessage(err)));
+        return;
+      }
+      if (ctrl || e.altKey) return;
       switch (e.key) {
         case 'ArrowLeft':
+        case 'a':
+        case 'A':
           go(neighbors?.prev);
           break;
         case 'ArrowRight':
+        case 'd':
+        case 'D':
           go(neighbors?.next);
+          break;
+        case 'n':
+        case 'N':
+          void nextUnlabeled(id, filter, sort).then(
+            (next) => (next ? go(next) : editor.say('Every image in this view has labels.')),
+            (err) => setLoadError(errorMessage(err)),
+          );
           break;
         case 'Escape':
           navigate({ name: 'library' });
@@ -114,11 +203,11 @@ export function ViewerPage({ id }: { id: number }) {
         case 'F':
           viewer.current?.fit();
           break;
-        case '1':
+        case '0':
           viewer.current?.actualSize();
           break;
-        case 'p':
         case 'P':
+          if (!e.shiftKey) return;
           togglePredictions();
           break;
         default:
@@ -128,11 +217,12 @@ export function ViewerPage({ id }: { id: number }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [neighbors]);
+  }, [neighbors, editor, help, id, filter, sort]);
 
   return (
     <div className="viewer">
       <div className="viewer-main">
+        {help ? <HelpOverlay onClose={() => setHelp(false)} /> : null}
         <div className="viewer-nav" role="toolbar" aria-label="Image navigation">
           <button type="button" className="btn" aria-label="Back to the library (Esc)" onClick={() => navigate({ name: 'library' })}>
             ← Library
@@ -160,6 +250,12 @@ export function ViewerPage({ id }: { id: number }) {
           </button>
           <span className="viewer-title">{current ? current.relPath : ''}</span>
         </div>
+        <EditorToolbar editor={editor} onHelp={() => setHelp(true)} />
+        {notice ? (
+          <div key={notice.at} className={`editor-notice notice-${notice.level}`} role={notice.level === 'error' ? 'alert' : 'status'} data-testid="editor-notice">
+            {notice.text}
+          </div>
+        ) : null}
         {loadError ? (
           <div className="viewer-message error" role="alert">
             {loadError}
@@ -170,6 +266,10 @@ export function ViewerPage({ id }: { id: number }) {
             src={api.imageUrl(id)}
             alt={current ? baseName(current.relPath) : 'Image'}
             onViewport={bus.emit}
+            interaction={interaction}
+            cursor={cursor === 'default' ? undefined : cursor}
+            stageTestId="editor-stage"
+            fallbackSize={current ? { width: current.width, height: current.height } : undefined}
             layers={
               current ? (
                 <>
@@ -185,6 +285,7 @@ export function ViewerPage({ id }: { id: number }) {
                   />
                   {/* Above the shapes: a score map or a word's attention is what the person asked to see. */}
                   <HeatmapLayer ref={heat} base={view.visible ? scoreHeat : null} opacity={view.opacity} />
+                  <EditorLayers editor={editor} bus={bus} painterRef={painter} />
                 </>
               ) : null
             }
@@ -195,6 +296,9 @@ export function ViewerPage({ id }: { id: number }) {
         {current ? (
           <>
             <Details row={current} onChange={setRow} />
+            <ShapePanel editor={editor} />
+            <ClassesPanel editor={editor} />
+            <LabelsTextPanel editor={editor} />
             <section className="side-section" aria-label="Run model">
               <h3>Run model</h3>
               <RunModelControls
@@ -216,6 +320,15 @@ export function ViewerPage({ id }: { id: number }) {
       </aside>
     </div>
   );
+}
+
+/** The next image without labels after `id` in the library's order, wrapping to the first; null when none is left. */
+async function nextUnlabeled(id: number, filter: ImageFilter, sort: ImageSort): Promise<number | null> {
+  const unlabeled = { ...filter, labeled: false };
+  const n = await api.call('images.neighbors', { id, filter: unlabeled, sort });
+  if (n.next) return n.next;
+  const first = await api.call('images.list', { offset: 0, limit: 2, filter: unlabeled, sort });
+  return first.items.find((r) => r.id !== id)?.id ?? null;
 }
 
 function Details({ row, onChange }: { row: ImageRow; onChange: (row: ImageRow) => void }) {
