@@ -107,6 +107,9 @@ export const editorBench: Bench = {
         const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
         const errors: string[] = [];
         page.on('pageerror', (e) => errors.push(e.message));
+        page.on('crash', () => errors.push('the page crashed'));
+        // tsx compiles this file keeping function names through an `__name` helper the page does not have.
+        await page.addInitScript({ content: 'window.__name = (f) => f;' });
         await page.goto(server.url);
         await page.waitForSelector('[data-testid="library-grid"], .library, .grid', { timeout: 30_000 }).catch(() => undefined);
 
@@ -198,7 +201,9 @@ export const editorBench: Bench = {
 
         // ---- save acknowledgements
         await page.keyboard.press('b');
-        const box = (await page.locator('[data-testid="editor-stage"]').boundingBox())!;
+        const stage = page.getByTestId('viewer-stage');
+        const box = (await stage.boundingBox())!;
+        const vp = await stage.evaluate((el: HTMLElement) => ({ s: Number(el.dataset.scale), x: Number(el.dataset.offsetX), y: Number(el.dataset.offsetY) }));
         const acks: number[] = [];
         for (let i = 0; i < SAVES; i++) {
           await page.evaluate(() => {
@@ -214,8 +219,9 @@ export const editorBench: Bench = {
               });
             });
           });
-          const x = box.x + 20 + (i % 5) * 14;
-          const y = box.y + 20 + Math.floor(i / 5) * 14;
+          // Inside the image, 200 image pixels apart, whatever the fitted scale.
+          const x = box.x + vp.x + (200 + (i % 5) * 200) * vp.s;
+          const y = box.y + vp.y + (200 + Math.floor(i / 5) * 200) * vp.s;
           await page.mouse.move(x, y);
           await page.mouse.down();
           await page.mouse.move(x + 8, y + 8, { steps: 3 });

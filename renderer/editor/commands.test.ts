@@ -165,6 +165,20 @@ describe('shape commands', () => {
     expect((await serverShapes(p, A)).length).toBe(3);
   });
 
+  it('Ctrl+V pressed while the next image is still loading pastes once it has loaded', async () => {
+    const a = await box(10, 10, 40, 30);
+    ed.select([a]);
+    expect(ed.keyDown(key('c', { ctrl: true }))).toBe(true);
+    const loading = ed.load(p.images['b.png']);
+    expect(ed.state.loading).toBe(true);
+    const pasted = ed.paste();
+    await loading;
+    const ids = await pasted;
+    expect(ids).toHaveLength(1);
+    await ed.flush();
+    expect((await serverShapes(p, B)).map((x) => x.geometry)).toEqual([{ type: 'box', x: 10, y: 10, w: 40, h: 30 }]);
+  });
+
   it('a mask pasted onto a smaller image is cut to it; a duplicate at the border stays inside', async () => {
     ed.setTool('brush');
     ed.setBrushSize(5);

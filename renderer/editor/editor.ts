@@ -270,8 +270,17 @@ export class Editor {
    * Keeps the tool, the active class, the brush size, hidden and locked classes and the clipboard.
    */
   async load(image: EditorImage): Promise<void> {
-    return this.read(image, false);
+    const loading = this.read(image, false);
+    this.loading = loading;
+    try {
+      await loading;
+    } finally {
+      if (this.loading === loading) this.loading = null;
+    }
   }
+
+  /** The load under way, if any: a paste pressed right after moving to the next image waits for it. */
+  private loading: Promise<void> | null = null;
 
   /** Read the current image again (another window changed it, or a conflict); keeps the selection and drafts. */
   async reload(): Promise<void> {
@@ -1062,6 +1071,7 @@ export class Editor {
    * shapes are selected. Resolves with their ids.
    */
   async paste(): Promise<number[]> {
+    if (this.loading) await this.loading.catch(() => undefined);
     const image = this.image;
     if (!this.clip || !image) return [];
     const classes = new Set(this.state.classes.map((c) => c.id));

@@ -386,3 +386,36 @@ describe('navigation', () => {
     await expect.poll(() => page.getByTestId('help-overlay').count()).toBe(0);
   });
 });
+
+describe('many shapes', () => {
+  it('a drag over 500 boxes redraws only what it touched, never every shape per pointer move', async () => {
+    const imageId = ids[2];
+    const cat = app.core.store!.classes.list().find((c) => c.name === 'cat')!;
+    const create = [];
+    for (let r = 0; r < 20; r++) {
+      for (let c = 0; c < 25; c++) {
+        create.push({ imageId, classId: cat.id, kind: 'box' as const, geometry: { type: 'box' as const, x: 10 + c * 25, y: 10 + r * 23, w: 18, h: 15 } });
+      }
+    }
+    await call('annotations.batch', { create });
+    await openImage(imageId);
+    await page.waitForFunction(() => Number((document.querySelector('[data-testid="editor-stage"]') as HTMLElement)?.dataset.labelsPainted) >= 500);
+    await page.keyboard.press('v');
+    const stats = () =>
+      page.evaluate(() => ({ ...(window as unknown as { sightlineViewer: { painter(): { stats: { fullPaints: number; dirtyRepaints: number } } } }).sightlineViewer.painter().stats }));
+    const target = create[5 * 25 + 7].geometry;
+    await click(target.x + 9, target.y + 7);
+    await page.waitForTimeout(200);
+    const before = await stats();
+    await drag([target.x + 9, target.y + 7], [target.x + 9 + 12, target.y + 7 + 4], 30);
+    await saved();
+    await page.waitForTimeout(200);
+    const after = await stats();
+    // The bitmap of the other 499 boxes was patched where the box left and where it landed, not repainted whole.
+    expect(after.fullPaints - before.fullPaints).toBe(0);
+    expect(after.dirtyRepaints - before.dirtyRepaints).toBeGreaterThan(0);
+    expect(after.dirtyRepaints - before.dirtyRepaints).toBeLessThanOrEqual(8);
+    const moved = (await list(imageId)).find((a) => a.geometry.type === 'box' && Math.abs(a.geometry.y - (target.y + 4)) < 1.01 && Math.abs(a.geometry.x - (target.x + 12)) < 1.01);
+    expect(moved).toBeDefined();
+  });
+});

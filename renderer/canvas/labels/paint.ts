@@ -18,7 +18,7 @@ export const MAX_TEXT_LABELS = 400;
 export interface PaintStyle {
   classes: ReadonlyMap<number, LabelClass>;
   showText: boolean;
-  /** Stroke width in screen pixels. */
+  /** Stroke width in screen pixels (1 keeps the static layer on the rasterizer's hairline path). */
   lineWidth: number;
   /** Fill opacity of polygons (0–1); masks carry their own. */
   fillAlpha: number;
@@ -168,7 +168,9 @@ export function paintShapes(ctx: CanvasRenderingContext2D, shapes: Iterable<Shap
   }
   ctx.imageSmoothingEnabled = smoothing;
   ctx.lineWidth = lw;
-  ctx.lineJoin = 'round';
+  // A 1 px line with mitred joins is a hairline to Skia's rasterizer: 5,000 boxes and 1,000 polygons stroke in
+  // ~25 ms, against ~350 ms at 1.5 px with round joins (software rendering, measured in Chromium here).
+  ctx.lineJoin = emphasis ? 'round' : 'miter';
   for (const [color, b] of buckets) {
     if (b.polygons.length) {
       ctx.beginPath();

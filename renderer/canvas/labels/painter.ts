@@ -10,6 +10,7 @@
 import type Konva from 'konva';
 import type { LabelClass } from '../../../common/api/contract.js';
 import type { EditorChange, EditorState, Shape } from '../../editor/types.js';
+import { geometryBbox } from '../../editor/shapes.js';
 import type { Viewport } from '../viewport.js';
 import { classColor, DraftMaskCanvas, paintBrushCursor, paintDraft, paintHandles, paintLabels, paintShapes, type PaintStyle } from './paint.js';
 
@@ -20,6 +21,8 @@ export interface PaintSource {
   handles(): { shapeId: number; kind: string; index: number; x: number; y: number }[];
 }
 
+/** More dirty rectangles than this and the whole bitmap is repainted instead. */
+const MAX_DIRTY = 64;
 /** At or below this many shapes in view, paint them directly every frame (crisp, and cheap enough). */
 export const DIRECT_PAINT_LIMIT = 300;
 /** The view must rest this long before a scaled bitmap is re-rendered crisp. */
@@ -27,7 +30,8 @@ const SETTLE_MS = 140;
 
 interface Cache {
   canvas: HTMLCanvasElement;
-  version: number;
+  /** Set when the view rested at another scale: repaint crisp at the next frame. */
+  stale: boolean;
   scale: number;
   ox: number;
   oy: number;
@@ -44,20 +48,28 @@ export interface PaintStats {
   /** Static frames served from the bitmap / painted in full, since the painter was made. */
   blits: number;
   fullPaints: number;
+  /** Rectangles of the bitmap repainted after small edits. */
+  dirtyRepaints: number;
 }
 
 export class LabelsPainter {
   staticLayer: Konva.Layer | null = null;
   activeLayer: Konva.Layer | null = null;
-  private version = 0;
   private cache: Cache | null = null;
+  /** The previous bitmap, reused by the next recenter. */
+  private spare: HTMLCanvasElement | null = null;
   private settleTimer: ReturnType<typeof setTimeout> | null = null;
   private classMap = new Map<number, LabelClass>();
   private classesRef: readonly LabelClass[] | null = null;
   private readonly draftMask = new DraftMaskCanvas();
   pointer: { x: number; y: number } | null = null;
   private draftTarget: number | null = null;
-  readonly stats: PaintStats = { staticShapes: 0, blits: 0, fullPaints: 0 };
+  private prevState: EditorState | null = null;
+  /** Image-pixel rectangles to repaint in the bitmap before its next use. */
+  private dirty: { x0: number; y0: number; x1: number; y1: number }[] = [];
+  /** The bitmap must be repainted whole. */
+  private full = true;
+  readonly stats: PaintStats = { staticShapes: 0, blits: 0, fullPaints: 0, dirtyRepaints: 0 };
 
   constructor(
     private readonly source: PaintSource,
@@ -69,18 +81,50 @@ export class LabelsPainter {
       this.classesRef = state.classes;
       this.classMap = new Map(state.classes.map((c) => [c.id, c]));
     }
-    return { classes: this.classMap, showText: state.showLabelText, lineWidth: 1.5, fillAlpha: 0.16 };
+    return { classes: this.classMap, showText: state.showLabelText, lineWidth: 1, fillAlpha: 0.16 };
   }
 
-  /** Route one editor notification to the layer(s) it affects. */
+  /**
+   * Route one editor notification to the layer(s) it affects. A change to a few shapes repaints only the rectangles
+   * they covered before and cover now (in the bitmap, when there is one); classes, visibility and a new image
+   * repaint everything.
+   */
   onChange(change: EditorChange): void {
-    const draft = this.source.state.draft;
+    const state = this.source.state;
+    const prev = this.prevState ?? state;
+    this.prevState = state;
+    const draft = state.draft;
     // A mask being painted is shown by the draft, so its stored self leaves the static layer while the stroke lasts.
     const target = draft?.kind === 'mask' ? draft.targetId : null;
-    const targetChanged = target !== this.draftTarget;
+    const prevTarget = this.draftTarget;
     this.draftTarget = target;
-    if (change.shapes || change.classes || change.preview || change.view || targetChanged) {
-      this.version++;
+    let changed = false;
+    if (change.classes || change.view || change.shapes === 'all' || prev.image?.id !== state.image?.id) {
+      this.full = true;
+      changed = true;
+    } else {
+      const ids = new Set<number>();
+      if (Array.isArray(change.shapes)) for (const id of change.shapes) ids.add(id);
+      // Shapes entering or leaving a gesture leave or re-enter the static layer; moves within the gesture do not
+      // touch it (they are the active layer's).
+      if (prev.preview !== state.preview) {
+        for (const id of prev.preview.keys()) if (!state.preview.has(id)) ids.add(id);
+        for (const id of state.preview.keys()) if (!prev.preview.has(id)) ids.add(id);
+      }
+      if (target !== prevTarget) {
+        if (target !== null) ids.add(target);
+        if (prevTarget !== null) ids.add(prevTarget);
+      }
+      for (const id of ids) {
+        for (const s of [prev.shapes.get(id), state.shapes.get(id)]) {
+          const b = s ? geometryBbox(s.geometry) : null;
+          if (b) this.dirty.push({ x0: b[0], y0: b[1], x1: b[0] + b[2], y1: b[1] + b[3] });
+        }
+      }
+      if (ids.size) changed = true;
+      if (this.dirty.length > MAX_DIRTY) this.full = true;
+    }
+    if (changed) {
       this.staticLayer?.batchDraw();
     }
     this.activeLayer?.batchDraw();
@@ -128,6 +172,8 @@ export class LabelsPainter {
       const inView = this.staticShapes(state, view);
       if (inView.length <= DIRECT_PAINT_LIMIT) {
         this.cache = null;
+        this.dirty = [];
+        this.full = false;
         const style = this.style(state);
         paintShapes(native, inView, vp, style);
         paintLabels(native, inView, vp, style);
@@ -135,11 +181,12 @@ export class LabelsPainter {
         return;
       }
       const c = this.cache;
-      const fresh = c && c.version === this.version && c.pr === pr && covers(c.rect, view);
-      if (!fresh || !c) {
+      if (c && !this.full && !c.stale && c.pr === pr && c.scale === vp.scale && !covers(c.rect, view)) this.recenter(vp, W, H);
+      if (!c || this.full || c.stale || c.pr !== pr || !covers(c.rect, view)) {
         this.renderCache(state, vp, W, H, pr);
-      } else if (c.scale !== vp.scale) {
-        this.settleLater();
+      } else {
+        if (this.dirty.length) this.repaintDirty(state);
+        if (c.scale !== vp.scale) this.settleLater();
       }
       this.blit(native, vp);
     } finally {
@@ -167,8 +214,72 @@ export class LabelsPainter {
     const style = this.style(state);
     paintShapes(ctx, shapes, cvp, style);
     paintLabels(ctx, shapes, cvp, style);
-    this.cache = { canvas, version: this.version, scale: vp.scale, ox: vp.x, oy: vp.y, mx, my, pr, rect };
+    this.cache = { canvas, stale: false, scale: vp.scale, ox: vp.x, oy: vp.y, mx, my, pr, rect };
+    this.dirty = [];
+    this.full = false;
     this.painted(shapes.length);
+  }
+
+  /**
+   * A pan that left the bitmap at the same scale: move what is painted with the view and mark only the strips that
+   * came into it as dirty, so panning across a large image never repaints every shape.
+   */
+  private recenter(vp: Viewport, W: number, H: number): void {
+    const c = this.cache!;
+    const dx = Math.round((vp.x - c.ox) * c.pr);
+    const dy = Math.round((vp.y - c.oy) * c.pr);
+    if (Math.abs(dx) >= c.canvas.width || Math.abs(dy) >= c.canvas.height) return; // nothing left to keep
+    const next = this.spare ?? document.createElement('canvas');
+    next.width = c.canvas.width;
+    next.height = c.canvas.height;
+    const ctx = next.getContext('2d')!;
+    ctx.clearRect(0, 0, next.width, next.height);
+    ctx.drawImage(c.canvas, dx, dy);
+    this.spare = c.canvas;
+    const old = c.rect;
+    // Whole device pixels moved: the offset the bitmap now stands for.
+    c.ox += dx / c.pr;
+    c.oy += dy / c.pr;
+    c.canvas = next;
+    c.rect = { x0: (-c.mx - c.ox) / c.scale, y0: (-c.my - c.oy) / c.scale, x1: (W + c.mx - c.ox) / c.scale, y1: (H + c.my - c.oy) / c.scale };
+    const r = c.rect;
+    if (r.x0 < old.x0) this.dirty.push({ x0: r.x0, y0: r.y0, x1: old.x0, y1: r.y1 });
+    if (r.x1 > old.x1) this.dirty.push({ x0: old.x1, y0: r.y0, x1: r.x1, y1: r.y1 });
+    if (r.y0 < old.y0) this.dirty.push({ x0: r.x0, y0: r.y0, x1: r.x1, y1: old.y0 });
+    if (r.y1 > old.y1) this.dirty.push({ x0: r.x0, y0: old.y1, x1: r.x1, y1: r.y1 });
+  }
+
+  /** Repaint the dirty rectangles of the bitmap: clear each, then paint the shapes that meet it, clipped to it. */
+  private repaintDirty(state: EditorState): void {
+    const c = this.cache!;
+    const ctx = c.canvas.getContext('2d')!;
+    const s = c.scale;
+    const cvp = { scale: s, x: c.ox + c.mx, y: c.oy + c.my };
+    const style = this.style(state);
+    // Strokes and handles spill a few screen pixels past a shape's box; its name tag sits above and to the right.
+    const pad = 4 / s;
+    const text = style.showText ? { up: 20 / s, right: 200 / s } : { up: 0, right: 0 };
+    ctx.save();
+    ctx.setTransform(c.pr, 0, 0, c.pr, 0, 0);
+    for (const d of this.dirty) {
+      const x0 = d.x0 - pad, y0 = d.y0 - pad - text.up, x1 = d.x1 + pad + text.right, y1 = d.y1 + pad;
+      const sx0 = Math.floor(x0 * s + cvp.x), sy0 = Math.floor(y0 * s + cvp.y);
+      const sx1 = Math.ceil(x1 * s + cvp.x), sy1 = Math.ceil(y1 * s + cvp.y);
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(sx0, sy0, sx1 - sx0, sy1 - sy0);
+      ctx.clip();
+      ctx.clearRect(sx0, sy0, sx1 - sx0, sy1 - sy0);
+      // Shapes whose name tags reach into the rectangle start below and to the left of it.
+      const q = { x: x0 - text.right, y: y0, w: x1 - x0 + text.right, h: y1 - y0 + text.up };
+      const shapes = this.staticShapes(state, q);
+      paintShapes(ctx, shapes, cvp, style);
+      paintLabels(ctx, shapes, cvp, style);
+      ctx.restore();
+    }
+    ctx.restore();
+    this.stats.dirtyRepaints += this.dirty.length;
+    this.dirty = [];
   }
 
   /** The stage container says how many shapes the last full paint drew and when (scripts and benchmarks wait on it). */
@@ -199,7 +310,7 @@ export class LabelsPainter {
       this.settleTimer = null;
       const c = this.cache;
       if (c && c.scale !== this.viewport().scale) {
-        c.version = -1;
+        c.stale = true;
         this.staticLayer?.batchDraw();
       }
     }, SETTLE_MS);

@@ -102,6 +102,8 @@ export function ViewerPage({ id }: { id: number }) {
   }, [neighbors?.next]);
 
   const current = row?.id === id ? row : null;
+  // One URL per image: a signed URL renewed on a later render would make the viewer load the image again.
+  const imageSrc = useMemo(() => api.imageUrl(id), [id]);
 
   // The editor follows the image shown; its tool, class and clipboard stay from the last one.
   const loadedId = current?.id;
@@ -263,7 +265,7 @@ export function ViewerPage({ id }: { id: number }) {
         ) : (
           <ImageViewer
             ref={viewer}
-            src={api.imageUrl(id)}
+            src={imageSrc}
             alt={current ? baseName(current.relPath) : 'Image'}
             onViewport={bus.emit}
             interaction={interaction}
