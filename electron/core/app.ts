@@ -148,6 +148,7 @@ export class AppCore implements CoreHost {
   async closeProject(): Promise<void> {
     if (!this.current) return;
     await this.jobs.cancelAll();
+    await this.current.files.settle();
     this.current.store.close();
     this.current = null;
     this.emitProject('closed');

@@ -64,7 +64,10 @@ export interface ImageViewerProps {
   cursor?: string;
   /** data-testid of the Konva stage's own container. */
   stageTestId?: string;
-  /** The image's size when its file cannot be loaded (gone missing): the layers still show, over an empty frame. */
+  /**
+   * The image's size as the project knows it: the layers show at once, before the pixels are decoded, and over an
+   * empty frame when the file cannot be loaded (gone missing).
+   */
   fallbackSize?: Size;
 }
 
@@ -94,18 +97,28 @@ export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cu
   useEffect(() => {
     const img = new Image();
     img.decoding = 'async';
-    img.onload = () => setLoaded({ src, image: img });
+    let live = true;
+    // Decode off the main thread before the first draw: a 4000×3000 JPEG decoded by drawImage blocked the page for
+    // about half a second (the labels' requests waited behind it).
+    img.onload = () =>
+      img.decode().then(
+        () => live && setLoaded({ src, image: img }),
+        () => live && setLoaded({ src, image: img }),
+      );
     img.onerror = () => setLoaded({ src, error: true });
     img.src = src;
     return () => {
+      live = false;
       img.onload = img.onerror = null;
     };
   }, [src]);
 
   const image = loaded && 'image' in loaded ? loaded.image : null;
   const failedNow = loaded?.src === src && 'error' in loaded;
-  const fallback = failedNow && fallbackSize && fallbackSize.width > 0 ? fallbackSize : null;
-  const imageSize: Size | null = image ? { width: image.naturalWidth, height: image.naturalHeight } : fallback;
+  const known = fallbackSize && fallbackSize.width > 0 ? fallbackSize : null;
+  const fallback = failedNow ? known : null;
+  const current = image && loaded?.src === src ? image : null;
+  const imageSize: Size | null = current ? { width: current.naturalWidth, height: current.naturalHeight } : known;
 
   const draw = (sync = false) => {
     frameRef.current = 0;
@@ -151,8 +164,9 @@ export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cu
   }));
 
   // A new image starts fitted; a resize keeps it fitted unless the person has zoomed or panned.
-  const shownImage = useRef<HTMLImageElement | string | null>(null);
-  const shown = image ?? (fallback ? `missing:${src}:${fallback.width}x${fallback.height}` : null);
+  // Keyed by source and size, so the decoded pixels arriving under labels already shown do not refit the view.
+  const shownImage = useRef<string | null>(null);
+  const shown = imageSize ? `${src}:${imageSize.width}x${imageSize.height}` : null;
   useLayoutEffect(() => {
     if (!shown || size.width === 0) return;
     if (shownImage.current !== shown) {
@@ -292,10 +306,10 @@ export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cu
       {size.width > 0 ? (
         <Stage ref={stageRef} width={size.width} height={size.height}>
           <Layer ref={layerRef} listening={false}>
-            {image ? <KonvaImage image={image} listening={false} perfectDrawEnabled={false} /> : null}
+            {current ? <KonvaImage image={current} listening={false} perfectDrawEnabled={false} /> : null}
             {!image && fallback ? <Rect width={fallback.width} height={fallback.height} fill="#1d2027" stroke="#ff6b6b" strokeWidth={2} strokeScaleEnabled={false} dash={[8, 6]} listening={false} /> : null}
           </Layer>
-          {(image && loaded?.src === src) || fallback ? layers : null}
+          {imageSize ? layers : null}
         </Stage>
       ) : null}
       {failed ? (

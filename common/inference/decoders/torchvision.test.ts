@@ -134,3 +134,159 @@ describe('decodeTorchvisionMaskRcnn', () => {
     );
   });
 });
+
+describe('torchvision outputs: finding them and checking they agree', () => {
+  const c = () => ctx({ thresholds: { score: 0.5 } }, identity(100, 100));
+  const f32 = (dims: number[], ...v: number[]): Tensor => ({ data: Float32Array.from(v), dims });
+  const i64 = (dims: number[], ...v: number[]): Tensor => ({ data: BigInt64Array.from(v.map(BigInt)), dims });
+
+  it('keeps a score equal to the threshold, sorts by score then index and stops at maxDetections', () => {
+    const b = f32([4, 4], 0, 0, 1, 1, 0, 0, 2, 2, 0, 0, 3, 3, 0, 0, 4, 4);
+    const r = decodeTorchvisionDetection({ boxes: b, labels: i64([4], 1, 1, 2, 2), scores: f32([4], 0.5, 0.75, 0.75, 0.49) }, c());
+    expect(r.predictions.map((p) => [p.geometry.type === 'box' && p.geometry.w, p.score, p.label])).toEqual([
+      [2, 0.75, 'cat'],
+      [3, 0.75, 'dog'],
+      [1, 0.5, 'cat'],
+    ]);
+    const two = ctx({ thresholds: { score: 0.5, maxDetections: 2 } }, identity(100, 100));
+    expect(decodeTorchvisionDetection({ boxes: b, labels: i64([4], 1, 1, 2, 2), scores: f32([4], 0.5, 0.75, 0.75, 0.49) }, two).predictions).toHaveLength(2);
+    // Without a label offset the label indexes the classes directly; an index past them is its own name.
+    const raw = ctx({ labelOffset: 0 }, identity(100, 100));
+    expect(decodeTorchvisionDetection({ boxes: b, labels: i64([4], 0, 1, 7, 1), scores: f32([4], 0.9, 0.8, 0.7, 0.1) }, raw).predictions.map((p) => [p.classIndex, p.label])).toEqual([
+      [0, 'cat'],
+      [1, 'dog'],
+      [7, '7'],
+    ]);
+  });
+
+  it('names the outputs when their sizes disagree', () => {
+    const scores = f32([2], 0.9, 0.8);
+    expect(() => decodeTorchvisionDetection({ boxes: f32([1, 4], 0, 0, 1, 1), labels: i64([2], 1, 1), scores }, c())).toThrow(
+      'tv: torchvision outputs disagree: "boxes" [1, 4], "labels" [2], "scores" [2]; expected [N, 4], [N], [N]',
+    );
+    expect(() => decodeTorchvisionDetection({ boxes: f32([2, 4], 0, 0, 1, 1, 0, 0, 1, 1), labels: i64([3], 1, 1, 1), scores }, c())).toThrow(
+      'tv: torchvision outputs disagree: "boxes" [2, 4], "labels" [3], "scores" [2]; expected [N, 4], [N], [N]',
+    );
+  });
+
+  it('finds outputs by shape and dtype: a batch axis of 1 is fine, another size is not', () => {
+    const b = f32([1, 1, 4], 1, 2, 3, 4);
+    const ok = decodeTorchvisionDetection({ x: f32([1, 1], 0.9), y: i64([1, 1], 1), z: b }, c());
+    expect(ok.predictions[0]).toMatchObject({ label: 'cat', geometry: { x: 1, y: 2, w: 2, h: 2 } });
+    // Int32 labels count as integers too.
+    expect(decodeTorchvisionDetection({ x: f32([1], 0.9), y: { data: Int32Array.of(2), dims: [1] }, z: f32([1, 4], 1, 2, 3, 4) }, c()).predictions[0].label).toBe('dog');
+    const names = (o: Record<string, Tensor>) => () => decodeTorchvisionDetection(o, c());
+    expect(names({ x: f32([1], 0.9), y: i64([1], 1), z: f32([2, 1, 4], 1, 2, 3, 4, 1, 2, 3, 4) })).toThrow(
+      `tv: no output looks like torchvision's "boxes" (outputs: x [1], y [1], z [2, 1, 4]); map it in the manifest's "outputs"`,
+    );
+    expect(names({ x: f32([1], 0.9), y: i64([1], 1), z: f32([1, 5], 1, 2, 3, 4, 5) })).toThrow(/no output looks like torchvision's "boxes"/);
+    expect(names({ x: f32([1], 0.9), y: i64([1], 1), z: i64([1, 4], 1, 2, 3, 4) })).toThrow(/no output looks like torchvision's "boxes"/);
+    expect(names({ x: f32([1, 4], 1, 2, 3, 4), y: i64([1], 1), z: f32([2, 1], 0.9, 0.8) })).toThrow(/no output looks like torchvision's "scores"/);
+    expect(names({ x: f32([1, 4], 1, 2, 3, 4), y: i64([2, 1], 1, 1), z: f32([1], 0.9) })).toThrow(/no output looks like torchvision's "labels"/);
+    // A mapped role is taken by name even where its shape would not be guessed.
+    const mapped = ctx({ outputs: { scores: 's' } }, identity(100, 100));
+    expect(decodeTorchvisionDetection({ s: f32([1], 0.9), y: i64([1], 1), z: f32([1, 4], 1, 2, 3, 4) }, mapped).predictions).toHaveLength(1);
+    expect(() => decodeTorchvisionDetection({ y: i64([1], 1), z: f32([1, 4], 1, 2, 3, 4) }, mapped)).toThrow(/maps output role "scores" to "s"/);
+  });
+});
+
+describe('Mask R-CNN masks: the search around each box', () => {
+  // A 40×40 input that is the image. Box (10, 10)–(14, 14): the search region is the box grown by a quarter of
+  // its size + 2 (here 3) on each side: cells 7..17.
+  const W = 40;
+  function decode(cells: [number, number][], box = [10, 10, 14, 14], t: InputTransform = identity(W, W), m: Partial<ModelManifestInput> = {}) {
+    const map = new Float32Array(W * W);
+    for (const [x, y] of cells) map[y * W + x] = 1;
+    const r = decodeTorchvisionMaskRcnn(
+      { boxes: { data: Float32Array.from(box), dims: [1, 4] }, labels: { data: BigInt64Array.from([2n]), dims: [1] }, scores: { data: Float32Array.from([0.9]), dims: [1] }, masks: { data: map, dims: [1, 1, W, W] } },
+      ctx({ decoder: 'torchvision-maskrcnn', kind: 'instance-segmenter', ...m }, t),
+    );
+    const g = r.predictions[0].geometry;
+    if (g.type !== 'mask') throw new Error('not a mask');
+    const mask = decodeRle(g);
+    const on: [number, number][] = [];
+    for (let y = 0; y < g.height; y++) for (let x = 0; x < g.width; x++) if (mask[y * g.width + x]) on.push([x, y]);
+    return { on, prediction: r.predictions[0] };
+  }
+  const block = (x0: number, y0: number, x1: number, y1: number): [number, number][] => {
+    const out: [number, number][] = [];
+    for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) out.push([x, y]);
+    return out;
+  };
+  const sorted = (cells: [number, number][]) => [...cells].sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+
+  it('keeps what lies inside the search region and leaves out a separate blob beyond it', () => {
+    const inside = block(11, 11, 12, 12);
+    // Blobs left, above, right and below the region, and one far away: none touches the region.
+    const outside = [...block(3, 11, 4, 12), ...block(11, 3, 12, 4), ...block(20, 11, 21, 12), ...block(11, 20, 12, 21), ...block(30, 30, 31, 31)];
+    const { on, prediction } = decode([...inside, ...outside]);
+    expect(on).toEqual(sorted(inside));
+    expect(prediction).toMatchObject({ kind: 'mask', classIndex: 1, label: 'dog', extras: { box: [10, 10, 4, 4] } });
+  });
+
+  it('scans the whole map when the mask reaches the region edge on any side', () => {
+    const far = block(35, 35, 36, 36);
+    const farLeft = block(1, 35, 2, 36);
+    for (const reach of [block(7, 11, 12, 12), block(11, 7, 12, 12), block(11, 11, 17, 12), block(11, 11, 12, 17)]) {
+      const other = reach[0][0] === 11 && reach.at(-1)![0] === 17 ? farLeft : far;
+      expect(decode([...reach, ...other]).on).toEqual(sorted([...reach, ...other]));
+    }
+  });
+
+  it('does not rescan for a mask at the map border, where the region ends at the border', () => {
+    // Box (1, 1)–(3, 3): region 0..6 (clamped at 0); a mask touching column or row 0 is at the map edge, not the region's.
+    for (const m of [block(0, 2, 2, 2), block(2, 0, 2, 2)]) expect(decode([...m, ...block(30, 30, 31, 31)], [1, 1, 3, 3]).on).toEqual(sorted(m));
+    // Box at the far corner: region ..39; the mask touching the last column or row does not trigger a rescan either.
+    for (const m of [block(37, 37, 39, 37), block(37, 37, 37, 39)]) expect(decode([...m, ...block(2, 2, 3, 3)], [36, 36, 38, 38]).on).toEqual(sorted(m));
+  });
+
+  it('scans the whole map for a box outside it, and gives an empty mask when nothing is above threshold', () => {
+    const blob = block(5, 5, 6, 6);
+    expect(decode(blob, [60, 60, 62, 62]).on).toEqual(sorted(blob));
+    expect(decode(blob, [5, 60, 7, 62]).on).toEqual(sorted(blob));
+    expect(decode([], [10, 10, 14, 14]).on).toEqual([]);
+    expect(decode([], [10, 10, 14, 14]).prediction.geometry).toEqual({ type: 'mask', width: W, height: W, counts: [W * W] });
+  });
+
+  it('maps mask cells through a letterbox into a larger image', () => {
+    // Image 20×10 letterboxed into the 40×40 input at scale 2 with 10 rows of padding above: input (x, y) is image
+    // (x / 2, (y - 10) / 2). A 4×4 cell block at input (10..13, 14..17) is image pixels (5..6, 2..3).
+    const t: InputTransform = { srcWidth: 20, srcHeight: 10, inputWidth: W, inputHeight: W, scaleX: 2, scaleY: 2, padX: 0, padY: 10 };
+    const { on, prediction } = decode(block(10, 14, 13, 17), [10, 14, 14, 18], t);
+    expect(on).toEqual(sorted(block(5, 2, 6, 3)));
+    expect(prediction.extras).toEqual({ box: [5, 2, 2, 2] });
+    // Padding on the left instead: input x − 10.
+    const tx: InputTransform = { srcWidth: 10, srcHeight: 20, inputWidth: W, inputHeight: W, scaleX: 2, scaleY: 2, padX: 10, padY: 0 };
+    expect(decode(block(14, 10, 17, 13), [14, 10, 18, 14], tx).on).toEqual(sorted(block(2, 5, 3, 6)));
+    // A mask map at half the input's resolution (20×20 for a 40×40 input) covers the same image area.
+    const half = new Float32Array(20 * 20);
+    for (const [x, y] of block(5, 5, 6, 6)) half[y * 20 + x] = 1;
+    const r = decodeTorchvisionMaskRcnn(
+      { boxes: { data: Float32Array.of(10, 10, 14, 14), dims: [1, 4] }, labels: { data: BigInt64Array.of(1n), dims: [1] }, scores: { data: Float32Array.of(0.9), dims: [1] }, masks: { data: half, dims: [1, 1, 20, 20] } },
+      ctx({ decoder: 'torchvision-maskrcnn' }, identity(W, W)),
+    );
+    const g = r.predictions[0].geometry;
+    expect(g.type === 'mask' && decodeRle(g).reduce((a, b) => a + b, 0)).toBe(16);
+  });
+
+  it('names a masks tensor of the wrong rank, count or channels, and proposals that are not boxes', () => {
+    const base = {
+      boxes: { data: Float32Array.of(1, 1, 3, 3, 0, 0, 4, 4), dims: [2, 4] },
+      labels: { data: BigInt64Array.of(1n, 2n), dims: [2] },
+      scores: { data: Float32Array.of(0.9, 0.8), dims: [2] },
+    };
+    const c = ctx({ decoder: 'torchvision-maskrcnn', outputs: { masks: 'masks' } }, identity(4, 4));
+    const masks = (dims: number[]) => ({ ...base, masks: { data: new Float32Array(dims.reduce((a, b) => a * b, 1)), dims } });
+    expect(() => decodeTorchvisionMaskRcnn(masks([2, 4, 4]), c)).toThrow('tv: output "masks" is [2, 4, 4]; Mask R-CNN masks are [2, 1, H, W]');
+    expect(() => decodeTorchvisionMaskRcnn(masks([3, 1, 4, 4]), c)).toThrow('tv: output "masks" is [3, 1, 4, 4]; Mask R-CNN masks are [2, 1, H, W]');
+    expect(() => decodeTorchvisionMaskRcnn(masks([2, 2, 4, 4]), c)).toThrow('tv: output "masks" is [2, 2, 4, 4]; Mask R-CNN masks are [2, 1, H, W]');
+    const ok = masks([2, 1, 4, 4]);
+    expect(() => decodeTorchvisionMaskRcnn({ ...ok, proposals: { data: new Float32Array(6), dims: [1, 6] } }, c)).toThrow(
+      'tv: output "proposals" is [1, 6]; proposals are [K, 4]',
+    );
+    // Proposals under another name, through the manifest.
+    const mapped = ctx({ decoder: 'torchvision-maskrcnn', outputs: { proposals: 'rpn' } }, identity(4, 4));
+    expect(decodeTorchvisionMaskRcnn({ ...ok, rpn: { data: Float32Array.of(0, 0, 1, 1), dims: [1, 4] } }, mapped).extras).toEqual({ proposals: [[0, 0, 1, 1]] });
+    expect(decodeTorchvisionMaskRcnn(ok, c).extras).toBeUndefined();
+  });
+});

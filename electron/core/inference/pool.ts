@@ -76,12 +76,30 @@ export class InferencePool {
     });
   }
 
-  async close(): Promise<void> {
+  /**
+   * Ask the worker to finish, release its sessions and exit; terminate it only if it has not after `graceMs` (a
+   * thread ended inside an onnxruntime call aborts the process).
+   */
+  async close(graceMs = 15_000): Promise<'idle' | 'exited' | 'terminated'> {
     const w = this.worker;
     this.worker = null;
-    if (w) await w.terminate();
+    let how: 'idle' | 'exited' | 'terminated' = 'idle';
+    if (w) {
+      w.ref();
+      const exited = new Promise<number>((resolve) => w.once('exit', (code) => resolve(code)));
+      w.postMessage({ type: 'close' } satisfies ToWorker);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+      const first = await Promise.race([exited, late]);
+      clearTimeout(timer);
+      if (first === 'late') {
+        await w.terminate();
+        how = 'terminated';
+      } else how = first === 0 ? 'exited' : 'terminated';
+    }
     const waiting = [...this.pending.entries()];
     this.pending.clear();
     for (const [id, done] of waiting) done({ type: 'error', id, message: 'the inference worker was closed', fatal: true, crashed: true });
+    return how;
   }
 }

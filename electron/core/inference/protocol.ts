@@ -23,7 +23,9 @@ export type ToWorker =
   | { type: 'inspect'; id: number; file: string }
   | { type: 'run'; id: number; model: RuntimeModel; provider: RequestedProvider; settings: RunSettings; image: string }
   /** Drop these requests if they have not started; each gets a 'cancelled' answer. */
-  | { type: 'cancel'; ids: number[] };
+  | { type: 'cancel'; ids: number[] }
+  /** Finish what is under way, release every session and exit (onnxruntime must never be mid-call when the thread ends). */
+  | { type: 'close' };
 
 export interface Timings {
   /** Read, decode, rotate and resize the image, build the input tensor. */

@@ -68,6 +68,11 @@ function decodeElsewhere(id: number, model: RuntimeModel, settings: RunSettings,
   decoderThread().postMessage({ id, model, settings, outputs, transform: graph.transform } satisfies ToDecoder);
 }
 
+/** inspect calls under way, so a close waits for them. */
+const inspecting = new Set<Promise<void>>();
+/** The pump's current pass, so a close waits for it. */
+let pumping: Promise<void> = Promise.resolve();
+
 async function inspect(id: number, file: string): Promise<void> {
   try {
     const session = await createSession(file, 'cpu');
@@ -107,18 +112,46 @@ async function pump(): Promise<void> {
   }
 }
 
+let closing = false;
+
+/**
+ * Ending this thread while onnxruntime is inside a call (a session being created or released, a run) aborts the
+ * whole process ("terminate called after throwing an instance of 'Napi::Error'", seen when a test closed the core
+ * while the Models page was inspecting graphs). So a close drops what has not started, waits for what has, releases
+ * the sessions and lets the thread end by itself.
+ */
+async function close(): Promise<void> {
+  closing = true;
+  for (const job of queue.splice(0)) post({ type: 'cancelled', id: job.msg.id });
+  await pumping;
+  while (inspecting.size) await Promise.allSettled([...inspecting]);
+  await sessions.releaseAll().catch(() => undefined);
+  await decoder?.terminate();
+  port.close();
+}
+
 port.on('message', (msg: ToWorker) => {
+  if (closing) {
+    if (msg.type === 'inspect' || msg.type === 'run') post({ type: 'error', id: msg.id, message: 'the inference worker is closing', fatal: true });
+    return;
+  }
   switch (msg.type) {
-    case 'inspect':
-      void inspect(msg.id, msg.file);
+    case 'inspect': {
+      const p = inspect(msg.id, msg.file);
+      inspecting.add(p);
+      void p.finally(() => inspecting.delete(p));
       break;
+    }
     case 'run': {
       const prepared = prepareImage(msg.image, msg.model);
       prepared.catch(() => undefined); // awaited (and reported) in order by pump
       queue.push({ msg, prepared });
-      void pump();
+      if (!busy) pumping = pump();
       break;
     }
+    case 'close':
+      void close();
+      break;
     case 'cancel': {
       const ids = new Set(msg.ids);
       for (let i = queue.length - 1; i >= 0; i--) {

@@ -163,6 +163,16 @@ export class ImageFiles {
     return { mime: jpeg ? 'image/jpeg' : 'image/png', etag: `${hash}-image`, file: await openCacheFile(file) };
   }
 
+  /**
+   * Wait for every thumbnail and display copy being made. Closing a project must not leave sharp working: a
+   * pipeline that finishes after the process began to exit calls back into a dead environment, and sharp aborts the
+   * process ("terminate called after throwing an instance of 'Napi::Error'", seen when a test closed the core while
+   * the grid's thumbnails were still being made).
+   */
+  async settle(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending.values()]);
+  }
+
   private async derived(id: number, target: string, encode: (img: Sharp) => Sharp): Promise<string> {
     if (await exists(target)) return target;
     let job = this.pending.get(target);
