@@ -379,6 +379,20 @@ describe('navigation', () => {
     if (g.type !== 'box') throw new Error('not a box');
     near(g.x, 50);
     near(g.y, 60);
+    // On image i, with its neighbours known (A and D do nothing before that).
+    const onImage = async (i: number) => {
+      await page.waitForFunction((id) => (window as unknown as { sightlineEditor?: { state: { image: { id: number } | null } } }).sightlineEditor?.state.image?.id === id, i);
+      await expect.poll(() => page.getByTestId('viewer-position').textContent()).toMatch(/\d+ \/ \d+/);
+    };
+    // N: the next image without labels (img1 and img2 have some now).
+    await page.keyboard.press('n');
+    await onImage(ids[2]);
+    await page.keyboard.press('a');
+    await onImage(ids[1]);
+    // Ctrl+Enter: done, and on to the next image.
+    await page.keyboard.press('Control+Enter');
+    await onImage(ids[2]);
+    expect(app.core.store!.images.get(ids[1]).status).toBe('done');
     await page.keyboard.press('?');
     await expect.poll(() => page.getByTestId('help-overlay').isVisible()).toBe(true);
     expect(await page.getByTestId('help-overlay').textContent()).toContain('Ctrl+Z');

@@ -110,3 +110,95 @@ describe('decodeBlazeFace', () => {
     expect(() => decodeBlazeFace({ out: { data: new Float32Array(10), dims: [1, 10] } }, ctx())).toThrow(/blazeface expects regressors \[1,896,16\].*out \[1,10\]/);
   });
 });
+
+describe('decodeBlazeFace in detail', () => {
+  const boxes = (r: ReturnType<typeof decodeBlazeFace>) => r.predictions.filter((p) => p.kind === 'box');
+
+  it('names the landmarks in MediaPipe order', () => {
+    expect(BLAZEFACE_KEYPOINTS).toEqual(['right eye', 'left eye', 'nose tip', 'mouth center', 'right ear tragion', 'left ear tragion']);
+  });
+
+  it('reads outputs through the manifest roles and names a missing one', () => {
+    const t = tensors([A, C]);
+    const mapped = ModelManifest.parse({ ...manifest, outputs: { regressors: 'reg', classificators: 'cls' } });
+    const byRole = decodeBlazeFace({ cls: t.classificators, reg: t.regressors }, ctx({ manifest: mapped }));
+    expect(byRole).toEqual(decodeBlazeFace(t, ctx()));
+    // One role mapped: the other is looked up by its role name.
+    const half = ModelManifest.parse({ ...manifest, outputs: { regressors: 'reg' } });
+    expect(decodeBlazeFace({ classificators: t.classificators, reg: t.regressors }, ctx({ manifest: half }))).toEqual(byRole);
+    expect(() => decodeBlazeFace({ reg: t.regressors }, ctx({ manifest: half }))).toThrow('bf: no output for blazeface role "classificators" (outputs: reg)');
+    expect(() => decodeBlazeFace({ cls: t.classificators }, ctx({ manifest: mapped }))).toThrow('bf: no output for blazeface role "regressors" (outputs: cls)');
+  });
+
+  it('orders split outputs by anchor count whatever order the graph lists them in', () => {
+    const whole = tensors([A, C]);
+    const r = whole.regressors.data as Float32Array;
+    const s = whole.classificators.data as Float32Array;
+    const split: Record<string, Tensor> = {
+      s384: { data: s.slice(512), dims: [1, 384, 1] },
+      r384: { data: r.slice(512 * 16), dims: [1, 384, 16] },
+      s512: { data: s.slice(0, 512), dims: [1, 512, 1] },
+      r512: { data: r.slice(0, 512 * 16), dims: [1, 512, 16] },
+    };
+    expect(decodeBlazeFace(split, ctx())).toEqual(decodeBlazeFace(whole, ctx()));
+  });
+
+  it('names the shapes when either tensor has the wrong size', () => {
+    const t = tensors([]);
+    expect(() => decodeBlazeFace({ r: t.regressors, s: { data: new Float32Array(895), dims: [1, 895, 1] } }, ctx())).toThrow(
+      'bf: blazeface expects regressors [1,896,16] and scores [1,896,1] (or the same split per layer); got r [1,896,16], s [1,895,1]',
+    );
+    expect(() => decodeBlazeFace({ r: { data: new Float32Array(895 * 16), dims: [1, 895, 16] }, s: t.classificators }, ctx())).toThrow(
+      'got r [1,895,16], s [1,896,1]',
+    );
+  });
+
+  it('keeps a score equal to the threshold and places an anchor at the start of a row by its own row', () => {
+    // Index 256: stride-8 cell (0, 8), first anchor: centre (4, 68) in input pixels. sigmoid(0) = 0.5 = threshold.
+    const E = { index: 256, logit: 0, raw: [0, 0, 8, 8, ...keypointOffsets(0)] };
+    const [e] = boxes(decodeBlazeFace(tensors([E]), ctx()));
+    expect(e.score).toBe(0.5);
+    expect(e.geometry).toMatchObject({ x: img(0, 64)[0], y: img(0, 64)[1], w: 16, h: 16 });
+    expect(boxes(decodeBlazeFace(tensors([{ ...E, logit: -0.001 }]), ctx()))).toEqual([]);
+  });
+
+  it('blends only candidates overlapping the best one by more than the IoU threshold', () => {
+    // Two candidates at the same anchor centre (36, 68): 20×10 and 20×5 boxes, IoU exactly 0.5.
+    const big = { index: 265, logit: 3, raw: [0, 0, 20, 10, ...keypointOffsets(0)] };
+    const half = { index: 264, logit: 2, raw: [0, -2.5, 20, 5, ...keypointOffsets(0)] };
+    const at = (iou: number) => boxes(decodeBlazeFace(tensors([big, half]), ctx({ thresholds: { ...manifest.thresholds, iou } })));
+    expect(at(0.5)).toHaveLength(2);
+    expect(at(0.49)).toHaveLength(1);
+    // Side by side, touching: no overlap, never blended.
+    const left = { index: 265, logit: 3, raw: [-10, 0, 20, 10, ...keypointOffsets(0)] };
+    const right = { index: 264, logit: 2, raw: [10, 0, 20, 10, ...keypointOffsets(0)] };
+    expect(boxes(decodeBlazeFace(tensors([left, right]), ctx({ thresholds: { ...manifest.thresholds, iou: 0 } })))).toHaveLength(2);
+    // Overlapping in x only, one above the other: not blended either.
+    const above = { index: 265, logit: 3, raw: [0, -10, 20, 10, ...keypointOffsets(0)] };
+    const below = { index: 264, logit: 2, raw: [0, 10, 20, 10, ...keypointOffsets(0)] };
+    expect(boxes(decodeBlazeFace(tensors([above, below]), ctx({ thresholds: { ...manifest.thresholds, iou: 0 } })))).toHaveLength(2);
+    // Partial overlap: 20×10 boxes 10 apart in x overlap by 10×10: IoU 100 / 300.
+    const shifted = { index: 264, logit: 2, raw: [10, 0, 20, 10, ...keypointOffsets(0)] };
+    expect(boxes(decodeBlazeFace(tensors([big, shifted]), ctx({ thresholds: { ...manifest.thresholds, iou: 0.34 } })))).toHaveLength(2);
+    expect(boxes(decodeBlazeFace(tensors([big, shifted]), ctx({ thresholds: { ...manifest.thresholds, iou: 0.33 } })))).toHaveLength(1);
+    const tall = { index: 264, logit: 2, raw: [0, 5, 20, 10, ...keypointOffsets(0)] };
+    expect(boxes(decodeBlazeFace(tensors([big, tall]), ctx({ thresholds: { ...manifest.thresholds, iou: 0.34 } })))).toHaveLength(2);
+    expect(boxes(decodeBlazeFace(tensors([big, tall]), ctx({ thresholds: { ...manifest.thresholds, iou: 0.33 } })))).toHaveLength(1);
+  });
+
+  it("labels with the manifest's class and landmark names, or MediaPipe's, and returns suppressed ones only when asked", () => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const own = ModelManifest.parse({ ...manifest, classes: ['head'], keypoints: { names } });
+    const [box, points] = decodeBlazeFace(tensors([C]), ctx({ manifest: own })).predictions;
+    expect(box.label).toBe('head');
+    expect((box.extras!.keypoints as { name: string }[]).map((k) => k.name)).toEqual(names);
+    expect(points.geometry).toMatchObject({ names });
+    const five = ModelManifest.parse({ ...manifest, classes: [], keypoints: { names: names.slice(0, 5) } });
+    const [b5] = decodeBlazeFace(tensors([C]), ctx({ manifest: five })).predictions;
+    expect(b5.label).toBe('face');
+    expect((b5.extras!.keypoints as { name: string }[]).map((k) => k.name)).toEqual(BLAZEFACE_KEYPOINTS);
+    const bare = ModelManifest.parse({ ...manifest, kind: 'detector', keypoints: undefined });
+    expect((decodeBlazeFace(tensors([C]), ctx({ manifest: bare })).predictions[1].geometry as { names: string[] }).names).toEqual(BLAZEFACE_KEYPOINTS);
+    expect(decodeBlazeFace(tensors([A, B]), ctx()).suppressed).toBeUndefined();
+  });
+});

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../random.js';
 import { beamSearchCaption, captionPredictions, greedyCaption, type CaptionerSpec, type CaptionStep } from './captioner.js';
 
 const vocabulary = ['<start>', '<end>', 'a', 'b', 'c'];
@@ -130,5 +131,129 @@ describe('caption search', () => {
     const nan: CaptionStep = async (_t, states, batch) => ({ logits: new Float32Array(batch * 5).fill(NaN), states, attention: new Float32Array(batch * 4) });
     await expect(greedyCaption(nan, init, spec)).rejects.toThrow('NaN logits');
     await expect(greedyCaption(short, init, { ...spec, vocabulary: ['<start>', 'a', 'b'] })).rejects.toThrow('end token "<end>"');
+  });
+});
+
+describe('beam search against a plain reference', () => {
+  /** A step whose logits are a fixed pseudo-random function of the prefix; state [prefix id, 7 × id] per row. */
+  function randomStep(vocab: number, seed: number) {
+    const prefixes: number[][] = [];
+    const idOf = new Map<string, number>();
+    const logitsOf = (prefix: number[]) => {
+      const rand = mulberry32(seed * 7919 + prefix.reduce((h, t) => (h * 31 + t + 1) >>> 0, 17));
+      return Array.from({ length: vocab }, () => rand() * 6 - 3 + (rand() < 0.2 ? 4 : 0));
+    };
+    const step: CaptionStep = async (tokens, [h], batch) => {
+      const logits = new Float32Array(batch * vocab);
+      const h2 = new Float32Array(batch * 2);
+      const attention = new Float32Array(batch * 3);
+      for (let b = 0; b < batch; b++) {
+        if (h[b * 2 + 1] !== h[b * 2] * 7) throw new Error('a state row was split or mixed');
+        const parent = h[b * 2] < 0 ? null : prefixes[h[b * 2]];
+        const prefix = parent === null ? [] : [...parent, Number(tokens[b])];
+        const key = prefix.join(',');
+        if (!idOf.has(key)) idOf.set(key, prefixes.push(prefix) - 1);
+        const id = idOf.get(key)!;
+        logits.set(logitsOf(prefix), b * vocab);
+        h2[b * 2] = id;
+        h2[b * 2 + 1] = id * 7;
+        attention.set([id, id + 0.5, -id], b * 3);
+      }
+      return { logits, states: [h2], attention };
+    };
+    return { step, logitsOf };
+  }
+
+  /** Exhaustive bookkeeping of the same rule: all continuations of all live beams, best `width` kept. */
+  function reference(logitsOf: (p: number[]) => number[], vocab: number, beamSize: number, maxLength: number, start: number, end: number) {
+    const logSoftmax = (x: number[]) => {
+      const m = Math.max(...x);
+      const lz = m + Math.log(x.reduce((s, v) => s + Math.exp(v - m), 0));
+      return x.map((v) => v - lz);
+    };
+    let live = [{ tokens: [] as number[], logProb: 0 }];
+    const finished: { tokens: number[]; logProb: number }[] = [];
+    for (let t = 0; t < maxLength && live.length > 0; t++) {
+      const width = beamSize - finished.length;
+      const cands: { b: number; token: number; logProb: number }[] = [];
+      live.forEach((h, b) => {
+        const row = logSoftmax(logitsOf(t === 0 ? [] : [start, ...h.tokens].slice(1).length ? h.tokens : []).map(Math.fround));
+        for (let v = 0; v < vocab; v++) if (v !== start) cands.push({ b, token: v, logProb: h.logProb + row[v] });
+      });
+      cands.sort((x, y) => y.logProb - x.logProb || x.b - y.b || x.token - y.token);
+      const next: typeof live = [];
+      for (const c of cands.slice(0, width)) {
+        if (c.token === end) finished.push({ tokens: live[c.b].tokens, logProb: c.logProb });
+        else next.push({ tokens: [...live[c.b].tokens, c.token], logProb: c.logProb });
+      }
+      live = next;
+    }
+    const by = (x: { logProb: number }, y: { logProb: number }) => y.logProb - x.logProb;
+    return [...finished.map((f) => ({ ...f, finished: true })).sort(by), ...live.map((l) => ({ ...l, finished: false })).sort(by)];
+  }
+
+  it('keeps the same beams, in the same order, with the same log-probabilities, attention and states', async () => {
+    const vocabulary = ['<start>', '<end>', 'a', 'b', 'c', 'd', 'e', 'f'];
+    let compared = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const beamSize = 1 + (seed % 4);
+      const s: CaptionerSpec = { cell: 'gru', vocabulary, startToken: '<start>', endToken: '<end>', maxLength: 3 + (seed % 3), beamSize, featureGrid: [1, 3] };
+      const { step, logitsOf } = randomStep(vocabulary.length, seed);
+      const r = await beamSearchCaption(step, { states: [Float32Array.of(-1, -7)] }, s);
+      const expected = reference(logitsOf, vocabulary.length, beamSize, s.maxLength, 0, 1);
+      expect(r.beams.map((b) => [b.tokens, b.finished]), `seed ${seed}`).toEqual(expected.map((e) => [e.tokens, e.finished]));
+      r.beams.forEach((b, i) => expect(b.logProb).toBeCloseTo(expected[i].logProb, 5));
+      expect(r.beams).toHaveLength(beamSize);
+      // Each word's attention is the row of the step that produced it: [id, id + 0.5, −id] of the prefix before it.
+      for (const b of r.beams) {
+        expect(b.attention).toHaveLength(b.tokens.length);
+        for (const a of b.attention) expect([a[1] - a[0], a[2] + a[0]]).toEqual([0.5, 0]);
+        expect(b.words).toEqual(b.tokens.map((t) => vocabulary[t]));
+      }
+      compared += r.beams.length;
+    }
+    expect(compared).toBeGreaterThan(20);
+  });
+
+  it('names a step that returns states or attention of the wrong shape, and a vocabulary without its start token', async () => {
+    const ok = (batch: number) => ({ logits: new Float32Array(batch * 5), attention: new Float32Array(batch * 4) });
+    const init2 = { states: [new Float32Array(2), new Float32Array(2)] };
+    const fewer: CaptionStep = async (_t, states, batch) => ({ ...ok(batch), states: states.slice(0, 1) });
+    await expect(greedyCaption(fewer, init2, spec)).rejects.toThrow('the captioner decoder step returned states of another shape than it was given');
+    const shorter: CaptionStep = async (_t, states, batch) => ({ ...ok(batch), states: [states[0], states[1].slice(1)] });
+    await expect(greedyCaption(shorter, init2, spec)).rejects.toThrow('the captioner decoder step returned states of another shape than it was given');
+    const wide: CaptionStep = async (_t, states, batch) => ({ ...ok(batch), states: states.map((x) => new Float32Array(x.length * 2)) });
+    await expect(greedyCaption(wide, init2, spec)).rejects.toThrow('states of another shape');
+    // Two words ahead of <end>, so the second step runs two beams: 9 attention values do not split into 2 rows.
+    const ragged: CaptionStep = async (_t, states, batch) => ({
+      logits: Float32Array.from({ length: batch * 5 }, (_, i) => [0, -10, 1, 1, 0][i % 5]),
+      states,
+      attention: new Float32Array(batch * 4 + 1),
+    });
+    await expect(beamSearchCaption(ragged, init2, spec)).rejects.toThrow('the captioner attention is not [B, L]');
+    const fine: CaptionStep = async (_t, states, batch) => ({ ...ok(batch), states });
+    await expect(greedyCaption(fine, init2, { ...spec, vocabulary: ['a', '<end>', 'b'] })).rejects.toThrow(
+      `the captioner's vocabulary lacks its start token "<start>" or end token "<end>"`,
+    );
+    // Two batched rows of two-unit states travel with their rows.
+    const r = await greedyCaption(fine, init2, spec);
+    expect(r.beams).toHaveLength(1);
+  });
+
+  it('survives logits thousands apart in one row', async () => {
+    // Every word but "a" at −1000, "a" at +1000, <end> last at −1000: "a" every step until maxLength.
+    const far: CaptionStep = async (_t, states, batch) => ({
+      logits: Float32Array.from({ length: batch * 5 }, (_, i) => (i % 5 === 2 ? 1000 : -1000)),
+      states,
+      attention: new Float32Array(batch * 4),
+    });
+    const greedy = await greedyCaption(far, init, { ...spec, maxLength: 3 });
+    expect(greedy).toMatchObject({ caption: 'a a a', finished: false });
+    expect(greedy.logProb).toBeCloseTo(0, 9);
+    // Beam search (2) also ends a beam at once, at −2000; finished beams rank first.
+    const r = await beamSearchCaption(far, init, { ...spec, maxLength: 3 });
+    expect(r.beams.map((b) => [b.caption, b.finished])).toEqual([['', true], ['a a a', false]]);
+    expect(r.beams[0].logProb).toBeCloseTo(-2000, 6);
+    expect(r.beams[1].logProb).toBeCloseTo(0, 9);
   });
 });

@@ -84,3 +84,93 @@ describe('decodeSemanticLogits', () => {
     expect(() => decodeSemanticLogits({ out: nan }, ctx({}, t))).toThrow(/contains NaN/);
   });
 });
+
+describe('decodeSemanticLogits in detail', () => {
+  const id = (w: number, h: number): InputTransform => ({ srcWidth: w, srcHeight: h, inputWidth: w, inputHeight: h, scaleX: 1, scaleY: 1, padX: 0, padY: 0 });
+  /** [1, C, H, W] from per-pixel logit lists (row-major pixels). */
+  const fromPixels = (px: number[][], w: number, h: number): Tensor => ({ data: Float32Array.from(px[0].flatMap((_, k) => px.map((p) => p[k]))), dims: [1, px[0].length, h, w] });
+
+  it('orders masks by score, then class, and scores each by its mean softmax over its own pixels', () => {
+    // Class 2 wins two pixels very surely, class 1 one pixel less surely, class 0 (no background name) one pixel.
+    const px = [[0, 0, 9], [0, 0, 9], [0, 2, 0], [1, 0, 0]];
+    const r = decodeSemanticLogits({ out: fromPixels(px, 4, 1) }, ctx({ classes: ['sky', 'road', 'car'] }, id(4, 1)));
+    expect(r.predictions.map((p) => [p.label, p.classIndex])).toEqual([['car', 2], ['road', 1], ['sky', 0]]);
+    expect(r.predictions[0].score).toBeCloseTo(softmax([0, 0, 9], 2), 9);
+    expect(r.predictions[2].score).toBeCloseTo(softmax([1, 0, 0], 0), 9);
+    expect(r.predictions.map((p) => p.kind)).toEqual(['mask', 'mask', 'mask']);
+    // Equal scores: the lower class first, whichever pixel comes first.
+    const tie = decodeSemanticLogits({ out: fromPixels([[0, 3], [3, 0]], 2, 1) }, ctx({}, id(2, 1)));
+    expect(tie.predictions.map((p) => [p.classIndex, p.geometry.type === 'mask' && decodeRle(p.geometry).join('')])).toEqual([
+      [0, '01'],
+      [1, '10'],
+    ]);
+    // A tie within a pixel goes to the lower class.
+    expect(decodeSemanticLogits({ out: fromPixels([[2, 2]], 1, 1) }, ctx({}, id(1, 1))).predictions.map((p) => [p.classIndex, p.score])).toEqual([[0, 0.5]]);
+    // Background under its other spellings is left out too.
+    for (const bg of ['__background__', '_background_', 'Background']) {
+      expect(decodeSemanticLogits({ out: fromPixels(px, 4, 1) }, ctx({ classes: [bg, 'road', 'car'] }, id(4, 1))).predictions.map((p) => p.classIndex)).toEqual([2, 1]);
+    }
+  });
+
+  it('is not thrown off by large logits, and names infinite ones', () => {
+    const big = decodeSemanticLogits({ out: fromPixels([[1000, 1002], [1003, 1000]], 2, 1) }, ctx({}, id(2, 1)));
+    expect(big.predictions.map((p) => p.score)).toEqual([expect.closeTo(softmax([3, 0], 0), 9), expect.closeTo(softmax([0, 2], 1), 9)]);
+    expect(() => decodeSemanticLogits({ out: fromPixels([[0, Infinity]], 1, 1) }, ctx({}, id(1, 1)))).toThrow('seg: output "out" contains infinite values');
+    expect(() => decodeSemanticLogits({ out: fromPixels([[0, -Infinity]], 1, 1) }, ctx({}, id(1, 1)))).toThrow('seg: output "out" contains infinite values');
+    expect(() => decodeSemanticLogits({ out: fromPixels([[0, NaN]], 1, 1) }, ctx({}, id(1, 1)))).toThrow('seg: output "out" contains NaN');
+    // A NaN in first place is caught too.
+    expect(() => decodeSemanticLogits({ out: fromPixels([[NaN, 0]], 1, 1) }, ctx({}, id(1, 1)))).toThrow('seg: output "out" contains NaN');
+  });
+
+  it('reads [C, H, W] without the batch axis, refuses integers, a batch of two and too many classes', () => {
+    const t = fromPixels([[0, 1], [1, 0]], 2, 1);
+    expect(decodeSemanticLogits({ out: { ...t, dims: [2, 1, 2] } }, ctx({}, id(2, 1))).predictions).toHaveLength(2);
+    expect(() => decodeSemanticLogits({ out: { data: new BigInt64Array(4), dims: [1, 2, 1, 2] } }, ctx({}, id(2, 1)))).toThrow(
+      'seg: output "out" is [1, 2, 1, 2]; semantic logits are [1, C, H, W] floats',
+    );
+    expect(() => decodeSemanticLogits({ out: { data: new Float32Array(8), dims: [2, 2, 1, 2] } }, ctx({}, id(2, 1)))).toThrow('is [2, 2, 1, 2]; semantic logits');
+    expect(() => decodeSemanticLogits({ out: { data: new Float32Array(65536), dims: [1, 65536, 1, 1] } }, ctx({}, id(1, 1)))).toThrow(
+      'seg: output "out" has 65536 classes; at most 65535 are supported',
+    );
+  });
+
+  it('labels more than 256 classes', () => {
+    // 300 classes on a 2×1 map: pixel 0 is class 299, pixel 1 class 257.
+    const c = 300;
+    const data = new Float32Array(c * 2);
+    data[299 * 2] = 5;
+    data[257 * 2 + 1] = 5;
+    const r = decodeSemanticLogits({ out: { data, dims: [1, c, 1, 2] } }, ctx({}, id(2, 1)));
+    expect(r.predictions.map((p) => p.classIndex).sort()).toEqual([257, 299]);
+    const at256 = new Float32Array(256 * 2);
+    at256[255 * 2] = 5;
+    expect(decodeSemanticLogits({ out: { data: at256, dims: [1, 256, 1, 2] } }, ctx({}, id(2, 1))).predictions.map((p) => p.classIndex).sort((a, b) => a! - b!)).toEqual([0, 255]);
+  });
+
+  it('maps a letterboxed map into the image, padding on either axis', () => {
+    // Input 4×4, image 4×2 with one padding row above: map rows 1..2 are the image.
+    const px = Array.from({ length: 16 }, (_, i) => (Math.floor(i / 4) === 1 ? [0, 5] : [5, 0]));
+    const r = decodeSemanticLogits({ out: fromPixels(px, 4, 4) }, ctx({}, { srcWidth: 4, srcHeight: 2, inputWidth: 4, inputHeight: 4, scaleX: 1, scaleY: 1, padX: 0, padY: 1 }));
+    const one = r.predictions.find((p) => p.classIndex === 1)!.geometry;
+    expect(one.type === 'mask' && [...decodeRle(one)]).toEqual([1, 1, 1, 1, 0, 0, 0, 0]);
+    const cols = Array.from({ length: 16 }, (_, i) => (i % 4 === 1 ? [0, 5] : [5, 0]));
+    const rx = decodeSemanticLogits({ out: fromPixels(cols, 4, 4) }, ctx({}, { srcWidth: 2, srcHeight: 4, inputWidth: 4, inputHeight: 4, scaleX: 1, scaleY: 1, padX: 1, padY: 0 }));
+    const g = rx.predictions.find((p) => p.classIndex === 1)!.geometry;
+    expect(g.type === 'mask' && [...decodeRle(g)]).toEqual([1, 0, 1, 0, 1, 0, 1, 0]);
+    const maps = rx.extras!.scoreMaps as ScoreMaps;
+    expect([maps.x, maps.y, maps.w, maps.h]).toEqual([-1, 0, 4, 4]);
+  });
+
+  it('averages a map whose sides are not multiples of the factor over the pixels each cell has', () => {
+    // 260×3, factor 3: 87 cells a row, the last one two columns wide (258, 259); 3 rows = one row of cells.
+    const w = 2 * SCORE_MAP_SIDE + 4, h = 3;
+    const data = new Float32Array(2 * w * h);
+    for (let y = 0; y < h; y++) data[y * w + (w - 1)] = 20; // class 0 sure in the last column only
+    const maps = decodeSemanticLogits({ out: { data, dims: [1, 2, h, w] } }, ctx({}, id(w, h))).extras!.scoreMaps as ScoreMaps;
+    const bytes = Buffer.from(maps.maps[0].data, 'base64');
+    expect(maps.width).toBe(87);
+    // Column 259 sure (≈ 1), column 258 undecided (0.5): their mean, not a mean over three columns.
+    expect(bytes[86]).toBe(191);
+    expect(bytes[85]).toBe(128);
+  });
+});

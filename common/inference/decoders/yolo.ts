@@ -137,7 +137,7 @@ export function decodeYoloV8Seg(outputs: Record<string, Tensor>, ctx: DecodeCont
       // Prototype cells the bilinear samples read: one more on each side of the window's footprint.
       const fx0 = Math.max(0, Math.floor((x0 + 0.5) * affine.sx + affine.ox - 0.5));
       const fx1 = Math.min(wp - 1, Math.floor((x1 + 0.5) * affine.sx + affine.ox - 0.5) + 1);
-      const fy0 = Math.max(0, Math.floor((y0 + 0.5) * affine.sy + affine.oy + 0.5));
+      const fy0 = Math.max(0, Math.floor((y0 + 0.5) * affine.sy + affine.oy - 0.5));
       const fy1 = Math.min(hp - 1, Math.floor((y1 + 0.5) * affine.sy + affine.oy - 0.5) + 1);
       for (let py = fy0; py <= fy1; py++) {
         for (let px = fx0; px <= fx1; px++) {

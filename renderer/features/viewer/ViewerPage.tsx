@@ -44,7 +44,9 @@ export function ViewerPage({ id }: { id: number }) {
   const { filter, sort } = useStore(libraryStore);
   const [row, setRow] = useState<ImageRow | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [neighbors, setNeighbors] = useState<Neighbors | null>(null);
+  const [neighborsOf, setNeighbors] = useState<(Neighbors & { of: number }) | null>(null);
+  // The neighbours of the image shown, never the last one's: A or D pressed before they arrive does nothing.
+  const neighbors = neighborsOf?.of === id ? neighborsOf : null;
   const viewer = useRef<ImageViewerHandle>(null);
   const bus = useMemo(() => new ViewportBus(), []);
   const heat = useRef<HeatmapLayerHandle>(null);
@@ -73,7 +75,7 @@ export function ViewerPage({ id }: { id: number }) {
     api.call('images.neighbors', { id, filter, sort }).then(
       (n) => {
         if (!live) return;
-        setNeighbors(n);
+        setNeighbors({ ...n, of: id });
         libraryStore.set({ lastIndex: n.index });
       },
       () => live && setNeighbors(null),
