@@ -3,7 +3,7 @@
  * keyboard, undo and redo work, a reload shows the same shapes from SQLite, and the stored geometry is in image
  * pixels (checked through the API, within 1 px, after zooming and panning).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -17,6 +17,7 @@ let dir: string;
 let app: AppInBrowser;
 let page: Page;
 let ids: number[];
+let folderPath: string;
 const W = 640;
 const H = 480;
 
@@ -83,10 +84,12 @@ beforeAll(async () => {
   ] as const) {
     await sharp({ create: { width: W, height: H, channels: 3, background: color } }).png().toFile(path.join(folder, `img${i}.png`));
   }
+  await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 200, g: 200, b: 200 } } }).png().toFile(path.join(folder, 'zz-gone.png'));
   app = await openFolderInBrowser(path.join(dir, 'home'), folder);
   page = app.page;
   const store = app.core.store!;
   ids = store.images.list({ offset: 0, limit: 10, filter: {}, sort: { by: 'path', dir: 'asc' } }).items.map((r) => r.id);
+  folderPath = folder;
   store.classes.upsert({ name: 'cat' });
   store.classes.upsert({ name: 'dog' });
   await openImage(ids[0]);
@@ -431,5 +434,68 @@ describe('many shapes', () => {
     expect(after.dirtyRepaints - before.dirtyRepaints).toBeLessThanOrEqual(8);
     const moved = (await list(imageId)).find((a) => a.geometry.type === 'box' && Math.abs(a.geometry.y - (target.y + 4)) < 1.01 && Math.abs(a.geometry.x - (target.x + 12)) < 1.01);
     expect(moved).toBeDefined();
+  });
+});
+
+describe('side panels', () => {
+  it('sets flags and a track id on the selection, and deletes a class moving its shapes to another', async () => {
+    await openImage(ids[0]);
+    await clear(ids[0]);
+    const store = app.core.store!;
+    const tmp = store.classes.upsert({ name: 'tmp' });
+    const keep = store.classes.list().find((c) => c.name === 'cat')!;
+    await page.evaluate(() => (window as unknown as { sightlineEditor: { reload(): Promise<void> } }).sightlineEditor.reload());
+    await page.evaluate((id) => (window as unknown as { sightlineEditor: { setActiveClass(id: number): void } }).sightlineEditor.setActiveClass(id), tmp.id);
+    await page.keyboard.press('b');
+    await drag([100, 100], [220, 200]);
+    await saved();
+    await page.getByTestId('flag-occluded').check();
+    await saved();
+    const track = page.getByTestId('track-id');
+    await track.fill('17');
+    await track.press('Enter');
+    await saved();
+    let [row] = await list(ids[0]);
+    expect(row.attributes).toEqual({ occluded: true, track_id: 17 });
+    expect(row.classId).toBe(tmp.id);
+
+    await page.getByRole('button', { name: 'Delete tmp' }).click();
+    await expect.poll(() => page.getByTestId('class-usage').textContent()).toMatch(/1 shape on 1 image use "tmp"/);
+    await page.getByRole('group', { name: 'Delete tmp' }).getByLabel(/Move them to/).check();
+    await page.getByLabel('Move to class').selectOption(String(keep.id));
+    await page.getByTestId('confirm-delete-class').click();
+    await saved();
+    expect(store.classes.list().some((c) => c.name === 'tmp')).toBe(false);
+    [row] = await list(ids[0]);
+    expect(row.classId).toBe(keep.id);
+    // One step takes it back: the class with its id, and the shape in it.
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('Control+z');
+    await saved();
+    expect(store.classes.list().find((c) => c.id === tmp.id)?.name).toBe('tmp');
+    [row] = await list(ids[0]);
+    expect(row.classId).toBe(tmp.id);
+  });
+
+  it('keeps the labels of an image whose file went missing editable, and says the file is missing', async () => {
+    const gone = ids[3];
+    unlinkSync(path.join(folderPath, 'zz-gone.png'));
+    const { jobId } = (await call<{ jobId: string }>('images.rescan', {}));
+    await app.core.jobs.wait(jobId);
+    expect(app.core.store!.images.get(gone).missing).toBe(true);
+    await page.evaluate((i) => (location.hash = `#/image/${i}`), gone);
+    // Said twice: the image's details and the editor's notice (the pixels may still show from the browser's cache).
+    await expect.poll(() => page.getByText('File missing').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('editor-notice').textContent()).toMatch(/missing; its labels stay editable/);
+    await expect.poll(() => page.getByTestId('viewer-stage').getAttribute('data-scale').then(Number)).toBeGreaterThan(0);
+    await page.keyboard.press('b');
+    await drag([40, 40], [140, 120]);
+    await saved();
+    const rows = await list(gone);
+    expect(rows).toHaveLength(1);
+    const g = rows[0].geometry;
+    if (g.type !== 'box') throw new Error('not a box');
+    near(g.x, 40);
+    near(g.w, 100);
   });
 });
