@@ -14,6 +14,7 @@ import { ApiError, type Job } from '../common/api/contract.js';
 import { AppCore } from '../electron/core/app.js';
 import { startServer, type RunningServer } from '../electron/server/http.js';
 import { createHttpClient, type HttpClient } from '../electron/server/client.js';
+import { expectApiError } from './expect-api-error.js';
 
 const FIXTURES = path.resolve(__dirname, 'fixtures/images');
 let tmp: string;
@@ -62,17 +63,6 @@ function traceFileAccess(): { paths: () => string[]; clear: () => void; restore:
       syncBuiltinESMExports();
     },
   };
-}
-
-async function expectApiError(p: Promise<unknown>, code: string, text: RegExp): Promise<ApiError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApiError);
-  expect((err as ApiError).code).toBe(code);
-  expect((err as ApiError).message).toMatch(text);
-  return err as ApiError;
 }
 
 beforeAll(async () => {

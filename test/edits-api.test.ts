@@ -11,6 +11,7 @@ import { ApiError, type AnnotationState, type EventPayload, type Job } from '../
 import { AppCore } from '../electron/core/app.js';
 import { startServer, type RunningServer } from '../electron/server/http.js';
 import { createHttpClient, type EventSubscription, type HttpClient } from '../electron/server/client.js';
+import { expectApiError } from './expect-api-error.js';
 
 const ROOT = path.resolve(__dirname, '..');
 let tmp: string;
@@ -22,17 +23,6 @@ let events: EventSubscription;
 const seen: EventPayload<'project'>[] = [];
 let imageA: number;
 let imageB: number;
-
-async function expectApiError(p: Promise<unknown>, code: string, text: RegExp): Promise<ApiError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApiError);
-  expect((err as ApiError).code).toBe(code);
-  expect((err as ApiError).message).toMatch(text);
-  return err as ApiError;
-}
 
 /** Wait until an event matching `pred` has arrived (events are pushed, not answered, so they may trail the call). */
 async function eventWhere(pred: (e: EventPayload<'project'>) => boolean): Promise<EventPayload<'project'>> {

@@ -745,28 +745,29 @@ export class Editor {
   }
 
   pointerDown(p: PointerInput): boolean {
-    if (!this.image || !this.local) return false;
-    return this.batch(() => this.tool.pointerDown(p));
+    return this.pointer('pointerDown', p);
   }
 
   pointerMove(p: PointerInput): boolean {
-    if (!this.image) return false;
-    return this.batch(() => this.tool.pointerMove(p));
+    return this.pointer('pointerMove', p);
   }
 
   pointerUp(p: PointerInput): boolean {
-    if (!this.image) return false;
-    return this.batch(() => this.tool.pointerUp(p));
+    return this.pointer('pointerUp', p);
   }
 
   doubleClick(p: PointerInput): boolean {
-    if (!this.image) return false;
-    return this.batch(() => this.tool.doubleClick(p));
+    return this.pointer('doubleClick', p);
   }
 
   contextMenu(p: PointerInput): boolean {
-    if (!this.image) return false;
-    return this.batch(() => this.tool.contextMenu(p));
+    return this.pointer('contextMenu', p);
+  }
+
+  /** Pointer input goes to the active tool; a press needs the document (not before the first load ends). */
+  private pointer(kind: 'pointerDown' | 'pointerMove' | 'pointerUp' | 'doubleClick' | 'contextMenu', p: PointerInput): boolean {
+    if (!this.image || (kind === 'pointerDown' && !this.local)) return false;
+    return this.batch(() => this.tool[kind](p));
   }
 
   /** A key press: true when the editor handled it (the page then does nothing with it). */

@@ -21,7 +21,7 @@ export class InferencePool {
   /** The provider each model's sessions really got, by model name (ModelInfo.provider). */
   readonly providers = new Map<string, ExecutionProvider>();
 
-  private send(msg: Exclude<ToWorker, { type: 'cancel' }>, answer: (m: FromWorker) => void): void {
+  private send(msg: Exclude<ToWorker, { type: 'cancel' } | { type: 'close' }>, answer: (m: FromWorker) => void): void {
     if (!this.worker) {
       const w = spawnWorker(import.meta.url, './worker.ts', 'inference-worker.js');
       w.on('message', (m: FromWorker) => {
