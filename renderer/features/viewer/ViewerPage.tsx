@@ -69,9 +69,22 @@ export function ViewerPage({ id }: { id: number }) {
     let live = true;
     setLoadError(null);
     api.call('images.get', { id }).then(
-      (r) => live && setRow(r),
+      (r) => {
+        if (!live) return;
+        setRow(r);
+        // The editor follows the image shown (its tool, class and clipboard stay from the last one). Started here,
+        // not after the page has rendered the row, so the labels are on their way while React works.
+        editor.load({ id: r.id, width: r.width, height: r.height, missing: r.missing, status: r.status }).catch((err) => live && setLoadError(errorMessage(err)));
+      },
       (err) => live && setLoadError(errorMessage(err)),
     );
+    return () => {
+      live = false;
+    };
+  }, [id, editor]);
+
+  useEffect(() => {
+    let live = true;
     api.call('images.neighbors', { id, filter, sort }).then(
       (n) => {
         if (!live) return;
@@ -107,13 +120,6 @@ export function ViewerPage({ id }: { id: number }) {
   // One URL per image: a signed URL renewed on a later render would make the viewer load the image again.
   const imageSrc = useMemo(() => api.imageUrl(id), [id]);
 
-  // The editor follows the image shown; its tool, class and clipboard stay from the last one.
-  const loadedId = current?.id;
-  useEffect(() => {
-    if (!current) return;
-    editor.load({ id: current.id, width: current.width, height: current.height, missing: current.missing, status: current.status }).catch((err) => setLoadError(errorMessage(err)));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [loadedId, editor]);
 
   // Scripts and benchmarks reach the viewer through this (zoom, pan, synchronous draws); nothing in the app reads it.
   useEffect(() => {
