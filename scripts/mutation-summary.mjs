@@ -46,5 +46,9 @@ for (const set of sets) {
   console.log(`\n${file}\n\n| file | score % | killed | timeout | survived | no coverage |\n| --- | ---: | ---: | ---: | ---: | ---: |`);
   for (const [n, c] of rows.sort((a, b) => a[0].localeCompare(b[0]))) console.log(line(n, c));
   for (const [n, c] of folders) console.log(line(`**${n}/**`, c));
+  const all = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0, other: 0 };
+  for (const [, c] of rows) for (const k of Object.keys(c)) all[k] += c[k];
+  console.log(line('**all of the above**', all));
+  if (all.other) console.log(`\n(${all.other} mutants neither killed nor survived: static mutants ignored (ignoreStatic), compile or runtime errors)`);
   if (showSurvivors) console.log(`\n${survivors.join('\n')}`);
 }

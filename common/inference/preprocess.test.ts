@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputPolicy, type InputPolicy as Policy } from './manifest.js';
 import { planInput, toInputTensor } from './preprocess.js';
+import { mulberry32 } from '../random.js';
 import type { RawImage } from './types.js';
 
 const policy = (p: Partial<Policy>): Policy => InputPolicy.parse(p);
@@ -104,5 +105,69 @@ describe('toInputTensor', () => {
     const p = box({});
     expect(() => toInputTensor(img, planInput(p, 4, 2), p)).not.toThrow();
     expect(() => toInputTensor(img, planInput(policy({ resize: 'stretch', width: 3, height: 3 }), 2, 1), p)).toThrow('the resized image is 2×1, the plan expects 3×3');
+  });
+});
+
+describe('planInput refusals and edges', () => {
+  it('names every size a policy needs', () => {
+    expect(() => planInput(policy({ resize: 'letterbox', height: 64 }), 10, 10)).toThrow('input policy "letterbox" needs input.width');
+    expect(() => planInput(policy({ resize: 'stretch', height: 64 }), 10, 10)).toThrow('input policy "stretch" needs input.width');
+    expect(() => planInput(policy({ resize: 'stretch', width: 64 }), 10, 10)).toThrow('input policy "stretch" needs input.height');
+    expect(() => planInput(policy({ resize: 'fit-max' }), 10, 10)).toThrow('input policy "fit-max" needs input.maxSide');
+    expect(() => planInput(policy({ resize: 'height' }), 10, 10)).toThrow('input policy "height" needs input.height');
+    expect(() => planInput(policy({ resize: 'stretch', width: 4, height: 4 }), 10, 0)).toThrow('cannot plan the input for an image of 10×0 pixels');
+    expect(() => planInput(policy({ resize: 'stretch', width: 4, height: 4 }), NaN, 10)).toThrow('NaN×10');
+  });
+
+  it('fit-max shrinks by the longer side even when the shorter one fits', () => {
+    expect(planInput(policy({ resize: 'fit-max', maxSide: 60 }), 100, 50)).toMatchObject({ resizeWidth: 60, resizeHeight: 30 });
+    expect(planInput(policy({ resize: 'fit-max', maxSide: 60 }), 50, 100)).toMatchObject({ resizeWidth: 30, resizeHeight: 60 });
+  });
+});
+
+describe('toInputTensor against a plain per-element reference', () => {
+  it('matches for every layout, dtype, channel order, alpha and padding', () => {
+    const rand = mulberry32(5);
+    let checked = 0;
+    for (const layout of ['NCHW', 'NHWC'] as const) {
+      for (const dtype of ['float32', 'uint8'] as const) {
+        for (const channels of ['RGB', 'BGR'] as const) {
+          for (const [srcC, wide] of [[3, true], [4, false], [3, false], [4, true]] as const) {
+            // Wide images get padding above and below, tall ones left and right.
+            const sw = wide ? 20 + Math.floor(rand() * 9) : 3 + Math.floor(rand() * 4), sh = wide ? 3 + Math.floor(rand() * 4) : 20 + Math.floor(rand() * 9);
+            const p = policy({ resize: 'letterbox', width: 12, height: 10, layout, dtype, channels, padValue: 77, scale: 1 / 200, mean: [0.1, 0.2, 0.3], std: [0.5, 0.25, 2] });
+            const plan = planInput(p, sw, sh);
+            const { resizeWidth: rw, resizeHeight: rh, inputWidth: iw, inputHeight: ih, padLeft, padTop } = plan;
+            expect(wide ? padTop : padLeft).toBeGreaterThan(0);
+            const img: RawImage = { data: Uint8Array.from({ length: rw * rh * srcC }, () => Math.floor(rand() * 256)), width: rw, height: rh, channels: srcC };
+            const t = toInputTensor(img, plan, p);
+            expect(t.dims).toEqual(layout === 'NCHW' ? [1, 3, ih, iw] : [1, ih, iw, 3]);
+            const norm = (v: number, c: number) => (dtype === 'uint8' ? v : Math.fround(v * (p.scale / p.std[c]) - p.mean[c] / p.std[c]));
+            const pad = (c: number) => (dtype === 'uint8' ? 77 : Math.fround((77 * p.scale - p.mean[c]) / p.std[c]));
+            for (let y = 0; y < ih; y++) {
+              for (let x = 0; x < iw; x++) {
+                for (let c = 0; c < 3; c++) {
+                  const sx = x - padLeft, sy = y - padTop;
+                  const inside = sx >= 0 && sx < rw && sy >= 0 && sy < rh;
+                  const srcChannel = channels === 'BGR' ? 2 - c : c;
+                  const want = inside ? norm(img.data[(sy * rw + sx) * srcC + srcChannel], c) : pad(c);
+                  const at = layout === 'NCHW' ? c * iw * ih + y * iw + x : (y * iw + x) * 3 + c;
+                  if (t.data[at] !== want) throw new Error(`${layout} ${dtype} ${channels} ${srcC}: (${x}, ${y}, ${c}) is ${t.data[at]}, want ${want}`);
+                  checked++;
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    expect(checked).toBe(32 * 12 * 10 * 3);
+  });
+
+  it('refuses an image off the plan by width or by height alone', () => {
+    const p = policy({ resize: 'stretch', width: 2, height: 2 });
+    const plan = planInput(p, 2, 2);
+    expect(() => toInputTensor({ data: new Uint8Array(9), width: 3, height: 1, channels: 3 }, { ...plan, resizeHeight: 1 }, p)).toThrow('the resized image is 3×1, the plan expects 2×1');
+    expect(() => toInputTensor({ data: new Uint8Array(6), width: 2, height: 1, channels: 3 }, plan, p)).toThrow('the resized image is 2×1, the plan expects 2×2');
   });
 });

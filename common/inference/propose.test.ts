@@ -511,7 +511,7 @@ describe('checkManifestAgainstIO, decoder by decoder', () => {
   });
 
   it('matches a text line policy against a fixed width only when maxSide pins it', () => {
-    const ctc = { decoder: 'ctc', kind: 'text-recognizer', textRecognizer: { alphabet: ['a', 'b'] } } as const;
+    const ctc = { decoder: 'ctc' as const, kind: 'text-recognizer' as const, textRecognizer: { alphabet: ['a', 'b'] } };
     const g = io([T('p', [1, 40, 3])], image([1, 3, 32, 320]));
     expect(check({ ...ctc, input: { resize: 'height', height: 32, width: 320, maxSide: 320 } }, g)).toEqual([]);
     expect(check({ ...ctc, input: { resize: 'height', height: 32, width: 320 } }, g)).toEqual([
@@ -581,7 +581,7 @@ describe('checkManifestAgainstIO, decoder by decoder', () => {
       'the cls-loc decoder reads class scores [1, C] of rank 2; logits [3] has rank 1',
       'the cls-loc decoder reads a box [1, 4] of rank 2; box [4] has rank 1',
     ]);
-    const bf = { decoder: 'blazeface', kind: 'keypoints', keypoints: { names: ['a'] } } as const;
+    const bf = { decoder: 'blazeface' as const, kind: 'keypoints' as const, keypoints: { names: ['a'] } };
     expect(check(bf, io([T('r', [1, 896, 16]), T('s', [1, 896, 1])], image()))).toEqual([]);
     expect(check(bf, io([T('r', [1, 896, 16])], image()))).toEqual([
       'BlazeFace needs regressors [1, 896, 16] and scores [1, 896, 1] (or the same split per layer); the graph has r [1, 896, 16]',

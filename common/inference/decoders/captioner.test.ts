@@ -177,7 +177,7 @@ describe('beam search against a plain reference', () => {
       const width = beamSize - finished.length;
       const cands: { b: number; token: number; logProb: number }[] = [];
       live.forEach((h, b) => {
-        const row = logSoftmax(logitsOf(t === 0 ? [] : [start, ...h.tokens].slice(1).length ? h.tokens : []).map(Math.fround));
+        const row = logSoftmax(logitsOf(h.tokens).map(Math.fround));
         for (let v = 0; v < vocab; v++) if (v !== start) cands.push({ b, token: v, logProb: h.logProb + row[v] });
       });
       cands.sort((x, y) => y.logProb - x.logProb || x.b - y.b || x.token - y.token);

@@ -102,3 +102,39 @@ describe('alphabets', () => {
     expect(ctcAlphabet(['x', 'y'], 4, 'm')).toEqual(['x', 'y', ' ']);
   });
 });
+
+describe('ctcGreedy and decodeCtc in detail', () => {
+  it('gives a tie to the lower class (the blank first) and treats rows with a negative value as logits', () => {
+    expect(ctcGreedy([0.4, 0.4, 0.2], 0, 1, 3, ['x', 'y']).text).toBe('');
+    expect(ctcGreedy([0.2, 0.4, 0.4], 0, 1, 3, ['x', 'y']).text).toBe('x');
+    // Sums to 1 but holds a negative: not probabilities, so softmax([−0.2, 1.2, 0]) at class 1.
+    const z = Math.exp(-0.2) + Math.exp(1.2) + 1;
+    expect(ctcGreedy([-0.2, 1.2, 0], 0, 1, 3, ['x', 'y']).charScores[0]).toBeCloseTo(Math.exp(1.2) / z, 6);
+    const out = new Float64Array(3);
+    toProbabilities([-0.2, 1.2, 0], 0, 3, out);
+    expect(out[1]).toBeCloseTo(Math.exp(1.2) / z, 9);
+    // A row of probabilities read from an offset, the second line of a batch.
+    expect(ctcGreedy([9, 9, 9, 0.1, 0.2, 0.7], 3, 1, 3, ['x', 'y'])).toEqual({ text: 'y', score: 0.7, charScores: [0.7] });
+  });
+
+  it('names infinite scores and the step', () => {
+    expect(() => ctcGreedy([0.1, 0.9, 0, 0, Infinity, 0], 0, 2, 3, ['x', 'y'])).toThrow('the model produced infinite scores (step 1)');
+    expect(() => ctcGreedy([NaN, 0.9, 0], 0, 1, 3, ['x', 'y'])).toThrow('the model produced NaN scores (step 0)');
+  });
+
+  it('keeps a line scoring exactly the threshold and names scores of the wrong rank or a manifest without a recogniser section', () => {
+    const line = Float32Array.from([0, 0.5, 0.5 / 3, 0.5 / 3, 0.5 / 3]);
+    const at = decodeCtc({ out: { data: line, dims: [1, 1, 5] } }, ctx());
+    expect(at.predictions.map((p) => p.label)).toEqual(['a']);
+    expect(() => decodeCtc({ out: { data: new Float32Array(5), dims: [1, 1, 1, 5] } }, ctx())).toThrow('rec: CTC expects scores [N, T, C]; got [1, 1, 1, 5]');
+    const none = ModelManifest.parse({ ...manifest, kind: 'classifier-localizer', decoder: 'cls-loc', textRecognizer: undefined });
+    expect(() => decodeCtc({ out: { data: new Float32Array(5), dims: [1, 1, 5] } }, ctx(none))).toThrow('rec: a CTC recogniser needs textRecognizer.alphabet (or alphabetFile)');
+    // The role mapping picks the output.
+    const mapped = ModelManifest.parse({ ...manifest, outputs: { probabilities: 'p' } });
+    expect(decodeCtc({ junk: { data: new Float32Array(5), dims: [1, 1, 5] }, p: { data: line, dims: [1, 1, 5] } }, ctx(mapped)).predictions).toHaveLength(1);
+  });
+
+  it('keeps multi-character alphabet lines whole when dropping a CR', () => {
+    expect(parseAlphabetFile('ab\r\ncd\r\n')).toEqual(['ab', 'cd']);
+  });
+});

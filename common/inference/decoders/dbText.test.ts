@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { labelComponents, minAreaRect, offsetConvexPolygon, polygonArea, polygonPerimeter, polygonToMask, signedArea } from '../../geometry/polygon.js';
 import { mulberry32 } from '../../random.js';
 import { ModelManifest, type ModelManifestInput } from '../manifest.js';
-import type { InputTransform, Tensor } from '../types.js';
+import type { DecodedPrediction, InputTransform, Tensor } from '../types.js';
 import { decodeDbText } from './dbText.js';
 import type { DecodeContext } from './types.js';
 
@@ -80,7 +80,7 @@ describe('decodeDbText', () => {
 describe('decodeDbText in detail', () => {
   const rect = (x0: number, y0: number, x1: number, y1: number, inside: number, border = inside) => (x: number, y: number) =>
     x >= x0 && x <= x1 && y >= y0 && y <= y1 ? (x === x0 || x === x1 || y === y0 || y === y1 ? border : inside) : 0;
-  const polygon = (p: { geometry: { type: string } }) => (p.geometry as { points: number[] }).points;
+  const polygon = (p: DecodedPrediction) => (p.geometry.type === 'polygon' ? p.geometry.points : []);
 
   it("scores a region by the mean over its own pixels, border included, and nothing around it", () => {
     // 20×6 region: its 48 border pixels at 0.6, the 72 inside at 0.9; the pixels around it at 0.29 (below 0.3).

@@ -160,3 +160,24 @@ describe('geometry encoding', () => {
     expect(decodeGeometry(json, null)).toEqual({ type: 'mask', width: 2, height: 2, counts: [] });
   });
 });
+
+describe('mask counts that cannot be stored', () => {
+  it('refuses a run length that is negative, fractional or past 2^32 − 1, naming it, and stores 2^32 − 1 itself', () => {
+    for (const c of [-1, 1.5, 0x100000000, NaN]) {
+      let err: unknown;
+      try {
+        encodeGeometry({ type: 'mask', width: 1, height: 1, counts: [0, c] });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ApiError);
+      expect((err as ApiError).code).toBe('bad_request');
+      expect((err as ApiError).message).toBe(`A mask's RLE count ${c} is not a run length from 0 to 2^32-1.`);
+    }
+    const { mask } = encodeGeometry({ type: 'mask', width: 1, height: 1, counts: [0, 0xffffffff] });
+    expect(mask!.readUInt32LE(4)).toBe(0xffffffff);
+    // A batch with a bad count writes nothing.
+    expect(() => create(fromModel({ kind: 'mask', geometry: { type: 'mask', width: 8, height: 6, counts: [48, -0.5] } }))).toThrow(/RLE count -0.5/);
+    expect(store.db.prepare('SELECT count(*) FROM annotations').pluck().get()).toBe(0);
+  });
+});

@@ -51,6 +51,35 @@ describe('ProjectStore.open', () => {
     expect(readdirSync(dir)).toEqual(['Cats.Sightline']);
   });
 
+  it('creates the project file readable by its owner only, and names it without only its last .sightline', () => {
+    const file = path.join(dir, 'my.sightline-data.sightline');
+    const store = ProjectStore.open(file, { create: true });
+    expect(store.name).toBe('my.sightline-data');
+    store.db.prepare(`DELETE FROM project_meta WHERE key = 'name'`).run();
+    expect(store.name).toBe('my.sightline-data');
+    store.close();
+    if (process.platform !== 'win32') expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses with the file named in the details', () => {
+    const missing = path.join(dir, 'nope.sightline');
+    expect(apiError(() => ProjectStore.open(missing)).details).toEqual({ file: missing });
+    expect(apiError(() => ProjectStore.open(dir)).details).toEqual({ file: dir });
+    const text = path.join(dir, 'notes.sightline');
+    writeFileSync(text, 'not a database, just text');
+    expect(apiError(() => ProjectStore.open(text)).details).toEqual({ file: text });
+    const empty = path.join(dir, 'empty.sightline');
+    writeFileSync(empty, '');
+    expect(apiError(() => ProjectStore.open(empty)).details).toEqual({ file: empty });
+    const orphan = path.join(dir, 'no', 'p.sightline');
+    expect(apiError(() => ProjectStore.open(orphan, { create: true })).details).toEqual({ file: orphan });
+    const other = path.join(dir, 'other.db');
+    const db = new Database(other);
+    db.exec('CREATE TABLE t (x)');
+    db.close();
+    expect(apiError(() => ProjectStore.open(other)).details).toEqual({ file: other });
+  });
+
   it('names a project without a name row after its file', () => {
     const store = ProjectStore.open(path.join(dir, 'dogs.sightline'), { create: true });
     store.db.prepare(`DELETE FROM project_meta WHERE key = 'name'`).run();
@@ -92,6 +121,14 @@ describe('ProjectStore.open', () => {
     db.pragma('user_version = 3');
     db.close();
     expect(apiError(() => ProjectStore.open(other)).message).toMatch(/is an SQLite database of another application/);
+    // Another application's mark on an otherwise empty one-page file.
+    const marked = path.join(dir, 'marked.db');
+    const m = new Database(marked);
+    m.pragma('journal_mode = DELETE');
+    m.pragma('application_id = 1234');
+    m.close();
+    expect(statSync(marked).size).toBe(4096);
+    expect(apiError(() => ProjectStore.open(marked)).message).toMatch(/marked\.db is an SQLite database of another application/);
     // A one-page SQLite file with neither mark nor version is what a fresh `new Database()` leaves: it is taken.
     const blank = path.join(dir, 'blank.sightline');
     const b = new Database(blank);

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { CaptionerSpec, InputPolicy, ModelManifest, TextDetectorSpec, Thresholds } from './manifest.js';
+
+const minimal = { name: 'm', kind: 'detector', decoder: 'yolov8', files: { model: 'm.onnx' }, input: {} } as const;
+const issues = (input: unknown) => {
+  const r = ModelManifest.safeParse(input);
+  return r.success ? [] : r.error.issues.map((i) => [i.path.join('.'), i.message]);
+};
+
+describe('ModelManifest', () => {
+  it('fills every default of a minimal manifest', () => {
+    expect(ModelManifest.parse(minimal)).toEqual({
+      schema: 1,
+      name: 'm',
+      kind: 'detector',
+      decoder: 'yolov8',
+      description: '',
+      license: 'unknown',
+      source: '',
+      files: { model: 'm.onnx' },
+      input: { resize: 'stretch', multiple: 1, padValue: 114, scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1], channels: 'RGB', layout: 'NCHW', dtype: 'float32' },
+      outputs: {},
+      classes: [],
+      labelOffset: 0,
+      thresholds: { score: 0.25, iou: 0.45, mask: 0.5, maxDetections: 300 },
+      nms: 'class-aware',
+    });
+    expect(InputPolicy.parse({}).scale).toBe(1 / 255);
+    expect(Thresholds.parse({})).toEqual({ score: 0.25, iou: 0.45, mask: 0.5, maxDetections: 300 });
+    expect(TextDetectorSpec.parse({})).toEqual({ binaryThreshold: 0.3, boxThreshold: 0.6, unclipRatio: 1.5, minSize: 3 });
+    expect(CaptionerSpec.parse({ cell: 'gru', vocabulary: ['<start>', '<end>', 'a'], featureGrid: [2, 2] })).toEqual({
+      cell: 'gru',
+      vocabulary: ['<start>', '<end>', 'a'],
+      startToken: '<start>',
+      endToken: '<end>',
+      maxLength: 20,
+      beamSize: 3,
+      featureGrid: [2, 2],
+    });
+    expect(ModelManifest.parse({ ...minimal, kind: 'keypoints', keypoints: { names: ['a'] } }).keypoints).toEqual({ names: ['a'], skeleton: [] });
+  });
+
+  it('takes a name of lowercase letters, digits, ".", "_" and "-" up to 64 characters, starting with a letter or digit', () => {
+    for (const ok of ['a', '0', 'shapes-det_v1.2', 'x'.repeat(64)]) expect(issues({ ...minimal, name: ok }), ok).toEqual([]);
+    for (const bad of ['', '-a', '.a', 'A', 'a b', 'x'.repeat(65), 'a/b', 'ab!', '!ab']) {
+      expect(issues({ ...minimal, name: bad }), bad).toEqual([['name', 'lowercase letters, digits, ".", "_" and "-"']]);
+    }
+  });
+
+  it('refuses a captioner with one graph, a one-graph model with two, a captioner without its section and keypoints without names', () => {
+    expect(issues({ ...minimal, decoder: 'recurrent-captioner', kind: 'captioner' })).toEqual([
+      ['files', 'a recurrent-captioner has files {encoder, decoderStep}; every other decoder has {model}'],
+      ['captioner', 'a captioner needs its captioner section (cell, vocabulary, featureGrid)'],
+    ]);
+    expect(issues({ ...minimal, files: { encoder: 'e.onnx', decoderStep: 'd.onnx' } })).toEqual([
+      ['files', 'a recurrent-captioner has files {encoder, decoderStep}; every other decoder has {model}'],
+    ]);
+    expect(issues({ ...minimal, kind: 'keypoints' })).toEqual([['keypoints', 'a keypoints model needs keypoints.names']]);
+    const captioner = { ...minimal, kind: 'captioner', decoder: 'recurrent-captioner', files: { encoder: 'e.onnx', decoderStep: 'd.onnx' } };
+    expect(issues({ ...captioner, captioner: { cell: 'lstm', vocabulary: ['<start>', '<end>', 'a'], featureGrid: [1, 4] } })).toEqual([]);
+    for (const cell of ['rnn', 'gru', 'lstm']) expect(issues({ ...captioner, captioner: { cell, vocabulary: ['s', 'e', 'a'], featureGrid: [1, 1] } })).toEqual([]);
+    expect(issues({ ...captioner, captioner: { cell: '', vocabulary: ['s', 'e', 'a'], featureGrid: [1, 1] } })[0][0]).toBe('captioner.cell');
+    for (const resize of ['letterbox', 'stretch', 'fit-max', 'height']) expect(issues({ ...minimal, input: { resize } })).toEqual([]);
+    expect(issues({ ...minimal, input: { resize: '' } })[0][0]).toBe('input.resize');
+  });
+});
