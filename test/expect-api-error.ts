@@ -12,3 +12,14 @@ export async function expectApiError(p: Promise<unknown>, code: string, text: Re
   expect((err as ApiError).message).toMatch(text);
   return err as ApiError;
 }
+
+/** The ApiError a synchronous call throws (fails the test when it throws nothing, or something else). */
+export function thrownApiError(fn: () => unknown): ApiError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ApiError);
+    return e as ApiError;
+  }
+  throw new Error('expected an ApiError');
+}

@@ -98,6 +98,20 @@ type Listener = (change: EditorChange, state: EditorState) => void;
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 const EMPTY_SHAPES: ReadonlyMap<number, Shape> = new Map();
 const EMPTY_IDS: ReadonlySet<number> = new Set();
+/** The state of an editor showing no document yet (a load starting, or an unload). */
+const NO_DOCUMENT = {
+  shapes: EMPTY_SHAPES,
+  order: [],
+  preview: EMPTY_SHAPES,
+  selection: EMPTY_IDS,
+  selectedVertex: null,
+  draft: null,
+  hovered: null,
+  canUndo: false,
+  canRedo: false,
+  undoLabel: null,
+  redoLabel: null,
+} satisfies Partial<EditorState>;
 /** Handles are offered for at most this many selected shapes (a select-all of thousands shows none). */
 const MAX_HANDLE_SHAPES = 200;
 const DUPLICATE_OFFSET = 10;
@@ -316,17 +330,7 @@ export class Editor {
         this.set(
           {
             image: { id: image.id, width: image.width, height: image.height, missing: image.missing, status: image.status },
-            shapes: EMPTY_SHAPES,
-            order: [],
-            preview: EMPTY_SHAPES,
-            selection: EMPTY_IDS,
-            selectedVertex: null,
-            draft: null,
-            hovered: null,
-            canUndo: false,
-            canRedo: false,
-            undoLabel: null,
-            redoLabel: null,
+            ...NO_DOCUMENT,
             loading: true,
             notice: image.missing
               ? { text: "This image's file is missing; its labels stay editable.", level: 'info', at: this.now() }
@@ -399,17 +403,7 @@ export class Editor {
       this.set(
         {
           image: null,
-          shapes: EMPTY_SHAPES,
-          order: [],
-          preview: EMPTY_SHAPES,
-          selection: EMPTY_IDS,
-          selectedVertex: null,
-          draft: null,
-          hovered: null,
-          canUndo: false,
-          canRedo: false,
-          undoLabel: null,
-          redoLabel: null,
+          ...NO_DOCUMENT,
           loading: false,
         },
         { shapes: 'all', selection: true, preview: true, draft: true, history: true, image: true },

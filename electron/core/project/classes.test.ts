@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiError } from '../../../common/api/contract.js';
 import { IdCounters } from './ids.js';
 import { ProjectStore } from './store.js';
+import { thrownApiError } from '../../../test/expect-api-error.js';
 
 let dir: string;
 let store: ProjectStore;
@@ -16,16 +16,6 @@ afterEach(() => {
   store.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function apiError(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ApiError);
-    return e as ApiError;
-  }
-  throw new Error('expected an ApiError');
-}
 
 describe('ClassesRepo', () => {
   it('creates classes in order with palette colours, and keeps what an update does not name', () => {
@@ -45,18 +35,18 @@ describe('ClassesRepo', () => {
   it('refuses a taken name or hotkey, and an unknown id', () => {
     const cat = store.classes.upsert({ name: 'cat', hotkey: '1' });
     store.classes.upsert({ name: 'dog', hotkey: '2' });
-    expect([apiError(() => store.classes.upsert({ name: 'cat' })).code, apiError(() => store.classes.upsert({ name: 'cat' })).message]).toEqual([
+    expect([thrownApiError(() => store.classes.upsert({ name: 'cat' })).code, thrownApiError(() => store.classes.upsert({ name: 'cat' })).message]).toEqual([
       'conflict',
       'A class named "cat" already exists.',
     ]);
-    expect(apiError(() => store.classes.upsert({ name: 'cow', hotkey: '2' })).message).toBe('Hotkey "2" is already used by class "dog".');
-    expect(apiError(() => store.classes.upsert({ id: cat.id, name: 'dog' })).message).toBe('A class named "dog" already exists.');
+    expect(thrownApiError(() => store.classes.upsert({ name: 'cow', hotkey: '2' })).message).toBe('Hotkey "2" is already used by class "dog".');
+    expect(thrownApiError(() => store.classes.upsert({ id: cat.id, name: 'dog' })).message).toBe('A class named "dog" already exists.');
     // Its own name and hotkey are not a clash.
     expect(store.classes.upsert({ id: cat.id, name: 'cat', hotkey: '1' }).name).toBe('cat');
-    const missing = apiError(() => store.classes.upsert({ id: 999, name: 'ghost' }));
+    const missing = thrownApiError(() => store.classes.upsert({ id: 999, name: 'ghost' }));
     expect([missing.code, missing.message]).toEqual(['not_found', 'Class 999 does not exist in this project.']);
-    expect(apiError(() => store.classes.delete(999)).code).toBe('not_found');
-    expect(apiError(() => store.classes.usage(999)).code).toBe('not_found');
+    expect(thrownApiError(() => store.classes.delete(999)).code).toBe('not_found');
+    expect(thrownApiError(() => store.classes.usage(999)).code).toBe('not_found');
   });
 
   it('deletes a class, leaving its annotations unclassified, and reports its usage first', () => {
@@ -77,7 +67,7 @@ describe('ClassesRepo', () => {
     const [a, b, c] = ['a', 'b', 'c'].map((name) => store.classes.upsert({ name }));
     expect(store.classes.reorder([c.id, a.id, b.id]).map((x) => [x.name, x.position])).toEqual([['c', 0], ['a', 1], ['b', 2]]);
     for (const ids of [[a.id, b.id], [a.id, a.id, b.id], [a.id, b.id, c.id, 999], [a.id, b.id, 999]]) {
-      const e = apiError(() => store.classes.reorder(ids));
+      const e = thrownApiError(() => store.classes.reorder(ids));
       expect([e.code, e.message]).toEqual(['bad_request', `Reorder needs every class id exactly once (3 classes, got ${ids.length} ids).`]);
     }
     expect(store.classes.list().map((x) => x.name)).toEqual(['c', 'a', 'b']);
@@ -103,11 +93,11 @@ describe('IdCounters', () => {
   it('refuses a count that is not a positive whole number, and a project without counters', () => {
     const ids = new IdCounters(store.db);
     for (const n of [0, -1, 1.5]) {
-      const e = apiError(() => ids.reserve('annotations', n));
+      const e = thrownApiError(() => ids.reserve('annotations', n));
       expect([e.code, e.message]).toEqual(['bad_request', `Cannot reserve ${n} ids: give a positive whole number.`]);
     }
     store.db.prepare(`DELETE FROM id_counters WHERE name = 'label_classes'`).run();
-    const e = apiError(() => ids.reserve('label_classes', 1));
+    const e = thrownApiError(() => ids.reserve('label_classes', 1));
     expect([e.code, e.message]).toEqual(['internal', 'The project has no id counter for label_classes; it was not upgraded correctly.']);
   });
 });

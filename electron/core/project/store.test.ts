@@ -7,9 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, type ImageFilter, type ImageSort } from '../../../common/api/contract.js';
+import type { ImageFilter, ImageSort } from '../../../common/api/contract.js';
 import { assertNotNewer, defaultMigrationsDir, latestVersion, loadMigrations, migrate, type Migration } from './migrate.js';
 import { APPLICATION_ID, ProjectStore } from './store.js';
+import { thrownApiError } from '../../../test/expect-api-error.js';
 
 let dir: string;
 beforeEach(() => {
@@ -19,16 +20,6 @@ afterEach(() => {
   vi.unstubAllEnvs();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function apiError(fn: () => unknown): ApiError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ApiError);
-    return e as ApiError;
-  }
-  throw new Error('expected an ApiError');
-}
 
 describe('ProjectStore.open', () => {
   it('creates a project named after its file, marked as ours, and reopens it without a backup', () => {
@@ -63,21 +54,21 @@ describe('ProjectStore.open', () => {
 
   it('refuses with the file named in the details', () => {
     const missing = path.join(dir, 'nope.sightline');
-    expect(apiError(() => ProjectStore.open(missing)).details).toEqual({ file: missing });
-    expect(apiError(() => ProjectStore.open(dir)).details).toEqual({ file: dir });
+    expect(thrownApiError(() => ProjectStore.open(missing)).details).toEqual({ file: missing });
+    expect(thrownApiError(() => ProjectStore.open(dir)).details).toEqual({ file: dir });
     const text = path.join(dir, 'notes.sightline');
     writeFileSync(text, 'not a database, just text');
-    expect(apiError(() => ProjectStore.open(text)).details).toEqual({ file: text });
+    expect(thrownApiError(() => ProjectStore.open(text)).details).toEqual({ file: text });
     const empty = path.join(dir, 'empty.sightline');
     writeFileSync(empty, '');
-    expect(apiError(() => ProjectStore.open(empty)).details).toEqual({ file: empty });
+    expect(thrownApiError(() => ProjectStore.open(empty)).details).toEqual({ file: empty });
     const orphan = path.join(dir, 'no', 'p.sightline');
-    expect(apiError(() => ProjectStore.open(orphan, { create: true })).details).toEqual({ file: orphan });
+    expect(thrownApiError(() => ProjectStore.open(orphan, { create: true })).details).toEqual({ file: orphan });
     const other = path.join(dir, 'other.db');
     const db = new Database(other);
     db.exec('CREATE TABLE t (x)');
     db.close();
-    expect(apiError(() => ProjectStore.open(other)).details).toEqual({ file: other });
+    expect(thrownApiError(() => ProjectStore.open(other)).details).toEqual({ file: other });
   });
 
   it('names a project without a name row after its file', () => {
@@ -101,7 +92,7 @@ describe('ProjectStore.open', () => {
   it('turns an empty file into a project when asked to create, and refuses it otherwise', () => {
     const file = path.join(dir, 'empty.sightline');
     writeFileSync(file, '');
-    expect(apiError(() => ProjectStore.open(file)).code).toBe('invalid_file');
+    expect(thrownApiError(() => ProjectStore.open(file)).code).toBe('invalid_file');
     const store = ProjectStore.open(file, { create: true });
     expect(store.schemaVersion).toBe(latestVersion(loadMigrations()));
     store.close();
@@ -109,7 +100,7 @@ describe('ProjectStore.open', () => {
 
   it('refuses to create a project in a folder that does not exist, naming both', () => {
     const file = path.join(dir, 'nope', 'p.sightline');
-    const e = apiError(() => ProjectStore.open(file, { create: true }));
+    const e = thrownApiError(() => ProjectStore.open(file, { create: true }));
     expect(e.code).toBe('not_found');
     expect(e.message).toBe(`Cannot create project ${file}: folder ${path.join(dir, 'nope')} does not exist.`);
     expect(existsSync(path.join(dir, 'nope'))).toBe(false);
@@ -120,7 +111,7 @@ describe('ProjectStore.open', () => {
     const db = new Database(other);
     db.pragma('user_version = 3');
     db.close();
-    expect(apiError(() => ProjectStore.open(other)).message).toMatch(/is an SQLite database of another application/);
+    expect(thrownApiError(() => ProjectStore.open(other)).message).toMatch(/is an SQLite database of another application/);
     // Another application's mark on an otherwise empty one-page file.
     const marked = path.join(dir, 'marked.db');
     const m = new Database(marked);
@@ -128,7 +119,7 @@ describe('ProjectStore.open', () => {
     m.pragma('application_id = 1234');
     m.close();
     expect(statSync(marked).size).toBe(4096);
-    expect(apiError(() => ProjectStore.open(marked)).message).toMatch(/marked\.db is an SQLite database of another application/);
+    expect(thrownApiError(() => ProjectStore.open(marked)).message).toMatch(/marked\.db is an SQLite database of another application/);
     // A one-page SQLite file with neither mark nor version is what a fresh `new Database()` leaves: it is taken.
     const blank = path.join(dir, 'blank.sightline');
     const b = new Database(blank);
@@ -256,7 +247,7 @@ describe('the migration runner', () => {
   it('refuses a newer project with what to do, and takes an equal one', () => {
     expect(() => assertNotNewer('f', 2, 2)).not.toThrow();
     expect(() => assertNotNewer('f', 1, 2)).not.toThrow();
-    const e = apiError(() => assertNotNewer('/p/f.sightline', 3, 2));
+    const e = thrownApiError(() => assertNotNewer('/p/f.sightline', 3, 2));
     expect(e.code).toBe('newer_version');
     expect(e.message).toBe(
       '/p/f.sightline was written by a newer version of Sightline (project schema v3; this version reads up to v2). Update Sightline to open it. The file was not changed.',
@@ -317,7 +308,7 @@ describe('ImagesRepo', () => {
       addedAt: 1003,
     });
     expect(store.images.get(2).missing).toBe(false);
-    const e = apiError(() => store.images.get(99));
+    const e = thrownApiError(() => store.images.get(99));
     expect([e.code, e.message]).toEqual(['not_found', 'Image 99 is not in this project.']);
   });
 
@@ -365,7 +356,7 @@ describe('ImagesRepo', () => {
     expect(store.images.neighbors(2, {}, { by: 'size', dir: 'asc' })).toEqual({ prev: null, next: 4, index: 0, total: 5 });
     expect(store.images.neighbors(4, {}, { by: 'size', dir: 'asc' })).toEqual({ prev: 2, next: 3, index: 1, total: 5 });
     expect(store.images.neighbors(4, {}, { by: 'size', dir: 'desc' })).toEqual({ prev: 3, next: 2, index: 3, total: 5 });
-    const e = apiError(() => store.images.neighbors(99, {}, asc));
+    const e = thrownApiError(() => store.images.neighbors(99, {}, asc));
     expect([e.code, e.message]).toEqual(['not_found', 'Image 99 is not in this project.']);
   });
 
