@@ -414,6 +414,82 @@ export const RunParameters = z
   .strict();
 export type RunParameters = z.infer<typeof RunParameters>;
 
+// ---------------------------------------------------------------- dataset interchange (issue 8)
+
+export const ExportFormat = z.enum(['coco', 'coco-results', 'yolo', 'voc', 'labelme', 'masks', 'captions']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+export const ImportFormat = z.enum(['coco', 'coco-results', 'yolo', 'voc', 'labelme']);
+export type ImportFormat = z.infer<typeof ImportFormat>;
+
+/** What an export writes and how. `source` is "labels" or "run:<id>" (one model run's predictions). */
+export const ExportOptions = z
+  .object({
+    format: ExportFormat,
+    out: z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'path contains a NUL byte'),
+    source: z.string().regex(/^(labels|run:[1-9][0-9]{0,15})$/, 'source is "labels" or "run:<id>"').default('labels'),
+    /** Split fractions by name (train/val/test), e.g. {train: 0.8, val: 0.2}; stratified by class, reproducible by seed. */
+    split: z.record(z.enum(['train', 'val', 'test']), z.number().min(0).max(1)).optional(),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+    /** Image files in the export: copied, symbolic links to the originals, or none (paths point at the originals). */
+    images: z.enum(['copy', 'link', 'none']).optional(),
+    /** Write upright copies of images whose EXIF orientation rotates them (naive loaders ignore it). */
+    upright: z.boolean().default(false),
+    /** Replace an existing, non-empty output folder (atomically: the old one is removed only after the new one is complete). */
+    overwrite: z.boolean().default(false),
+  })
+  .strict();
+export type ExportOptions = z.input<typeof ExportOptions>;
+
+/** The summary of an export (also the CLI's --json; the key names are a contract). */
+export const ExportSummary = z.object({
+  format: ExportFormat,
+  out: z.string(),
+  images: z.number().int(),
+  annotations: z.number().int(),
+  files: z.array(z.string()),
+  warnings: z.array(z.string()),
+  /** What the format cannot hold, counted by reason: never dropped silently. */
+  notExported: z.array(z.object({ reason: z.string(), count: z.number().int() })),
+  /** True only when the export was read back with our importer and found equal to what was meant. */
+  verified: z.boolean(),
+  differences: z.array(z.string()),
+  cancelled: z.boolean(),
+});
+export type ExportSummary = z.infer<typeof ExportSummary>;
+
+export const ImportDatasetOptions = z
+  .object({
+    format: ImportFormat,
+    from: z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'path contains a NUL byte'),
+    as: z.enum(['labels', 'predictions']).default('labels'),
+    dryRun: z.boolean().default(false),
+  })
+  .strict();
+export type ImportDatasetOptions = z.input<typeof ImportDatasetOptions>;
+
+export const DatasetProblem = z.object({ file: z.string(), where: z.string().nullable(), problem: z.string() });
+export type DatasetProblem = z.infer<typeof DatasetProblem>;
+
+/** The summary of a dataset import (also the CLI's --json; the key names are a contract). */
+export const ImportSummary = z.object({
+  images: z.number().int(),
+  annotations: z.number().int(),
+  classesAdded: z.array(z.string()),
+  /** Names in the dataset matched to a project class spelled differently ("Person" → "person"). */
+  classesMapped: z.array(z.object({ from: z.string(), to: z.string() })),
+  /** Images the dataset names that are not in the project (or match several: `reason` says which). */
+  unmatched: z.array(z.object({ file: z.string(), reason: z.string() })),
+  errors: z.array(DatasetProblem),
+  warnings: z.array(z.string()),
+  /** The new run's id with as: predictions; null otherwise. */
+  run: Id.nullable(),
+  dryRun: z.boolean(),
+  /** False when errors stopped it: then nothing was written. */
+  written: z.boolean(),
+  cancelled: z.boolean(),
+});
+export type ImportSummary = z.infer<typeof ImportSummary>;
+
 const Empty = z.object({}).strict();
 const Ok = z.object({ ok: z.literal(true) });
 /** An absolute filesystem path typed or picked by the user (never an image path: images go by id). */
@@ -572,6 +648,12 @@ export const callSchemas = {
     req: z.object({ imageId: Id, runId: Id.optional() }).strict(),
     res: z.array(Prediction),
   },
+  /** Export labels or one run's predictions as a job; the job's result is an ExportSummary. */
+  'datasets.export': { req: ExportOptions, res: z.object({ jobId: z.string() }) },
+  /** Import a dataset (labels, or a predictions run) as a job; the job's result is an ImportSummary. */
+  'datasets.import': { req: ImportDatasetOptions, res: z.object({ jobId: z.string() }) },
+  /** Open a folder this session exported to in the system's file manager (only those folders). */
+  'datasets.reveal': { req: z.object({ path: UserPath }).strict(), res: Ok },
   'jobs.list': { req: Empty, res: z.array(Job) },
   'jobs.get': { req: z.object({ id: z.string().max(100) }).strict(), res: Job },
   'jobs.cancel': { req: z.object({ id: z.string().max(100) }).strict(), res: Job },

@@ -27,6 +27,10 @@ import { ImageFiles } from './library/files.js';
 import { importFolder, relinkRoot, rescanProject } from './library/scan.js';
 import { ensurePrivateDirSync, PRIVATE_FILE_MODE } from './privateFiles.js';
 import { generateDemoImages } from '../../demo/generate.js';
+import { runExport } from './datasets/export.js';
+import { runImport } from './datasets/import.js';
+import type { ExportSummary, ImportSummary } from '../../common/api/contract.js';
+import { spawn } from 'node:child_process';
 
 export interface AppCoreOptions {
   /** Per-user state: recent projects, thumbnail cache, projects of opened folders, the demo project. */
@@ -260,6 +264,63 @@ export class AppCore implements CoreHost {
     this.listeners.clear();
   }
 
+  // ------------------------------------------------------------ datasets (issue 8)
+
+  /** Folders this session exported to: the only ones `datasets.reveal` opens. */
+  private readonly exported = new Set<string>();
+
+  startExport(args: Parameters<typeof runExport>[1]): string {
+    const { store } = this.project();
+    return this.jobs.start(
+      'export',
+      `Export ${args.format} to ${path.resolve(args.out)}`,
+      async (ctx) => {
+        const r = await runExport(store.file, args, ctx);
+        if (r.verified) this.exported.add(r.out);
+        return r;
+      },
+      (r: ExportSummary) => ({
+        cancelled: r.cancelled,
+        failed: r.cancelled || r.verified ? undefined : `the export did not read back equal to the project, so it was not kept: ${r.differences.slice(0, 5).join('; ')}`,
+        message: r.cancelled
+          ? 'Cancelled: nothing was written'
+          : `${r.images} images, ${r.annotations} annotations written and read back equal${r.warnings.length ? ` (${r.warnings.length} warnings)` : ''}`,
+      }),
+    ).id;
+  }
+
+  startDatasetImport(args: Parameters<typeof runImport>[1]): string {
+    const { store } = this.project();
+    return this.jobs.start(
+      'import-dataset',
+      `Import ${args.format} from ${path.resolve(args.from)}${args.dryRun ? ' (dry run)' : ''}`,
+      async (ctx) => {
+        const r = await runImport(store, args, ctx);
+        if (r.written) this.emitProject(r.classesAdded.length ? 'classes' : 'images');
+        if (r.written && r.classesAdded.length) this.emitProject('images');
+        return r;
+      },
+      (r: ImportSummary) => ({
+        cancelled: r.cancelled,
+        failed: r.errors.length ? `${r.errors.length} problem(s) in the dataset, nothing was written. First: ${r.errors[0].file}${r.errors[0].where ? ` (${r.errors[0].where})` : ''}: ${r.errors[0].problem}` : undefined,
+        message: r.cancelled
+          ? 'Cancelled: nothing was written'
+          : r.errors.length
+            ? `${r.errors.length} problem(s) found: nothing was written`
+            : `${r.dryRun ? 'Dry run: would import' : 'Imported'} ${r.annotations} annotations on ${r.images} images${r.unmatched.length ? `, ${r.unmatched.length} images not in the project` : ''}`,
+      }),
+    ).id;
+  }
+
+  revealFolder(p: string): void {
+    const abs = path.resolve(p);
+    if (!this.exported.has(abs)) throw new ApiError('forbidden', `Only folders exported in this session can be opened from here; ${abs} is not one.`);
+    const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+    const child = spawn(opener, [abs], { detached: true, stdio: 'ignore' });
+    child.on('error', () => {});
+    child.unref();
+  }
+
   // ------------------------------------------------------------ recent projects
 
   private get recentFile(): string {
@@ -352,6 +413,12 @@ export class AppCore implements CoreHost {
       },
       'edits.history': ({ imageId }) => this.project().store.edits.history(imageId),
       ...this.inference.handlers(),
+      'datasets.export': (a) => ({ jobId: this.startExport(a) }),
+      'datasets.import': (a) => ({ jobId: this.startDatasetImport(a) }),
+      'datasets.reveal': ({ path: p }) => {
+        this.revealFolder(p);
+        return { ok: true as const };
+      },
       'jobs.list': () => this.jobs.list(),
       'jobs.get': ({ id }) => this.jobs.get(id),
       'jobs.cancel': ({ id }) => this.jobs.cancel(id),

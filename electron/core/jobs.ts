@@ -21,7 +21,7 @@ export class JobManager {
 
   constructor(private readonly emit: (job: Job) => void) {}
 
-  start<T>(kind: JobKind, title: string, work: (ctx: JobContext) => Promise<T>, summarize?: (result: T) => { message?: string; cancelled?: boolean }): Job {
+  start<T>(kind: JobKind, title: string, work: (ctx: JobContext) => Promise<T>, summarize?: (result: T) => { message?: string; cancelled?: boolean; failed?: string }): Job {
     const controller = new AbortController();
     const job: Job = {
       id: randomUUID(),
@@ -56,7 +56,9 @@ export class JobManager {
         const result = await work(ctx);
         const s = summarize?.(result) ?? {};
         job.result = result;
-        job.state = s.cancelled || controller.signal.aborted ? 'cancelled' : 'done';
+        job.state = s.cancelled || controller.signal.aborted ? 'cancelled' : s.failed ? 'failed' : 'done';
+        // A failure with a result (an export that did not verify, an import with errors) keeps the result too.
+        if (s.failed && job.state === 'failed') job.error = s.failed;
         if (s.message) job.message = s.message;
         else job.message = job.state === 'cancelled' ? 'Cancelled' : 'Done';
       } catch (e) {

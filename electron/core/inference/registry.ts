@@ -94,7 +94,8 @@ export class ModelRegistry {
   }
 
   private rows(db: Database): ModelRow[] {
-    return db.prepare('SELECT id, name, file, sha256, manifest FROM models ORDER BY name').all() as ModelRow[];
+    // 'imported' rows stand for datasets imported as predictions (issue 8): runs without a model file.
+    return db.prepare(`SELECT id, name, file, sha256, manifest FROM models WHERE kind != 'imported' ORDER BY name`).all() as ModelRow[];
   }
 
   private userModel(db: Database, row: ModelRow): RegisteredModel {

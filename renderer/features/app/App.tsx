@@ -1,6 +1,7 @@
 import { Suspense, lazy, useEffect, useSyncExternalStore } from 'react';
 import { LibraryPage } from '../library/LibraryPage.js';
 import { ProjectHome } from '../home/ProjectHome.js';
+import { DatasetButtons } from '../datasets/DatasetButtons.js';
 import { JobProgress } from '../jobs/JobProgress.js';
 import { listenToServer } from './events.js';
 import { loadAppInfo, projectStore } from './project.js';
@@ -67,6 +68,7 @@ export function App() {
             Models
           </a>
         </nav>
+        {project && loaded && !loadError ? <DatasetButtons /> : null}
         <span className="spacer" />
         <JobProgress />
       </header>
