@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Annotation, ExportSummary, ImportSummary, Job } from '../common/api/contract.js';
 import { encodeRle } from '../common/geometry/rle.js';
 import { AppCore } from '../electron/core/app.js';
+import { runExport } from '../electron/core/datasets/export.js';
+import { nodeZlib } from '../electron/core/datasets/zlib.js';
+import { decodePng, encodePng } from '../common/formats/png.js';
 
 const ROOT = path.resolve(__dirname, '..');
 let tmp: string;
@@ -160,4 +163,215 @@ describe('every export format', () => {
       expect(readdirSync(tmp).filter((n) => n.includes('.tmp'))).toEqual([]);
     });
   }
+});
+
+describe('the round-trip check fails when the files differ from the project', () => {
+  const job = () => ({ signal: new AbortController().signal, progress: () => {} });
+  const cases: [string, string, (dir: string) => void][] = [
+    ['coco', 'a box moved by one pixel', (d) => edit(d, 'annotations/instances.json', (t) => t.replace('[10.5,20.25,100,200]', '[11.5,20.25,100,200]'))],
+    ['coco', 'an annotation dropped', (d) => edit(d, 'annotations/captions.json', (t) => t.replace(/"caption":"an astronaut holds a helmet"/, '"caption":"an astronaut"'))],
+    ['yolo', 'a class id changed', (d) => edit(d, 'labels/astronaut.txt', (t) => t.replace(/^0 /, '1 '))],
+    ['yolo', 'data.yaml names reordered', (d) => edit(d, 'data.yaml', (t) => t.replace('0: person', '0: persons'))],
+    ['voc', 'a difficult flag cleared', (d) => edit(d, 'Annotations/astronaut.xml', (t) => t.replace('<difficult>1</difficult>', '<difficult>0</difficult>'))],
+    ['labelme', 'a polygon point moved', (d) => edit(d, 'chelsea.json', (t) => t.replace(/120(\.0)?,\s*15/, '121, 15'))],
+    ['captions', 'a caption changed', (d) => edit(d, 'captions.jsonl', (t) => t.replace('helmet', 'hat'))],
+    ['masks', 'a mask pixel repainted', (d) => {
+      const f = path.join(d, 'masks/coffee.png');
+      // Rewrite the PNG with one more cup pixel, through the same codec the core uses.
+      const png = decodePng(readFileSync(f), nodeZlib);
+      const cup = Math.max(...png.data);
+      png.data[0] = cup;
+      writeFileSync(f, encodePng({ ...png, palette: png.palette ?? undefined }, nodeZlib));
+    }],
+  ];
+  function edit(dir: string, rel: string, change: (t: string) => string) {
+    const f = path.join(dir, ...rel.split('/'));
+    const before = readFileSync(f, 'utf8');
+    const after = change(before);
+    expect(after, `the tamper of ${rel} must change it`).not.toBe(before);
+    writeFileSync(f, after);
+  }
+  for (const [format, what, tamper] of cases) {
+    it(`${format}: ${what}`, async () => {
+      await core.openProject(source);
+      const out = path.join(tmp, `tampered-${format}-${what.replace(/\W+/g, '-')}`);
+      const r = await runExport(source, { format: format as 'coco', out, source: 'labels', seed: 0, upright: false, overwrite: false }, job(), {
+        afterWrite: async (dir) => tamper(dir),
+      });
+      expect(r.verified).toBe(false);
+      expect(r.differences.length).toBeGreaterThan(0);
+      expect(existsSync(out)).toBe(false);
+      expect(readdirSync(tmp).filter((n) => n.includes('.tmp'))).toEqual([]);
+    });
+  }
+});
+
+describe('imports of the other formats', () => {
+  it('YOLO: the pose export comes back as the same keypoints (6 decimals of the image size)', async () => {
+    await freshProject('yolo-back');
+    const { job, summary } = await importFrom('yolo', path.join(tmp, 'out-yolo'));
+    expect(job.state, job.error ?? '').toBe('done');
+    expect(summary.errors).toEqual([]);
+    expect(summary.images).toBe(7); // every photo, also those without labels
+    const got = labelsByImage();
+    expect([...got.keys()]).toEqual(['astronaut.png']);
+    const [kp] = got.get('astronaut.png')!;
+    expect(kp.class).toBe('person');
+    const pts = (kp.geometry as { points: number[] }).points;
+    [50, 40, 2, 30, 100, 1, 0, 0, 0].forEach((v, i) => expect(pts[i]).toBeCloseTo(v, 3));
+  });
+
+  it('VOC: boxes with their flags, polygons and masks as masks', async () => {
+    await freshProject('voc-back');
+    const { job, summary } = await importFrom('voc', path.join(tmp, 'out-voc'));
+    expect(job.state, job.error ?? '').toBe('done');
+    expect(summary.errors).toEqual([]);
+    const got = labelsByImage();
+    expect(got.get('astronaut.png')).toEqual([
+      // VOC's integer pixels: x 10.5 → xmin round(10.5)+1 = 12 → x 11; w: xmax round(110.5) = 111 → 100
+      { class: 'person', kind: 'box', geometry: { type: 'box', x: 11, y: 20, w: 100, h: 200 }, attributes: { difficult: true, occluded: true } },
+    ]);
+    expect(got.get('chelsea.jpg')!.map((a) => [a.class, a.kind])).toEqual([['cat', 'mask']]);
+    const cup = got.get('coffee.jpg')![0];
+    expect(cup.geometry).toEqual(expected.get('coffee.jpg')![0].geometry);
+  });
+
+  it('LabelMe: every shape kind it holds, exactly', async () => {
+    await freshProject('labelme-back');
+    core.store!.classes.upsert({ name: 'person', keypoints: { names: ['head', 'left hand', 'right hand'], edges: [[0, 1], [0, 2]] } });
+    const { job, summary } = await importFrom('labelme', path.join(tmp, 'out-labelme'));
+    expect(job.state, job.error ?? '').toBe('done');
+    expect(summary.errors).toEqual([]);
+    const got = labelsByImage();
+    expect(got.get('chelsea.jpg')).toEqual(expected.get('chelsea.jpg')!.filter((a) => a.class !== null));
+    expect(got.get('coffee.jpg')).toEqual(expected.get('coffee.jpg'));
+    expect(got.get('café 日本.png')).toEqual(expected.get('café 日本.png'));
+  });
+
+  it('as predictions: a run with no model file, one image row per covered image', async () => {
+    await core.openProject(path.join(tmp, 'coco-back.sightline'));
+    const { job, summary } = await importFrom('coco', path.join(tmp, 'coco'), { as: 'predictions' });
+    expect(job.state, job.error ?? '').toBe('done');
+    expect(summary.run).toBeGreaterThan(0);
+    const runs = (await core.dispatch('runs.list', {})) as { id: number; model: string; images: number; predictions: number }[];
+    const run = runs.find((r) => r.id === summary.run)!;
+    expect(run.model).toMatch(/^imported: coco \(coco\)/);
+    expect(run.images).toBe(7);
+    expect(run.predictions).toBe(summary.annotations);
+    const models = (await core.dispatch('models.list', {})) as { name: string }[];
+    expect(models.some((m) => m.name.startsWith('imported'))).toBe(false);
+  });
+
+  it('COCO results: ids from the COCO instances import before, exported from a run and imported back', async () => {
+    await core.openProject(path.join(tmp, 'coco-back.sightline'));
+    const runs = (await core.dispatch('runs.list', {})) as { id: number }[];
+    const out = path.join(tmp, 'results');
+    const { job, summary } = await exportTo('coco-results', out, { source: `run:${runs[0].id}` });
+    expect(job.state, `${job.error} ${summary?.differences}`).toBe('done');
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
+    expect(results.length).toBeGreaterThan(0);
+    const back = await importFrom('coco-results', path.join(out, 'results.json'), { as: 'predictions' });
+    expect(back.job.state, back.job.error ?? '').toBe('done');
+    expect(back.summary.annotations).toBe(results.length);
+  });
+});
+
+describe('bad datasets: the file and record named, nothing written', () => {
+  const cocoDoc = (annotations: unknown[]) =>
+    JSON.stringify({
+      images: [{ id: 1, file_name: 'chelsea.jpg', width: 451, height: 300 }],
+      categories: [{ id: 1, name: 'cat' }],
+      annotations,
+    });
+  const good = { id: 1, image_id: 1, category_id: 1, bbox: [1, 2, 3, 4], iscrowd: 0 };
+  const cases: [string, string | Buffer, RegExp][] = [
+    ['malformed JSON', '{"images": [', /bad\.json.*(end|truncated|not closed|ends)/i],
+    ['an image id that is not in the file', cocoDoc([{ ...good, image_id: 9 }]), /bad\.json.*annotations\[0\].*image/i],
+    ['an unknown category', cocoDoc([{ ...good, category_id: 7 }]), /bad\.json.*annotations\[0\].*categor/i],
+    ['a negative box', cocoDoc([{ ...good, bbox: [1, 2, -3, 4] }]), /bad\.json.*annotations\[0\].*negative|bbox/i],
+    ['a NaN box', cocoDoc([{ ...good, bbox: [1, 2, 'x', 4] }]), /bad\.json.*annotations\[0\].*bbox/i],
+    ['an odd polygon', cocoDoc([{ ...good, segmentation: [[1, 2, 3, 4, 5, 6, 7]] }]), /bad\.json.*annotations\[0\].*odd|pairs|coordinates/i],
+    ['an RLE that does not cover the image', cocoDoc([{ ...good, segmentation: { size: [300, 451], counts: [5, 5] } }]), /bad\.json.*annotations\[0\].*(sum|add up|cover)/i],
+    ['duplicate annotation ids', cocoDoc([good, good]), /bad\.json.*annotations\[1\].*duplicate|twice|already/i],
+    ['text that is not UTF-8', Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]), /bad\.json.*UTF-8/],
+  ];
+  for (const [what, text, message] of cases) {
+    it(`COCO: ${what}`, async () => {
+      await core.openProject(source);
+      const before = core.store!.summary();
+      const file = path.join(tmp, 'bad.json');
+      writeFileSync(file, text);
+      for (const dryRun of [true, false]) {
+        const { job, summary } = await importFrom('coco', file, { dryRun });
+        expect(job.state).toBe('failed');
+        expect(summary.written).toBe(false);
+        const all = summary.errors.map((e) => `${e.file}${e.where ? ` (${e.where})` : ''}: ${e.problem}`).join('\n');
+        expect(all).toMatch(message);
+      }
+      expect(core.store!.summary()).toEqual(before);
+    });
+  }
+
+  it('YOLO: a class id out of range names the label file and line; nothing written', async () => {
+    await core.openProject(source);
+    const before = core.store!.summary();
+    const dir = path.join(tmp, 'bad-yolo');
+    mkdirSync(path.join(dir, 'images'), { recursive: true });
+    mkdirSync(path.join(dir, 'labels'), { recursive: true });
+    cpSync(path.join(photos, 'chelsea.jpg'), path.join(dir, 'images/chelsea.jpg'));
+    cpSync(path.join(photos, 'coffee.jpg'), path.join(dir, 'images/coffee.jpg'));
+    writeFileSync(path.join(dir, 'data.yaml'), 'path: .\ntrain: images\nval: images\nnames:\n  0: cat\n  1: cup\n');
+    writeFileSync(path.join(dir, 'labels/coffee.txt'), '1 0.5 0.5 0.2 0.2\n');
+    writeFileSync(path.join(dir, 'labels/chelsea.txt'), '0 0.5 0.5 0.2 0.2\n5 0.5 0.5 0.1 0.1\n');
+    const { job, summary } = await importFrom('yolo', dir);
+    expect(job.state).toBe('failed');
+    expect(summary.errors).toEqual([expect.objectContaining({ file: 'labels/chelsea.txt', where: 'line 2' })]);
+    expect(core.store!.summary()).toEqual(before);
+    // Fixed, the same dataset goes in, with images matched by file name.
+    writeFileSync(path.join(dir, 'labels/chelsea.txt'), '0 0.5 0.5 0.2 0.2\n');
+    const ok = await importFrom('yolo', dir, { dryRun: true });
+    expect(ok.summary).toMatchObject({ errors: [], images: 2, annotations: 2, written: false, dryRun: true });
+    expect(core.store!.summary()).toEqual(before);
+  });
+});
+
+describe('the output folder', () => {
+  it('is never half-overwritten: refused when it has files, replaced whole with overwrite', async () => {
+    await core.openProject(source);
+    const out = path.join(tmp, 'keep');
+    mkdirSync(out);
+    writeFileSync(path.join(out, 'mine.txt'), 'precious');
+    const refused = await runJob('datasets.export', { format: 'captions', out });
+    expect(refused.state).toBe('failed');
+    expect(refused.error).toMatch(/keep.*not empty/);
+    expect(readdirSync(out)).toEqual(['mine.txt']);
+    const replaced = await exportTo('captions', out, { overwrite: true });
+    expect(replaced.summary.verified).toBe(true);
+    expect(readdirSync(out).sort()).toEqual(['README.txt', 'captions.jsonl']);
+  });
+
+  it('a cancelled export leaves nothing behind and the old folder as it was', async () => {
+    await core.openProject(source);
+    const out = path.join(tmp, 'keep');
+    const before = readFileSync(path.join(out, 'captions.jsonl'), 'utf8');
+    const ctl = new AbortController();
+    ctl.abort();
+    const r = await runExport(source, { format: 'coco', out, source: 'labels', seed: 0, upright: false, overwrite: true }, { signal: ctl.signal, progress: () => {} }).catch((e) => e);
+    expect(r instanceof Error || r.cancelled).toBe(true);
+    expect(readFileSync(path.join(out, 'captions.jsonl'), 'utf8')).toBe(before);
+    expect(readdirSync(tmp).filter((n) => n.includes('.tmp'))).toEqual([]);
+  });
+
+  it('upright copies: the rotated photo is written upright, its labels unchanged', async () => {
+    await core.openProject(source);
+    const out = path.join(tmp, 'upright');
+    const { summary } = await exportTo('coco', out, { upright: true });
+    expect(summary.verified).toBe(true);
+    const doc = JSON.parse(readFileSync(path.join(out, 'annotations/instances.json'), 'utf8'));
+    const img = doc.images.find((i: { file_name: string }) => i.file_name.includes('rotated-exif6'));
+    expect(img).toMatchObject({ width: 160, height: 240 });
+    const sharp = (await import('sharp')).default;
+    const meta = await sharp(path.join(out, 'images', img.file_name)).metadata();
+    expect([meta.width, meta.height, meta.orientation ?? 1]).toEqual([160, 240, 1]);
+  });
 });

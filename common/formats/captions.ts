@@ -4,7 +4,7 @@
  * read line by line. A prediction run adds `"score"`.
  */
 import { locateJsonError } from './labelme.js';
-import { ExportTally, FormatError, type FormatImage, type FormatObject, type FormatRecord, type Held, type ParsedImage } from './types.js';
+import { FormatError, type ExportTally, type FormatImage, type FormatObject, type FormatRecord, type Held, type ParsedImage } from './types.js';
 
 /** Caption text is written as it is: nothing to round. */
 export const CAPTIONS_PRECISION_PX = 0;

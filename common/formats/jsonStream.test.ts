@@ -297,9 +297,9 @@ describe('JsonSplitter: malformed input names the line and what is wrong', () =>
 
 // ---------------------------------------------------------------- speed
 
-describe('JsonSplitter: speed and memory', () => {
-  it('splits a COCO-shaped file at well over 100 MB/s, in 1 MiB chunks, keeping only the current element', () => {
-    // ~40 MB: annotations with polygons and an RLE-ish string, the way big COCO files look.
+describe('JsonSplitter: big documents', () => {
+  // Speed is measured in the benchmark (npm run bench -- datasets), never asserted here.
+  it('splits a COCO-shaped file in 1 MiB chunks, keeping only the current element', () => {
     const ann = (i: number) =>
       JSON.stringify({
         id: i,
@@ -312,34 +312,24 @@ describe('JsonSplitter: speed and memory', () => {
         attributes: { note: 'a "quoted" [bracket] {brace}', occluded: false },
       });
     const parts: string[] = ['{"info": {"year": 2024},\n"images": [],\n"annotations": [\n'];
-    for (let i = 0; i < 150_000; i++) parts.push((i ? ',\n' : '') + ann(i));
+    for (let i = 0; i < 20_000; i++) parts.push((i ? ',\n' : '') + ann(i));
     parts.push('\n]}\n');
     const text = parts.join('');
     const chunk = 1 << 20;
-    let count = 0, chars = 0, maxLen = 0;
-    const run = () => {
-      const s = new JsonSplitter({
-        file: 'big.json',
-        onElement: (_k, _i, t) => {
-          count++;
-          chars += t.length;
-          maxLen = Math.max(maxLen, t.length);
-        },
-      });
-      for (let i = 0; i < text.length; i += chunk) s.push(text.slice(i, i + chunk));
-      s.end();
-    };
-    run(); // warm up
-    count = chars = 0;
-    const t0 = performance.now();
-    run();
-    const seconds = (performance.now() - t0) / 1000;
-    const mbPerS = text.length / 1e6 / seconds;
-    console.log(`JsonSplitter: ${(text.length / 1e6).toFixed(1)} MB in ${(seconds * 1000).toFixed(0)} ms = ${mbPerS.toFixed(0)} MB/s`);
-    expect(count).toBe(150_000);
+    let count = 0, maxLen = 0, last = '';
+    const s = new JsonSplitter({
+      file: 'big.json',
+      onElement: (_k, _i, t) => {
+        count++;
+        maxLen = Math.max(maxLen, t.length);
+        last = t;
+      },
+    });
+    for (let i = 0; i < text.length; i += chunk) s.push(text.slice(i, i + chunk));
+    s.end();
+    expect(count).toBe(20_000);
     expect(maxLen).toBeLessThan(400);
-    // The goal is > 100 MB/s; the bound here leaves room for a loaded test machine (a quadratic slip would be far below it).
-    expect(mbPerS).toBeGreaterThan(40);
+    expect(JSON.parse(last)).toEqual(JSON.parse(ann(19_999)));
   });
 
   it('one element spread over many tiny chunks is joined once, not re-copied per chunk', () => {

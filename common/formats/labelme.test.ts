@@ -283,6 +283,13 @@ describe('parseLabelme: bad input names the file and the shape', () => {
     });
   }
 
+  it('does not export keypoints whose template repeats a name, and says so', () => {
+    const rec: FormatRecord = { image: { id: 1, file: 'a.png', width: 9, height: 9 }, objects: [obj('hand', { type: 'keypoints', points: [1, 1, 2, 2, 2, 2] })] };
+    const tally = new ExportTally();
+    expect(labelmeJson(rec, 'a.png', tally, zlib, new Map([['hand', ['tip', 'tip']]])).shapes).toEqual([]);
+    expect([...tally.notExported.keys()]).toEqual(['keypoints whose class template gives two points one name (LabelMe finds points by name)']);
+  });
+
   it('accepts imageData beside an imagePath, and says it was ignored', () => {
     const p = parseLabelme(file([], { imageData: 'iVBORw0KGgo=' }), 'a.json', zlib, TEMPLATES);
     expect([p.file, p.imageDataIgnored]).toEqual(['a.jpg', true]);

@@ -19,7 +19,7 @@
 import type { Geometry } from '../api/contract.js';
 import { encodeRleWindow, rleBbox, type Rle } from '../geometry/rle.js';
 import { decodePng, encodePng } from './png.js';
-import { ExportTally, FormatError, type AttributeValue, type FormatAttributes, type FormatImage, type FormatObject, type FormatRecord, type Held, type ParsedImage, type ParsedObject, type Zlib } from './types.js';
+import { FormatError, type ExportTally, type AttributeValue, type FormatAttributes, type FormatImage, type FormatObject, type FormatRecord, type Held, type ParsedImage, type ParsedObject, type Zlib } from './types.js';
 
 /** LabelMe's version written in files: Debian's labelme package (the consumer the tests load exports with). */
 export const LABELME_VERSION = '5.1.1';
@@ -114,6 +114,7 @@ const R = {
   maskSize: 'masks of another size than their image',
   noTemplate: 'keypoints of several points whose class has no keypoint template (LabelMe names each point)',
   noLabeledPoint: 'keypoints with no labeled point',
+  repeatedNames: 'keypoints whose class template gives two points one name (LabelMe finds points by name)',
   // changes
   tagDetails: 'tag attributes and scores not kept (LabelMe image flags are true or false)',
   pastTemplate: "keypoints past their class template's points dropped",
@@ -208,6 +209,8 @@ export function holdLabelme(obj: FormatObject, image: FormatImage, ctx: LabelmeC
         if (n !== 1) return R.noTemplate;
         return done([{ ...base, geometry: { type: 'keypoints', points: visiblePoint(g.points, 0, changes) } }]);
       }
+      // Points are found again by name: a template naming two points alike cannot be read back.
+      if (new Set(names).size !== names.length) return R.repeatedNames;
       const points = new Array<number>(names.length * 3).fill(0);
       for (let i = 0; i < n; i++) {
         if (!(g.points[3 * i + 2] > 0)) continue;

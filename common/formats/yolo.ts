@@ -21,7 +21,7 @@ import type { AnnotationKind, Geometry } from '../api/contract.js';
 import { maskToPolygons, polygonArea } from '../geometry/polygon.js';
 import { rleBbox, type Rle } from '../geometry/rle.js';
 import { maskCrop } from './labelme.js';
-import { ExportTally, FormatError, type FormatAttributes, type FormatImage, type FormatObject, type FormatRecord, type Held, type ParsedObject } from './types.js';
+import { FormatError, type ExportTally, type FormatAttributes, type FormatImage, type FormatObject, type FormatRecord, type Held, type ParsedObject } from './types.js';
 import { parseYaml, YamlError, yamlString, type YamlMap, type YamlValue } from './yaml.js';
 
 export type YoloTask = 'detect' | 'segment' | 'pose';
@@ -30,7 +30,7 @@ export type YoloTask = 'detect' | 'segment' | 'pose';
 export const YOLO_DECIMALS = 6;
 /**
  * Precision of a read-back coordinate, as a fraction of the image's larger side: 6 decimals round by at most
- * 5e-7, and a box corner (cx - w/2) adds up two roundings. In pixels: `yoloPrecisionPx(width, height)`,
+ * 5e-7, and a box corner (cx - w/2) adds up two roundings. In pixels: `yoloPrecisionPx(image)`,
  * 0.004 px for a 4000 px image.
  */
 export const YOLO_PRECISION = 1e-6;

@@ -156,6 +156,7 @@ describe('the Import dialog', () => {
     if (jobId) await app.core.jobs.wait(jobId);
     expect((await call('projects.summary', {})).annotations).toBe(0);
     await page.reload();
+    await page.waitForTimeout(3000); await page.screenshot({ path: '/tmp/shots-e2e/debug.png' });
     await page.getByTestId('library-grid').waitFor();
 
     await page.getByTestId('datasets-import-open').click();

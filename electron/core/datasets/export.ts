@@ -126,7 +126,13 @@ function emptyOrAbsent(dir: string): boolean {
 }
 
 /** Run an export. Returns the summary; the target is replaced only when `verified` is true. */
-export async function runExport(projectFile: string, args: ExportArgs, job: JobContext): Promise<ExportSummary> {
+export async function runExport(
+  projectFile: string,
+  args: ExportArgs,
+  job: JobContext,
+  /** For tests: change the written files before they are read back (the check must then fail). */
+  hooks: { afterWrite?(dir: string): Promise<void> } = {},
+): Promise<ExportSummary> {
   const exporter = EXPORTERS[args.format];
   const out = path.resolve(args.out);
   const source = parseSource(args.source);
@@ -245,6 +251,7 @@ export async function runExport(projectFile: string, args: ExportArgs, job: JobC
     const counts = await exporter.write(ctx);
     if (job.signal.aborted) throw new ApiError('conflict', 'Cancelled');
     await ctx.writeFile('README.txt', README(args.format, args.source, rotated, args.upright));
+    await hooks.afterWrite?.(dir);
     job.progress(total, total * 2, 'Reading the export back…');
     const differences = await exporter.verify(ctx);
     const verified = differences.length === 0 && !job.signal.aborted;

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import type { ExportFormat } from '../../../common/api/contract.js';
+import type { AnnotationKind, ExportFormat } from '../../../common/api/contract.js';
 import { compareObjects, type Comparable } from '../../../common/formats/compare.js';
 import { FormatError, type FormatObject, type Held } from '../../../common/formats/types.js';
 import * as coco from '../../../common/formats/coco.js';
@@ -111,25 +111,49 @@ function perImage(spec: PerImageSpec): Exporter {
 
 // ---------------------------------------------------------------- YOLO
 
+/** Kinds present in the export (one query): YOLO's layout depends on them. */
+function kindsOf(ctx: ExportContext): AnnotationKind[] {
+  const sql =
+    ctx.source.kind === 'labels'
+      ? `SELECT DISTINCT a.kind FROM annotations a WHERE a.class_id IS NOT NULL`
+      : `SELECT DISTINCT kind FROM predictions WHERE run_id = ${ctx.source.runId} AND (label IS NOT NULL OR class_id IS NOT NULL)`;
+  return ctx.db.prepare(sql).pluck().all() as AnnotationKind[];
+}
+
+/** kpt_shape only when the export has keypoints: [the longest template, 3 (x y visibility)]. */
 function yoloKptShape(ctx: ExportContext): [number, number] | null {
+  if (!kindsOf(ctx).includes('keypoints')) return null;
   const counts = ctx.classes.filter((c) => c.keypoints).map((c) => c.keypoints!.names.length);
   return counts.length ? [Math.max(...counts), 3] : null;
 }
 
+/**
+ * One layout for the whole dataset (Ultralytics misreads mixed files): detect, segment (boxes as 4-corner
+ * polygons) or pose, chosen by what the export holds; every change is counted in the summary.
+ */
+function yoloOptions(ctx: ExportContext): { task: yolo.YoloTask; kptShape: [number, number] | null; withScore: boolean } {
+  const kptShape = yoloKptShape(ctx);
+  return { task: yolo.yoloTask(kindsOf(ctx), kptShape), kptShape, withScore: ctx.source.kind === 'run' };
+}
+
+let opts: ReturnType<typeof yoloOptions> | undefined;
 const yoloExporter = perImage({
   defaultImages: 'copy',
+  async begin() {
+    opts = undefined;
+  },
   supportsSplit: true,
   async writeImage(ctx, rec, split) {
     const sub = split ? `${split}/` : '';
     await nameImage(ctx, rec, `images/${sub}${rec.image.file}`, `images/${sub}`);
     const classIndex = new Map(ctx.classes.map((c) => [c.name, c.index]));
-    const text = yolo.yoloLabelText(rec, classIndex, ctx.tally, { kptShape: yoloKptShape(ctx), withScore: ctx.source.kind === 'run' });
+    const text = yolo.yoloLabelText(rec, classIndex, ctx.tally, (opts ??= yoloOptions(ctx)));
     await ctx.writeFile(`labels/${sub}${stem(rec.image.file)}.txt`, text);
     return text === '' ? 0 : text.trimEnd().split('\n').length;
   },
   async end(ctx) {
     const splits = ctx.splits.length ? Object.fromEntries(ctx.splits.map((s) => [s, `images/${s}`])) : { train: 'images', val: 'images' };
-    await ctx.writeFile('data.yaml', yolo.yoloDataYaml({ names: ctx.classes.map((c) => c.name), kptShape: yoloKptShape(ctx), splits }));
+    await ctx.writeFile('data.yaml', yolo.yoloDataYaml({ names: ctx.classes.map((c) => c.name), kptShape: (opts ??= yoloOptions(ctx)).kptShape, splits }));
   },
   async verifyImage(ctx, rec, split) {
     const sub = split ? `${split}/` : '';
@@ -137,11 +161,11 @@ const yoloExporter = perImage({
     const text = await readText(ctx, file);
     if (text === null) return [`${file} was not written`];
     const names = ctx.classes.map((c) => c.name);
-    const opts = { kptShape: yoloKptShape(ctx), withScore: ctx.source.kind === 'run' };
+    const o = (opts ??= yoloOptions(ctx));
     const classIndex = new Map(ctx.classes.map((c) => [c.name, c.index]));
-    const expected = heldObjects(rec, (o) => yolo.holdYolo(o, rec.image, { ...opts, classIndex })).flatMap((h) => h.held);
+    const expected = heldObjects(rec, (x) => yolo.holdYolo(x, rec.image, { ...o, classIndex })).flatMap((h) => h.held);
     try {
-      const parsed = yolo.parseYoloLabel(text, file, { names, width: rec.image.width, height: rec.image.height, kptShape: opts.kptShape, withScore: opts.withScore });
+      const parsed = yolo.parseYoloLabel(text, file, { names, width: rec.image.width, height: rec.image.height, kptShape: o.kptShape, task: o.task, withScore: o.withScore });
       return compareObjects(where(rec), expected, parsed, yolo.YOLO_PRECISION_PX(rec.image), 1e-6);
     } catch (e) {
       return [formatErrorText(e)];
@@ -161,17 +185,40 @@ const yoloExporter = perImage({
 
 type Rec = ExportRecord;
 
+/**
+ * COCO image ids: the id a COCO import gave the image (so results made against that COCO file match it), else the
+ * project's image id, else (taken by a COCO id) the next free id. Both directions, for writing and reading back.
+ */
+function cocoImageIds(ctx: ExportContext): { toCoco: (id: number) => number; toProject: (id: number) => number } {
+  const mapped = new Map<number, number>();
+  for (const r of ctx.db.prepare(`SELECT coco_id AS c, local_id AS l FROM coco_ids WHERE kind = 'image' ORDER BY coco_id`).all() as { c: number; l: number }[]) {
+    if (!mapped.has(r.l)) mapped.set(r.l, r.c);
+  }
+  if (mapped.size === 0) return { toCoco: (id) => id, toProject: (id) => id };
+  const used = new Set(mapped.values());
+  const toCoco = new Map<number, number>();
+  let next = Math.max(0, ...used) + 1;
+  for (const id of ctx.db.prepare('SELECT id FROM images ORDER BY id').pluck().iterate() as IterableIterator<number>) {
+    const c = mapped.get(id) ?? (used.has(id) ? next++ : id);
+    toCoco.set(id, c);
+  }
+  const toProject = new Map([...toCoco].map(([p, c]) => [c, p]));
+  return { toCoco: (id) => toCoco.get(id) ?? id, toProject: (id) => toProject.get(id) ?? id };
+}
+
 function* imagesOf(ctx: ExportContext, split: string | null, names: Map<number, string>): Generator<Rec['image'] & { file: string }> {
+  const ids = cocoImageIds(ctx);
   for (const rec of ctx.records()) {
     if (rec.image.missing || (split !== null && ctx.splitOf?.(rec.image.id) !== split)) continue;
-    yield { ...rec.image, file: names.get(rec.image.id) ?? rec.image.file };
+    yield { ...rec.image, id: ids.toCoco(rec.image.id), file: names.get(rec.image.id) ?? rec.image.file };
   }
 }
 
 function* objectsOf(ctx: ExportContext, split: string | null, names: Map<number, string>, keep: (o: FormatObject) => boolean) {
+  const ids = cocoImageIds(ctx);
   for (const rec of ctx.records()) {
     if (rec.image.missing || (split !== null && ctx.splitOf?.(rec.image.id) !== split)) continue;
-    const image = { ...rec.image, file: names.get(rec.image.id) ?? rec.image.file };
+    const image = { ...rec.image, id: ids.toCoco(rec.image.id), file: names.get(rec.image.id) ?? rec.image.file };
     for (const object of rec.objects) {
       if (!keep(object)) continue;
       yield { image, object, categoryId: object.class === null ? 0 : (ctx.classByName.get(object.class)?.categoryId ?? 0) };
@@ -236,6 +283,7 @@ async function verifyCocoFile(ctx: ExportContext, rel: string, split: string | n
   const diffs: string[] = [];
   const file = path.join(ctx.dir, ...rel.split('/'));
   const expectedImages = imagesOf(ctx, split, names);
+  const ids = cocoImageIds(ctx);
   const records = ctx.records();
   const categories = new Map<number, { name: string; keypoints: string[] | null }>();
   const imageSizes = new Map<number, { width: number | null; height: number | null }>();
@@ -281,7 +329,8 @@ async function verifyCocoFile(ctx: ExportContext, rel: string, split: string | n
           diffs.push(`${rel}: ${where} is ${JSON.stringify({ id: im.id, file_name: im.file, width: im.width, height: im.height })}, expected ${want.done ? 'no more images' : JSON.stringify({ id: want.value.id, file_name: want.value.file, width: want.value.width, height: want.value.height })}`);
         }
       } else {
-        const r = kind === 'captions' ? coco.parseCocoCaption(raw, where, { file: rel, categories, images: imageSizes, seenIds }) : coco.parseCocoAnnotation(raw, where, { file: rel, categories, images: imageSizes, seenIds });
+        const parsed = kind === 'captions' ? coco.parseCocoCaption(raw, where, { file: rel, categories, images: imageSizes, seenIds }) : coco.parseCocoAnnotation(raw, where, { file: rel, categories, images: imageSizes, seenIds });
+        const r = { ...parsed, imageId: ids.toProject(parsed.imageId) };
         if (!group || group.imageId !== r.imageId) {
           if (group) close(group.imageId);
           if (group && r.imageId < group.imageId) diffs.push(`${rel}: ${where} is out of image order`);
@@ -572,18 +621,20 @@ const cocoResultsExporter: Exporter = {
     const categories = new Map(ctx.classes.map((c) => [c.categoryId, { name: c.name, keypoints: c.keypoints?.names ?? null }]));
     const sizes = new Map<number, { width: number | null; height: number | null }>();
     const got = new Map<number, Comparable[]>();
-    for (const rec of ctx.records()) sizes.set(rec.image.id, { width: rec.image.width, height: rec.image.height });
+    const ids = cocoImageIds(ctx);
+    for (const rec of ctx.records()) sizes.set(ids.toCoco(rec.image.id), { width: rec.image.width, height: rec.image.height });
     const c = { file: 'results.json', categories, images: sizes, seenIds: new Set<number>() };
     const read = async (rel: string, parse: typeof coco.parseCocoResult) => {
       for await (const el of splitJsonFile(path.join(ctx.dir, rel), rel, ctx.signal, () => true)) {
         if (!('index' in el)) continue;
         const r = parse(JSON.parse(el.text), `[${el.index}] (line ${el.line})`, { ...c, file: rel });
-        got.set(r.imageId, [...(got.get(r.imageId) ?? []), ...r.objects]);
+        const pid = ids.toProject(r.imageId);
+        got.set(pid, [...(got.get(pid) ?? []), ...r.objects]);
       }
     };
     try {
       await read('results.json', coco.parseCocoResult);
-      if (hasCaptions(ctx)) await read('captions_results.json', coco.parseCocoResult);
+      if (hasCaptions(ctx)) await read('captions_results.json', coco.parseCocoCaption);
     } catch (e) {
       return [formatErrorText(e)];
     }

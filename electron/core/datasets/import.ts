@@ -70,6 +70,8 @@ const MAX_ERRORS = 100;
 class ImageMatcher {
   private readonly byPath = new Map<string, number[]>();
   private readonly byAbs = new Map<string, number>();
+  /** Path suffixes without the extension, and the VOC ids Sightline's VOC export makes ("a/b.png" → "a_b"). */
+  private readonly byStem = new Map<string, number[]>();
   constructor(db: Database.Database) {
     const roots = db.prepare('SELECT id, path FROM image_roots').all() as { id: number; path: string }[];
     const rootName = new Map(roots.map((r) => [r.id, path.basename(r.path)]));
@@ -77,11 +79,17 @@ class ImageMatcher {
       // Every suffix of the path: "a/b/c.jpg", "b/c.jpg", "c.jpg", plus the folder's own name in front.
       const parts = [rootName.get(r.rootId) ?? '', ...r.rel.split('/')].filter(Boolean);
       this.byAbs.set(path.join(roots.find((x) => x.id === r.rootId)!.path, ...r.rel.split('/')), r.id);
+      const add = (map: Map<string, number[]>, key: string) => {
+        const list = map.get(key);
+        if (!list) map.set(key, [r.id]);
+        else if (!list.includes(r.id)) list.push(r.id);
+      };
       for (let i = 0; i < parts.length; i++) {
         const key = parts.slice(i).join('/');
-        const list = this.byPath.get(key);
-        if (!list) this.byPath.set(key, [r.id]);
-        else if (!list.includes(r.id)) list.push(r.id);
+        add(this.byPath, key);
+        const stem = key.replace(/\.[^./]+$/, '');
+        add(this.byStem, stem);
+        if (stem.includes('/') || /\s/.test(stem)) add(this.byStem, stem.replace(/[/\s]/g, '_'));
       }
     }
   }
@@ -96,6 +104,12 @@ class ImageMatcher {
       if (!ids) continue;
       if (ids.length === 1) return { id: ids[0] };
       if (i === parts.length - 1) return { reason: `${ids.length} project images are named ${parts[i]}; give the path relative to the image folder` };
+    }
+    // Converted copies keep the name but not the extension (VOC's JPEGImages/<id>.jpg of a PNG): match by stem.
+    for (let i = 0; i < parts.length; i++) {
+      const ids = this.byStem.get(parts.slice(i).join('/').replace(/\.[^./]+$/, ''));
+      if (ids?.length === 1) return { id: ids[0] };
+      if (ids && i === parts.length - 1) return { reason: `${ids.length} project images are named ${parts[i].replace(/\.[^./]+$/, '')}.*; give the path relative to the image folder` };
     }
     return { reason: 'not in the project' };
   }

@@ -205,7 +205,7 @@ const readCocoResults: DatasetReader = async function* (ctx) {
       const where = `[${el.index}] (line ${el.line})`;
       try {
         const raw = parseRecord(el.text, file, where);
-        const r = coco.parseCocoResult(raw, where, c);
+        const r = (raw as { caption?: unknown })?.caption !== undefined ? coco.parseCocoCaption(raw, where, c) : coco.parseCocoResult(raw, where, c);
         yield { type: 'project-image', imageId: resolveImage(r.imageId)!, objects: r.objects } satisfies ImportItem;
       } catch (e) {
         report(ctx, e);
@@ -232,11 +232,17 @@ const readYolo: DatasetReader = async function* (ctx) {
   if (dirs.length === 0) dirs.push(path.join(base, 'images'));
   const seen = new Set<string>();
   for (const dir of dirs) {
-    if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
-      ctx.warn(`${dir} (named in ${path.basename(yamlFile)}) is not a folder; skipped.`);
+    const st = statSync(dir, { throwIfNoEntry: false });
+    let list: string[];
+    if (st?.isDirectory()) list = walk(dir, (n) => IMAGE_EXT.test(n));
+    else if (st?.isFile() && dir.endsWith('.txt')) {
+      // A list of images, one per line, relative to the dataset root (Ultralytics' train.txt).
+      list = (await readUtf8(dir, rel(root, dir))).split(/\r?\n/).map((l) => l.trim()).filter(Boolean).map((l) => path.resolve(base, l));
+    } else {
+      ctx.warn(`${dir} (named in ${path.basename(yamlFile)}) is neither a folder nor a .txt list of images; skipped.`);
       continue;
     }
-    for (const image of walk(dir, (n) => IMAGE_EXT.test(n))) {
+    for (const image of list) {
       if (ctx.signal.aborted) return;
       if (seen.has(image)) continue;
       seen.add(image);
@@ -255,7 +261,7 @@ const readYolo: DatasetReader = async function* (ctx) {
       const text = statSync(labelFile, { throwIfNoEntry: false })?.isFile() ? await readUtf8(labelFile, rel(root, labelFile)).catch((e) => (report(ctx, e), null)) : '';
       if (text === null) continue;
       try {
-        objects = yolo.parseYoloLabel(text, rel(root, labelFile), { names: y.names, width: m.width, height: m.height, kptShape: y.kptShape, withScore: ctx.as === 'predictions' });
+        objects = yolo.parseYoloLabel(text, rel(root, labelFile), { names: y.names, width: m.width, height: m.height, kptShape: y.kptShape, withScore: ctx.as === 'predictions' && hasScores(text, y.kptShape) });
       } catch (e) {
         report(ctx, e);
         continue;
@@ -264,6 +270,14 @@ const readYolo: DatasetReader = async function* (ctx) {
     }
   }
 };
+
+/** Predictions files end each line with a score (Ultralytics' save_conf): one value more than the layout has. */
+function hasScores(text: string, kptShape: [number, number] | null): boolean {
+  const first = text.split('\n').find((l) => l.trim());
+  if (!first) return false;
+  const n = first.trim().split(/\s+/).length;
+  return kptShape ? n === 5 + kptShape[0] * kptShape[1] + 1 : n === 6 || (n > 6 && n % 2 === 0);
+}
 
 // ---------------------------------------------------------------- LabelMe
 
