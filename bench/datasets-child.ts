@@ -56,9 +56,10 @@ async function runJob(mode: 'export' | 'import', project: string, target: string
   const core = new AppCore({ appDataDir, transport: 'http' });
   // Phases from the job's own progress messages (the job emits events at most every 100 ms; this sees every call).
   const marks: { at: number; lastAt: number; message: string; done: number }[] = [];
-  const jobs = core.jobs as unknown as { start: (...a: unknown[]) => unknown };
+  type Start = (kind: unknown, title: unknown, work: (ctx: JobContext) => Promise<unknown>, summarize: unknown) => unknown;
+  const jobs = core.jobs as unknown as { start: Start };
   const start = jobs.start.bind(core.jobs);
-  jobs.start = (kind: unknown, title: unknown, work: (ctx: JobContext) => Promise<unknown>, summarize: unknown) =>
+  jobs.start = (kind, title, work, summarize) =>
     start(kind, title, (ctx: JobContext) =>
       work({
         signal: ctx.signal,

@@ -428,7 +428,11 @@ export const ExportOptions = z
     out: z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'path contains a NUL byte'),
     source: z.string().regex(/^(labels|run:[1-9][0-9]{0,15})$/, 'source is "labels" or "run:<id>"').default('labels'),
     /** Split fractions by name (train/val/test), e.g. {train: 0.8, val: 0.2}; stratified by class, reproducible by seed. */
-    split: z.record(z.enum(['train', 'val', 'test']), z.number().min(0).max(1)).optional(),
+    split: z
+      .object({ train: z.number().min(0).max(1).optional(), val: z.number().min(0).max(1).optional(), test: z.number().min(0).max(1).optional() })
+      .strict()
+      .refine((s) => Math.abs(Object.values(s).reduce((a, b) => a + (b ?? 0), 0) - 1) < 1e-6, 'split fractions must add up to 1')
+      .optional(),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
     /** Image files in the export: copied, symbolic links to the originals, or none (paths point at the originals). */
     images: z.enum(['copy', 'link', 'none']).optional(),

@@ -155,9 +155,11 @@ describe('the Import dialog', () => {
     const { jobId } = await call('projects.create', { path: path.join(dir, 'second.sightline'), folder: copy });
     if (jobId) await app.core.jobs.wait(jobId);
     expect((await call('projects.summary', {})).annotations).toBe(0);
+    // Closing the first project sent the page home; the second one's library is a click away.
     await page.reload();
-    await page.waitForTimeout(3000); await page.screenshot({ path: '/tmp/shots-e2e/debug.png' });
+    await page.evaluate(() => (location.hash = '#/library'));
     await page.getByTestId('library-grid').waitFor();
+    expect(await page.locator('.project-name').textContent()).toBe('second');
 
     await page.getByTestId('datasets-import-open').click();
     await page.getByRole('dialog', { name: 'Import labels' }).waitFor();

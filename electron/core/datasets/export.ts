@@ -105,9 +105,15 @@ export class TextSink {
   }
 }
 
-const README = (format: string, source: string, rotated: number, upright: boolean) =>
+const README = (format: string, source: string, rotated: number, upright: boolean, images: string, roots: string[]) =>
   [
     `Exported by Sightline (${new Date().toISOString()}): format ${format}, source ${source}.`,
+    '',
+    images === 'none'
+      ? `Images are not in this folder: paths name the originals, relative to ${roots.length > 1 ? 'the folders below (each under its folder name)' : 'this folder'}:\n${roots.map((r) => `  ${r}`).join('\n')}`
+      : images === 'link'
+        ? 'Images are symbolic links to the originals.'
+        : 'Images are copied into this folder.',
     '',
     'Coordinates are in the image as displayed: the EXIF orientation of each file has been applied.',
     rotated === 0
@@ -250,7 +256,8 @@ export async function runExport(
     }
     const counts = await exporter.write(ctx);
     if (job.signal.aborted) throw new ApiError('conflict', 'Cancelled');
-    await ctx.writeFile('README.txt', README(args.format, args.source, rotated, args.upright));
+    const roots = (db.prepare('SELECT path FROM image_roots ORDER BY id').pluck().all() as string[]);
+    await ctx.writeFile('README.txt', README(args.format, args.source, rotated, args.upright, images, roots));
     await hooks.afterWrite?.(dir);
     job.progress(total, total * 2, 'Reading the export back…');
     const differences = await exporter.verify(ctx);

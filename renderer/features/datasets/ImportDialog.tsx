@@ -306,7 +306,7 @@ function ImportEnded(props: {
           Back to the options
         </button>
         <span className="spacer" />
-        {!dryRun && summary?.written && summary.run === null ? (
+        {!dryRun && summary?.written && summary.run === null && !window.location.hash.startsWith('#/library') ? (
           <button
             type="button"
             className="btn"
