@@ -112,7 +112,7 @@ const README = (format: string, source: string, rotated: number, upright: boolea
     images === 'none'
       ? `Images are not in this folder. The project's image folder${roots.length > 1 ? 's' : ''}:\n${roots.map((r) => `  ${r}`).join('\n')}\n` +
         `Image paths in the labels (COCO file_name, captions' "image") are relative to ${roots.length > 1 ? 'the folder that holds those folders, starting with the folder name' : 'it'}; ` +
-        "LabelMe's imagePath is relative to each JSON file.
+        "LabelMe's imagePath is relative to each JSON file."
       : images === 'link'
         ? 'Images are symbolic links to the originals.'
         : 'Images are copied into this folder.',

@@ -161,7 +161,7 @@ export function parseFraction(text: string, name: string): { value: number } | {
 
 /**
  * The three fields as the API's split, adding up to 1 (within a rounding error). Every name is sent, 0 for an empty
- * part: the contract's `z.record(z.enum(…))` is exhaustive in zod 4, and the core leaves out parts of 0.
+ * part (the core leaves out parts of 0), so the request says plainly what the form showed.
  */
 export function parseSplit(draft: SplitDraft): { split: Record<SplitName, number> } | { error: string } {
   const split: Record<SplitName, number> = { train: 0, val: 0, test: 0 };
