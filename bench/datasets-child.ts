@@ -15,6 +15,11 @@ import type { JobContext } from '../electron/core/jobs.js';
 const MiB = 2 ** 20;
 const [mode, ...args] = process.argv.slice(2);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+/** CPU time of the whole process (all threads) since `from`, in ms: steadier than wall time on a shared machine. */
+const cpuMs = (from: NodeJS.CpuUsage) => {
+  const c = process.cpuUsage(from);
+  return (c.user + c.system) / 1000;
+};
 
 let peakSampled = 0;
 const sample = () => (peakSampled = Math.max(peakSampled, process.memoryUsage.rss()));
@@ -79,10 +84,12 @@ async function runJob(mode: 'export' | 'import', project: string, target: string
   const openMs = performance.now() - openT0;
   const timer = setInterval(sample, 5);
   const w = beginWindow();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const { jobId } = (await core.dispatch(mode === 'export' ? 'datasets.export' : 'datasets.import', mode === 'export' ? { format: 'coco', out: target, source: 'labels' } : { format: 'coco', from: target, as: 'labels' })) as { jobId: string };
   const job: Job = await core.jobs.wait(jobId);
   const ms = performance.now() - t0;
+  const cpu = cpuMs(cpu0);
   clearInterval(timer);
   const mem = endWindow(w);
   const after = mode === 'import' ? ((await core.dispatch('projects.summary', {})) as { images: number; annotations: number }) : null;
@@ -91,6 +98,7 @@ async function runJob(mode: 'export' | 'import', project: string, target: string
   return {
     mode,
     ms,
+    cpuMs: cpu,
     openMs,
     images: summary.images,
     annotationsBefore: summary.annotations,
@@ -115,9 +123,11 @@ function baseline(file: string) {
   let t0 = performance.now();
   let text: string | null = readFileSync(file, 'utf8');
   const readMs = performance.now() - t0;
+  let c0 = process.cpuUsage();
   t0 = performance.now();
   const data = JSON.parse(text) as { images: unknown[]; annotations: unknown[] };
   const parseMs = performance.now() - t0;
+  const parseCpuMs = cpuMs(c0);
   const parsePeak = endWindow(w0);
   text = null;
   gc();
@@ -125,9 +135,11 @@ function baseline(file: string) {
   const objectMiB = (process.memoryUsage.rss() - w0.rss) / MiB;
   // The stringify window starts with the object already in memory: its growth is the string and the work.
   const w1 = beginWindow();
+  c0 = process.cpuUsage();
   t0 = performance.now();
   const out = JSON.stringify(data);
   const stringifyMs = performance.now() - t0;
+  const stringifyCpuMs = cpuMs(c0);
   const stringifyPeak = endWindow(w1);
   return {
     mode: 'baseline',
@@ -138,6 +150,8 @@ function baseline(file: string) {
     readMs,
     parseMs,
     stringifyMs,
+    parseCpuMs,
+    stringifyCpuMs,
     rssBeforeMiB: w0.rss / MiB,
     /** read + parse: the text and the object at once */
     parsePeakGrowthMiB: (parsePeak.peak - w0.rss) / MiB,

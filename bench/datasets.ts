@@ -36,6 +36,7 @@ interface Phase {
 interface JobResult {
   mode: 'export' | 'import';
   ms: number;
+  cpuMs: number;
   openMs: number;
   images: number;
   annotationsBefore: number;
@@ -59,6 +60,8 @@ interface BaselineResult {
   readMs: number;
   parseMs: number;
   stringifyMs: number;
+  parseCpuMs: number;
+  stringifyCpuMs: number;
   rssBeforeMiB: number;
   parsePeakGrowthMiB: number;
   objectMiB: number;
@@ -112,7 +115,7 @@ export const datasetsBench: Bench = {
     'datasets.export': `COCO export through AppCore, written and read back (baseline: JSON.stringify; goal ratio ≤ ${GOAL_EXPORT})`,
     'datasets.import': `COCO import of that export into a project of the same images, through AppCore (baseline: JSON.stringify; goal ratio ≤ ${GOAL_IMPORT})`,
     'datasets.import_vs_parse': 'the same import against JSON.parse of the file (reference)',
-    'datasets.export_write': 'export, write pass (until the read-back starts)',
+    'datasets.export_write': 'export, write pass alone (until the read-back starts; baseline: JSON.stringify)',
     'datasets.export_verify': 'export, read-back check and rename',
     'datasets.import_read_images': 'import, pass 1: categories and images, matched to the project',
     'datasets.import_read_annotations': 'import, pass 2: annotations parsed and staged (to the last progress report)',
@@ -199,7 +202,7 @@ export const datasetsBench: Bench = {
         row('datasets.export', exportMs, 'ms', stringifyMs),
         row('datasets.import', importMs, 'ms', stringifyMs),
         row('datasets.import_vs_parse', importMs, 'ms', parseMs),
-        row('datasets.export_write', med((r) => exportSplit(r.exp).write), 'ms'),
+        row('datasets.export_write', med((r) => exportSplit(r.exp).write), 'ms', stringifyMs),
         row('datasets.export_verify', med((r) => exportSplit(r.exp).verify), 'ms'),
         row('datasets.import_read_images', med((r) => importSplit(r.imp).pass1), 'ms'),
         row('datasets.import_read_annotations', med((r) => importSplit(r.imp).pass2), 'ms'),
@@ -219,6 +222,9 @@ export const datasetsBench: Bench = {
         `Projects: ${n(IMAGES)} images, ${n(IMAGES * OBJECTS_PER_IMAGE)} labels; source file ${round(statSync(source).size / 2 ** 20)} MiB, ` +
           `${built ? `generated in this run in ${round(buildMs / 1000)} s` : 'from the cache'}. instances.json ${round(first.base.fileMiB)} MiB ` +
           `(${round(first.base.stringifiedMiB)} MiB as JSON.stringify writes it, without the export's line breaks).`,
+        `CPU time (ms, all threads of the child; steadier than wall time when the machine is shared), run 1: export ${round(first.exp.cpuMs)} ` +
+          `(${round(first.exp.cpuMs / first.base.stringifyCpuMs, 2)}× JSON.stringify's ${round(first.base.stringifyCpuMs)}), import ${round(first.imp.cpuMs)} ` +
+          `(${round(first.imp.cpuMs / first.base.stringifyCpuMs, 2)}×), JSON.parse ${round(first.base.parseCpuMs)}.`,
         `Per run (ms): export ${fmt((r) => r.exp.ms)}; import ${fmt((r) => r.imp.ms)}; JSON.stringify ${fmt((r) => r.base.stringifyMs)}; ` +
           `JSON.parse ${fmt((r) => r.base.parseMs)}; readFileSync ${fmt((r) => r.base.readMs)}; openProject before export ${fmt((r) => r.exp.openMs)}, before import ${fmt((r) => r.imp.openMs)} (not timed).`,
         `Memory per run (MiB): export growth ${fmt((r) => r.exp.peakGrowthMiB)} (sampled ${fmt((r) => r.exp.sampledPeakGrowthMiB)}) over ${fmt((r) => r.exp.rssBeforeMiB)}; ` +

@@ -23,6 +23,11 @@ import { FormatError, type ExportTally, type AttributeValue, type FormatAttribut
 
 /** LabelMe's version written in files: Debian's labelme package (the consumer the tests load exports with). */
 export const LABELME_VERSION = '5.1.1';
+/**
+ * The version written in files that hold a `mask` shape: LabelMe added masks in 5.4 (the "AI mask" mode, late 2023);
+ * 5.1's GUI refuses the shape type (its file loader keeps it), so such files say which LabelMe they need.
+ */
+export const LABELME_MASK_VERSION = '5.4.1';
 /** Coordinates are written as they are: only a rectangle's far corner, x + w, rounds (in the last bit). */
 export const LABELME_PRECISION_PX = 1e-6;
 
@@ -344,7 +349,8 @@ export function labelmeJson(
       }
     }
   }
-  return { version: LABELME_VERSION, flags, shapes, imagePath, imageData: null, imageHeight: H, imageWidth: W };
+  const version = shapes.some((sh) => sh.shape_type === 'mask') ? LABELME_MASK_VERSION : LABELME_VERSION;
+  return { version, flags, shapes, imagePath, imageData: null, imageHeight: H, imageWidth: W };
 }
 
 // ---------------------------------------------------------------- reader

@@ -283,8 +283,10 @@ describe('image sets and labelmap', () => {
       'ImageSets/Main/val.txt', 'ImageSets/Main/cat_val.txt', 'ImageSets/Main/dog_val.txt',
       'ImageSets/Main/trainval.txt', 'ImageSets/Main/cat_trainval.txt', 'ImageSets/Main/dog_trainval.txt',
       'ImageSets/Main/test.txt', 'ImageSets/Main/cat_test.txt', 'ImageSets/Main/dog_test.txt',
-      'ImageSets/Segmentation/train.txt', 'ImageSets/Segmentation/trainval.txt', 'ImageSets/Segmentation/test.txt',
+      'ImageSets/Segmentation/train.txt', 'ImageSets/Segmentation/val.txt', 'ImageSets/Segmentation/trainval.txt', 'ImageSets/Segmentation/test.txt',
     ]);
+    // val has no segmented image, but its list exists (empty): torchvision's VOCSegmentation opens it.
+    expect(files['ImageSets/Segmentation/val.txt']).toBe('');
     expect(files['ImageSets/Main/train.txt']).toBe('000001\n000004\n');
     expect(files['ImageSets/Main/trainval.txt']).toBe('000001\n000002\n000004\n');
     expect(files['ImageSets/Main/cat_trainval.txt']).toBe('000001  0\n000002  1\n000004  1\n');

@@ -404,9 +404,13 @@ export function vocImageSets(entries: Iterable<VocSetEntry>, classes: readonly s
       out.push({ path: `ImageSets/Main/${classFileName(c)}_${s}.txt`, text: lines(rows) });
     }
   }
-  for (const s of order) {
-    const seg = bySplit.get(s)!.filter((e) => e.segmented);
-    if (seg.length) out.push({ path: `ImageSets/Segmentation/${s}.txt`, text: lines(seg.map((e) => e.id)) });
+  // Once any image is segmented, every split gets its segmentation list, empty or not: VOCSegmentation(image_set=…)
+  // opens the file and fails on a missing one instead of giving an empty set.
+  if ([...bySplit.values()].some((l) => l.some((e) => e.segmented))) {
+    for (const s of order) {
+      const seg = bySplit.get(s)!.filter((e) => e.segmented);
+      out.push({ path: `ImageSets/Segmentation/${s}.txt`, text: lines(seg.map((e) => e.id)) });
+    }
   }
   return out;
 }

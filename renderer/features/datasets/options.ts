@@ -26,7 +26,7 @@ export const EXPORT_FORMATS: Record<ExportFormat, ExportFormatInfo> = {
   coco: {
     label: 'COCO instances',
     writes: 'annotations/instances.json: boxes, polygons, RLE masks and keypoints with their skeleton; captions in a COCO captions file.',
-    cannotHold: 'image tags, and shape attributes other than iscrowd.',
+    cannotHold: 'image tags (shape attributes go in each annotation\'s "attributes").',
     defaultImages: 'none',
     split: true,
     runOnly: false,
@@ -42,7 +42,7 @@ export const EXPORT_FORMATS: Record<ExportFormat, ExportFormatInfo> = {
   yolo: {
     label: 'YOLO (Ultralytics)',
     writes: 'images/, labels/*.txt with normalised boxes, polygons or pose keypoints, and data.yaml with the class names in order.',
-    cannotHold: 'captions, tags, shape attributes, or pixel masks as they are.',
+    cannotHold: 'captions, tags, shape attributes; one layout per dataset: a pose dataset keeps only keypoints, masks become outlines.',
     defaultImages: 'copy',
     split: true,
     runOnly: false,
@@ -58,7 +58,7 @@ export const EXPORT_FORMATS: Record<ExportFormat, ExportFormatInfo> = {
   labelme: {
     label: 'LabelMe',
     writes: 'one LabelMe 5 JSON per image (rectangle, polygon, point, mask shapes, group_id) with a relative imagePath.',
-    cannotHold: 'captions, tags or keypoint skeletons (keypoints become single points).',
+    cannotHold: 'captions, or keypoint skeletons (each keypoint becomes a point shape; tags become image flags).',
     defaultImages: 'none',
     split: false,
     runOnly: false,
