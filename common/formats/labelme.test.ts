@@ -95,7 +95,7 @@ describe('LabelMe files (golden, worked by hand)', () => {
     expect(compareObjects('golden', expected, parsed.objects, LABELME_PRECISION_PX)).toEqual([]);
     expect(parsed.objects.map((o) => o.where)).toEqual(['shapes[0]', 'shapes[1]', 'shapes[2]', 'shapes[3]', 'shapes[4]', 'shapes[6]', 'shapes[8]', 'shapes[9]', 'flags.night']);
     expect(parsed.objects[0].attributes).toEqual({ occluded: true, group_id: 3, note: 'blue', description: 'parked' });
-    expect(parsed.objects[4].geometry).toEqual({ type: 'keypoints', points: [100, 50, 2, 90, 40, 1, 0, 0, 0] });
+    expect(parsed.objects[4].geometry).toEqual({ type: 'keypoints', points: [100, 50, 2, 90, 40, 1, 0, 0, 0], names: ['nose', 'left_eye', 'right_eye'] });
     expect(parsed.objects[4].attributes).toEqual({ group_id: 4 });
   });
 

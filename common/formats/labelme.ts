@@ -231,7 +231,7 @@ export function holdLabelme(obj: FormatObject, image: FormatImage, ctx: LabelmeC
         base.attributes.group_id = assigned;
       }
       if (!points.some((v, i) => i % 3 === 2 && v > 0)) return R.noLabeledPoint;
-      return done([{ ...base, geometry: { type: 'keypoints', points } }]);
+      return done([{ ...base, geometry: { type: 'keypoints', points, names: [...names] } }]);
     }
   }
 }
@@ -650,7 +650,8 @@ export function parseLabelme(text: string, file: string, zlib: Zlib, classesWith
           const obj: ParsedObject = {
             class: description as string,
             kind: 'keypoints',
-            geometry: { type: 'keypoints', points: new Array<number>(names.length * 3).fill(0) },
+            // Named from the class's template, as the editor names the points it places.
+            geometry: { type: 'keypoints', points: new Array<number>(names.length * 3).fill(0), names: [...names] },
             attributes: groupId !== null ? { group_id: groupId } : {},
             score: null,
             where,
