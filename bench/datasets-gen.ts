@@ -88,7 +88,8 @@ function write(file: string, images: number, withLabels: boolean): void {
   });
   for (let from = 1; from <= images; from += BATCH) {
     batch(from, Math.min(images + 1, from + BATCH));
-    if (((from - 1) / BATCH) % 5 === 0) log(`datasets: ${Math.min(images, from + BATCH - 1)} images, ${written} labels written`);
+    const done = Math.min(images, from + BATCH - 1);
+    if (((from - 1) / BATCH) % 5 === 4 || done === images) log(`datasets: ${done} images, ${written} labels written`);
   }
   db.pragma('journal_mode = WAL');
   db.unsafeMode(false);

@@ -312,6 +312,28 @@ describe('bad datasets: the file and record named, nothing written', () => {
     });
   }
 
+  it('COCO: characters that straddle the reader\'s chunks are read right, and a bad byte deep in the file is named', async () => {
+    await core.openProject(source);
+    const cafe = core.store!.images.list({ offset: 0, limit: 10, filter: { text: 'café' }, sort: { by: 'path', dir: 'asc' } }).items[0];
+    // 25 bytes of prefix, then 2-byte characters: the 256 KiB chunk boundaries fall inside characters.
+    const doc = JSON.stringify({
+      info: { description: 'é'.repeat(300_000) },
+      images: [{ id: 1, file_name: 'café 日本.png', width: cafe.width, height: cafe.height }],
+      categories: [{ id: 1, name: 'cat' }],
+      annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [1, 2, 3, 4], iscrowd: 0 }],
+    });
+    const file = path.join(tmp, 'big-utf8.json');
+    writeFileSync(file, doc);
+    const ok = await importFrom('coco', file, { dryRun: true });
+    expect(ok.summary).toMatchObject({ errors: [], images: 1, annotations: 1, unmatched: [] });
+    const bytes = Buffer.from(doc);
+    bytes[400_001] = 0xff;
+    writeFileSync(file, bytes);
+    const bad = await importFrom('coco', file, { dryRun: true });
+    expect(bad.summary.errors).toEqual([expect.objectContaining({ file, problem: expect.stringMatching(/not UTF-8/) })]);
+    expect(bad.summary.errors[0].where).toMatch(/near byte 262144/); // the second 256 KiB chunk holds byte 400,001
+  });
+
   it('YOLO: a class id out of range names the label file and line; nothing written', async () => {
     await core.openProject(source);
     const before = core.store!.summary();

@@ -317,7 +317,7 @@ function parseStreamed(text: string, file: string, seed: number): Omit<ParsedObj
         ctx.categories.set(c.id, c);
       } else if (key === 'images') {
         const im = parseCocoImage(raw, `images[${index}]`, file, line);
-        ctx.images.set(im.id, im);
+        (ctx.images as Map<number, typeof im>).set(im.id, im);
       } else if (key === 'annotations') out.push(...strip(parseCocoAnnotation(raw, `annotations[${index}]`, ctx, line).objects));
     },
   });

@@ -62,9 +62,10 @@ export interface CocoImage {
 export interface CocoContext {
   file: string;
   categories: Map<number, { name: string; keypoints: readonly string[] | null }>;
-  images: Map<number, { width: number | null; height: number | null }>;
+  /** Images by id (a Map, or a lookup that reads them on demand: `size` is only used in messages). */
+  images: Pick<Map<number, { width: number | null; height: number | null }>, 'get' | 'has'> & { readonly size?: number };
   /** Annotation ids seen so far (duplicates are refused); filled in by the parse functions. */
-  seenIds: Set<number>;
+  seenIds: { has(id: number): boolean; add(id: number): unknown };
 }
 
 export interface CocoParsedRecord {
@@ -511,7 +512,7 @@ export function parseCocoImage(raw: unknown, where: string, file: string, line?:
 function imageOf(r: Reader, raw: Record<string, unknown>, ctx: CocoContext): { id: number; width: number | null; height: number | null } {
   const id = r.int(raw, 'image_id');
   const img = ctx.images.get(id);
-  if (!img) r.fail(`image_id ${id} is not among the ${ctx.images.size} images of the dataset`);
+  if (!img) r.fail(`image_id ${id} is not among the ${ctx.images.size ?? ''}${ctx.images.size === undefined ? '' : ' '}images of the dataset`);
   return { id, ...img };
 }
 
@@ -775,7 +776,8 @@ export function parseCocoFile(text: string, file: string, known?: CocoKnown): Co
   const categories: CocoCategory[] = [];
   const images: (ParsedImage & { id: number })[] = [];
   const imageById = new Map<number, ParsedImage & { id: number }>();
-  const ctx: CocoContext = { file, categories: new Map(), images: new Map(), seenIds: new Set() };
+  const imageSizes = new Map<number, { width: number | null; height: number | null }>();
+  const ctx: CocoContext = { file, categories: new Map(), images: imageSizes, seenIds: new Set() };
 
   if (topIsArray) {
     if (!known) throw new FormatError(file, null, 'a COCO results file names categories and images only by id: import the dataset’s instances file first');
@@ -783,7 +785,7 @@ export function parseCocoFile(text: string, file: string, known?: CocoKnown): Co
     const raws = entries.map((e, i) => parse(null, i, e));
     const captions = raws.length > 0 && isObject(raws[0]) && 'caption' in raws[0];
     for (const [id, c] of known.categories) ctx.categories.set(id, c);
-    for (const [id, im] of known.images) ctx.images.set(id, im);
+    for (const [id, im] of known.images) imageSizes.set(id, im);
     raws.forEach((raw, i) => {
       const rec = captions ? parseCocoCaption(raw, `[${i}]`, ctx, entries[i].line) : parseCocoResult(raw, `[${i}]`, ctx, entries[i].line);
       let img = imageById.get(rec.imageId);
@@ -810,7 +812,7 @@ export function parseCocoFile(text: string, file: string, known?: CocoKnown): Co
     const img = { ...im, objects: [] as ParsedObject[] };
     imageById.set(im.id, img);
     images.push(img);
-    ctx.images.set(im.id, im);
+    imageSizes.set(im.id, im);
   });
   const entries = sections.get('annotations') ?? [];
   const raws = entries.map((e, i) => parse('annotations', i, e));

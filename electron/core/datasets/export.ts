@@ -14,7 +14,7 @@ import { ApiError, type ExportFormat, type ExportSummary } from '../../../common
 import { ExportTally, type FormatClass, type Zlib } from '../../../common/formats/types.js';
 import { splitImages } from '../../../common/formats/split.js';
 import type { JobContext } from '../jobs.js';
-import { checkSource, countImages, exportClasses, iterateRecords, parseSource, type ExportRecord, type ExportSource } from './project.js';
+import { checkSource, countImages, exportClasses, iterateImages, iterateRecords, parseSource, type ExportRecord, type ExportSource } from './project.js';
 import { EXPORTERS } from './exporters.js';
 
 export { nodeZlib };
@@ -54,6 +54,10 @@ export interface ExportContext {
   progress(done: number, message: string): void;
   /** A fresh pass over the export's records (id order). */
   records(): Generator<ExportRecord>;
+  /** A fresh pass over the export's images alone (id order), without reading objects. */
+  imagesOnly(): Generator<ExportRecord['image']>;
+  /** Images whose EXIF orientation rotates them (upright copies are written for them when asked). */
+  rotated: number;
   /** The path placeImage gives an image asked to go to `rel` (re-encoded copies change the extension). */
   placedName(rec: ExportRecord, rel: string, opts?: { jpeg?: boolean }): string;
   /** Put an image's file at `rel` (copy, link, or upright copy); returns the path the labels should name. */
@@ -202,6 +206,8 @@ export async function runExport(
       total,
       progress: (done, message) => job.progress(done, total * 2, message),
       records: () => iterateRecords(db, source),
+      imagesOnly: () => iterateImages(db, source),
+      rotated: 0,
       placedName: (rec, rel, opts = {}) => {
         const encodeAs = encoding(rec, opts);
         if (encodeAs === 'jpeg' && !/\.jpe?g$/i.test(rel)) return rel.replace(/\.[^./]+$/, '') + '.jpg';
@@ -248,6 +254,7 @@ export async function runExport(
       },
     };
     rotated = countImages(db, source, { rotated: true });
+    ctx.rotated = rotated;
     if (rotated > 0 && !args.upright) {
       warnings.push(
         `${rotated} image(s) carry an EXIF rotation: the labels are for the upright image, which loaders that ignore EXIF will not see. Export with upright copies (--upright) to be safe.`,

@@ -189,7 +189,14 @@ type Rec = ExportRecord;
  * COCO image ids: the id a COCO import gave the image (so results made against that COCO file match it), else the
  * project's image id, else (taken by a COCO id) the next free id. Both directions, for writing and reading back.
  */
+const cocoIdsCache = new WeakMap<ExportContext, { toCoco: (id: number) => number; toProject: (id: number) => number }>();
 function cocoImageIds(ctx: ExportContext): { toCoco: (id: number) => number; toProject: (id: number) => number } {
+  let ids = cocoIdsCache.get(ctx);
+  if (!ids) cocoIdsCache.set(ctx, (ids = computeCocoImageIds(ctx)));
+  return ids;
+}
+
+function computeCocoImageIds(ctx: ExportContext): { toCoco: (id: number) => number; toProject: (id: number) => number } {
   const mapped = new Map<number, number>();
   for (const r of ctx.db.prepare(`SELECT coco_id AS c, local_id AS l FROM coco_ids WHERE kind = 'image' ORDER BY coco_id`).all() as { c: number; l: number }[]) {
     if (!mapped.has(r.l)) mapped.set(r.l, r.c);
@@ -206,17 +213,20 @@ function cocoImageIds(ctx: ExportContext): { toCoco: (id: number) => number; toP
   return { toCoco: (id) => toCoco.get(id) ?? id, toProject: (id) => toProject.get(id) ?? id };
 }
 
-function* imagesOf(ctx: ExportContext, split: string | null, names: Map<number, string>): Generator<Rec['image'] & { file: string }> {
+function* imagesOf(ctx: ExportContext, split: string | null, names: Map<number, string>, counter?: { n: number }): Generator<Rec['image'] & { file: string }> {
   const ids = cocoImageIds(ctx);
-  for (const rec of ctx.records()) {
-    if (rec.image.missing || (split !== null && ctx.splitOf?.(rec.image.id) !== split)) continue;
-    yield { ...rec.image, id: ids.toCoco(rec.image.id), file: names.get(rec.image.id) ?? rec.image.file };
+  for (const image of ctx.imagesOnly()) {
+    if (image.missing || (split !== null && ctx.splitOf?.(image.id) !== split)) continue;
+    if (counter) counter.n++;
+    yield { ...image, id: ids.toCoco(image.id), file: names.get(image.id) ?? image.file };
   }
 }
 
-function* objectsOf(ctx: ExportContext, split: string | null, names: Map<number, string>, keep: (o: FormatObject) => boolean) {
+function* objectsOf(ctx: ExportContext, split: string | null, names: Map<number, string>, keep: (o: FormatObject) => boolean, phase = 'Writing annotations') {
   const ids = cocoImageIds(ctx);
+  let done = 0;
   for (const rec of ctx.records()) {
+    if (++done % 1000 === 0) ctx.progress(done, `${phase}: ${done} of ${ctx.total} images`);
     if (rec.image.missing || (split !== null && ctx.splitOf?.(rec.image.id) !== split)) continue;
     const image = { ...rec.image, id: ids.toCoco(rec.image.id), file: names.get(rec.image.id) ?? rec.image.file };
     for (const object of rec.objects) {
@@ -229,11 +239,10 @@ function* objectsOf(ctx: ExportContext, split: string | null, names: Map<number,
 /** Write a generator's chunks to a file. */
 async function writeChunks(ctx: ExportContext, rel: string, chunks: Iterable<string>): Promise<void> {
   const sink = ctx.openText(rel);
-  let n = 0;
   for (const c of chunks) {
+    throwIfCancelled(ctx.signal);
     const wait = sink.write(c);
     if (wait) await wait;
-    if (++n % 20000 === 0) throwIfCancelled(ctx.signal);
   }
   await sink.close();
 }
@@ -241,10 +250,14 @@ async function writeChunks(ctx: ExportContext, rel: string, chunks: Iterable<str
 /** Place the images (when copied) and decide the file_name of each: relative to the images folder, or the original. */
 async function cocoImageNames(ctx: ExportContext, split: string | null): Promise<Map<number, string>> {
   const names = new Map<number, string>();
+  // Nothing is copied: file_name is the original's path, and no pass over the images is needed.
+  if (ctx.images === 'none' && !(ctx.upright && ctx.rotated > 0)) return names;
   let done = 0;
-  for (const rec of ctx.records()) {
+  for (const image of ctx.imagesOnly()) {
     throwIfCancelled(ctx.signal);
-    if (rec.image.missing || (split !== null && ctx.splitOf?.(rec.image.id) !== split)) continue;
+    if (image.missing || (split !== null && ctx.splitOf?.(image.id) !== split)) continue;
+    if (ctx.images === 'none' && image.orientation === 1) continue;
+    const rec = { image, objects: [] };
     const dir = split ? `images/${split}` : 'images';
     if (ctx.images !== 'none' || (ctx.upright && rec.image.orientation !== 1)) {
       const placed = await ctx.placeImage(rec, `${dir}/${rec.image.file}`);
@@ -264,10 +277,15 @@ const cocoInfo = (ctx: ExportContext) => ({
   version: '1.0',
 });
 
+const captionsCache = new WeakMap<ExportContext, boolean>();
 function hasCaptions(ctx: ExportContext): boolean {
-  return (ctx.db.prepare(ctx.source.kind === 'labels' ? `SELECT 1 FROM annotations WHERE kind = 'caption' LIMIT 1` : `SELECT 1 FROM predictions WHERE run_id = ? AND kind = 'caption' LIMIT 1`).get(
+  const known = captionsCache.get(ctx);
+  if (known !== undefined) return known;
+  const has = (ctx.db.prepare(ctx.source.kind === 'labels' ? `SELECT 1 FROM annotations WHERE kind = 'caption' LIMIT 1` : `SELECT 1 FROM predictions WHERE run_id = ? AND kind = 'caption' LIMIT 1`).get(
     ...(ctx.source.kind === 'labels' ? [] : [ctx.source.runId]),
   )) !== undefined;
+  captionsCache.set(ctx, has);
+  return has;
 }
 
 /** What the instances writer keeps of an object (cocoInstancesChunks decides the same way). */
@@ -366,12 +384,13 @@ const cocoExporter: Exporter = {
           yield o;
         }
       })();
-      await writeChunks(ctx, cocoFile('instances', split), coco.cocoInstancesChunks(cocoInfo(ctx), categories, imagesOf(ctx, split, names), counted, ctx.tally));
+      const imageCount = { n: 0 };
+      await writeChunks(ctx, cocoFile('instances', split), coco.cocoInstancesChunks(cocoInfo(ctx), categories, imagesOf(ctx, split, names, imageCount), counted, ctx.tally));
       if (captions) {
         const caps = objectsOf(ctx, split, names, (o) => o.kind === 'caption');
         await writeChunks(ctx, cocoFile('captions', split), coco.cocoCaptionsChunks(cocoInfo(ctx), imagesOf(ctx, split, names), caps, ctx.tally));
       }
-      for (const _ of imagesOf(ctx, split, names)) images++;
+      images += imageCount.n;
       annotations += counter.n;
     }
     return { images, annotations };

@@ -66,51 +66,90 @@ export type DatasetReader = (ctx: ReaderContext) => AsyncGenerator<ImportItem>;
 
 const MAX_ERRORS = 100;
 
-/** Project images by the paths a dataset may use for them. */
+/**
+ * Project images by the paths a dataset may use for them. Exact paths are looked up in the (root_id, rel_path) index,
+ * so nothing per image is held in memory; only when a path matches no image that way are file-name indexes built.
+ */
 class ImageMatcher {
-  private readonly byPath = new Map<string, number[]>();
-  private readonly byAbs = new Map<string, number>();
-  /** Path suffixes without the extension, and the VOC ids Sightline's VOC export makes ("a/b.png" → "a_b"). */
-  private readonly byStem = new Map<string, number[]>();
-  constructor(db: Database.Database) {
-    const roots = db.prepare('SELECT id, path FROM image_roots').all() as { id: number; path: string }[];
-    const rootName = new Map(roots.map((r) => [r.id, path.basename(r.path)]));
-    for (const r of db.prepare('SELECT id, root_id AS rootId, rel_path AS rel FROM images').iterate() as IterableIterator<{ id: number; rootId: number; rel: string }>) {
-      // Every suffix of the path: "a/b/c.jpg", "b/c.jpg", "c.jpg", plus the folder's own name in front.
-      const parts = [rootName.get(r.rootId) ?? '', ...r.rel.split('/')].filter(Boolean);
-      this.byAbs.set(path.join(roots.find((x) => x.id === r.rootId)!.path, ...r.rel.split('/')), r.id);
-      const add = (map: Map<string, number[]>, key: string) => {
-        const list = map.get(key);
-        if (!list) map.set(key, [r.id]);
-        else if (!list.includes(r.id)) list.push(r.id);
-      };
-      for (let i = 0; i < parts.length; i++) {
-        const key = parts.slice(i).join('/');
-        add(this.byPath, key);
-        const stem = key.replace(/\.[^./]+$/, '');
-        add(this.byStem, stem);
-        if (stem.includes('/') || /\s/.test(stem)) add(this.byStem, stem.replace(/[/\s]/g, '_'));
-      }
-    }
+  private readonly roots: { id: number; path: string; name: string }[];
+  private readonly exact: Database.Statement;
+  private byName: Map<string, number[]> | null = null;
+  private byStem: Map<string, number[]> | null = null;
+  constructor(private readonly db: Database.Database) {
+    this.roots = (db.prepare('SELECT id, path FROM image_roots ORDER BY id').all() as { id: number; path: string }[]).map((r) => ({ ...r, name: path.basename(r.path) }));
+    this.exact = db.prepare('SELECT id FROM images WHERE root_id = ? AND rel_path = ?').pluck();
   }
 
-  /** The longest suffix of the dataset's path that names exactly one project image wins; else why not. */
+  private lookup(rel: string): number[] {
+    const ids: number[] = [];
+    for (const r of this.roots) {
+      const id = this.exact.get(r.id, rel) as number | undefined;
+      if (id !== undefined) ids.push(id);
+      // "<folder name>/<path>": how an export of a project with several folders names its images.
+      if (rel.startsWith(`${r.name}/`)) {
+        const inner = this.exact.get(r.id, rel.slice(r.name.length + 1)) as number | undefined;
+        if (inner !== undefined && !ids.includes(inner)) ids.push(inner);
+      }
+    }
+    return ids;
+  }
+
+  /** File-name indexes (name, and name without extension plus Sightline's VOC ids), built on first need. */
+  private indexes(): { byName: Map<string, number[]>; byStem: Map<string, number[]> } {
+    if (!this.byName || !this.byStem) {
+      const byName = new Map<string, number[]>();
+      const byStem = new Map<string, number[]>();
+      const add = (map: Map<string, number[]>, key: string, id: number) => {
+        const list = map.get(key);
+        if (!list) map.set(key, [id]);
+        else if (!list.includes(id)) list.push(id);
+      };
+      for (const r of this.db.prepare('SELECT id, rel_path AS rel FROM images').iterate() as IterableIterator<{ id: number; rel: string }>) {
+        const name = r.rel.slice(r.rel.lastIndexOf('/') + 1);
+        add(byName, name, r.id);
+        add(byStem, name.replace(/\.[^.]+$/, ''), r.id);
+        const stem = r.rel.replace(/\.[^./]+$/, '');
+        if (stem.includes('/') || /\s/.test(stem)) add(byStem, stem.replace(/[/\s]/g, '_'), r.id);
+      }
+      this.byName = byName;
+      this.byStem = byStem;
+    }
+    return { byName: this.byName, byStem: this.byStem };
+  }
+
+  /**
+   * The absolute path when it is inside a project folder; else the longest suffix of the dataset's path that names
+   * exactly one project image; else the file name, then the name without its extension (converted copies such as
+   * VOC's JPEGImages/<id>.jpg of a PNG); else why not.
+   */
   match(file: string, abs?: string): { id: number } | { reason: string } {
-    const exact = abs === undefined ? undefined : this.byAbs.get(path.resolve(abs));
-    if (exact !== undefined) return { id: exact };
+    if (abs !== undefined) {
+      const a = path.resolve(abs);
+      for (const r of this.roots) {
+        const rel = path.relative(r.path, a);
+        if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) {
+          const id = this.exact.get(r.id, rel.split(path.sep).join('/')) as number | undefined;
+          if (id !== undefined) return { id };
+        }
+      }
+    }
     const parts = file.replace(/\\/g, '/').split('/').filter((p) => p && p !== '.' && p !== '..');
+    if (parts.length === 0) return { reason: 'no file name' };
+    // Down to the bare name, which finds a file at the top of a folder without building the name indexes.
     for (let i = 0; i < parts.length; i++) {
-      const ids = this.byPath.get(parts.slice(i).join('/'));
-      if (!ids) continue;
+      const ids = this.lookup(parts.slice(i).join('/'));
       if (ids.length === 1) return { id: ids[0] };
-      if (i === parts.length - 1) return { reason: `${ids.length} project images are named ${parts[i]}; give the path relative to the image folder` };
+      if (ids.length > 1) return { reason: `${ids.length} project images are at ${parts.slice(i).join('/')} (in different folders)` };
     }
-    // Converted copies keep the name but not the extension (VOC's JPEGImages/<id>.jpg of a PNG): match by stem.
-    for (let i = 0; i < parts.length; i++) {
-      const ids = this.byStem.get(parts.slice(i).join('/').replace(/\.[^./]+$/, ''));
-      if (ids?.length === 1) return { id: ids[0] };
-      if (ids && i === parts.length - 1) return { reason: `${ids.length} project images are named ${parts[i].replace(/\.[^./]+$/, '')}.*; give the path relative to the image folder` };
-    }
+    const name = parts[parts.length - 1];
+    const { byName, byStem } = this.indexes();
+    const named = byName.get(name);
+    if (named?.length === 1) return { id: named[0] };
+    if (named) return { reason: `${named.length} project images are named ${name}; give the path relative to the image folder` };
+    const stem = name.replace(/\.[^.]+$/, '');
+    const stems = byStem.get(stem);
+    if (stems?.length === 1) return { id: stems[0] };
+    if (stems) return { reason: `${stems.length} project images are named ${stem}.*; give the path relative to the image folder` };
     return { reason: 'not in the project' };
   }
 }
@@ -173,12 +212,19 @@ export async function runImport(store: ProjectStore, args: ImportArgs, job: JobC
   const insertCovered = stage.prepare('INSERT OR IGNORE INTO covered VALUES (?)');
   let annotations = 0;
   let images = 0;
-  let batch: (() => void)[] = [];
+  // Rows wait in plain arrays (no closure per row) and go to the staging file a few thousand at a time.
+  let staged: unknown[][] = [];
+  let covered: number[] = [];
   const flush = () => {
-    if (batch.length === 0) return;
-    const work = batch;
-    batch = [];
-    stage.transaction(() => work.forEach((w) => w()))();
+    if (staged.length === 0 && covered.length === 0) return;
+    const rows = staged;
+    const ids = covered;
+    staged = [];
+    covered = [];
+    stage.transaction(() => {
+      for (const r of rows) insertStaged.run(r);
+      for (const id of ids) insertCovered.run(id);
+    })();
   };
   const imageSize = db.prepare('SELECT width, height FROM images WHERE id = ?');
 
@@ -187,10 +233,10 @@ export async function runImport(store: ProjectStore, args: ImportArgs, job: JobC
       const cls = o.class === null ? null : classPlan.resolve(o.class);
       const g = encodeGeometry(o.geometry);
       const attrs = JSON.stringify(o.attributes);
-      batch.push(() => insertStaged.run(imageId, cls, o.kind, g.json, g.mask, attrs, o.score));
+      staged.push([imageId, cls, o.kind, g.json, g.mask, attrs, o.score]);
       annotations++;
     }
-    if (batch.length >= 5000) flush();
+    if (staged.length >= 2000) flush();
   };
 
   let matcher: ImageMatcher | null = null;
@@ -242,7 +288,7 @@ export async function runImport(store: ProjectStore, args: ImportArgs, job: JobC
         if (!coveredIds.has(item.imageId)) {
           coveredIds.add(item.imageId);
           images++;
-          batch.push(() => insertCovered.run(item.imageId));
+          covered.push(item.imageId);
         }
         stageObjects(item.imageId, item.objects);
         continue;
@@ -262,7 +308,7 @@ export async function runImport(store: ProjectStore, args: ImportArgs, job: JobC
       }
       if (item.cocoId !== undefined) cocoImage.set(item.cocoId, m.id);
       images++;
-      batch.push(() => insertCovered.run(m.id));
+      covered.push(m.id);
       stageObjects(m.id, item.objects);
     }
     flush();

@@ -4,11 +4,13 @@
  * read in chunks (COCO through JsonSplitter), so memory holds one record at a time.
  */
 import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { isAscii } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImportFormat } from '../../../common/api/contract.js';
 import { FormatError, type ParsedObject } from '../../../common/formats/types.js';
 import { JsonSplitter } from '../../../common/formats/jsonStream.js';
+import { IdSet } from '../../../common/formats/idSet.js';
 import * as coco from '../../../common/formats/coco.js';
 import * as yolo from '../../../common/formats/yolo.js';
 import * as labelme from '../../../common/formats/labelme.js';
@@ -30,14 +32,34 @@ export async function readUtf8(file: string, display = file): Promise<string> {
   }
 }
 
+/** Whether a chunk ends after a whole UTF-8 character (so the decoder holds nothing over). */
+function endsOnCharBoundary(b: Buffer): boolean {
+  // Look back over at most 3 continuation bytes to the lead byte of the last character.
+  let i = b.length - 1;
+  let cont = 0;
+  while (i >= 0 && cont < 4 && (b[i] & 0xc0) === 0x80) {
+    i--;
+    cont++;
+  }
+  if (i < 0) return false;
+  const lead = b[i];
+  const need = lead < 0x80 ? 0 : lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : lead >= 0xc0 ? 1 : -1;
+  return need === cont;
+}
+
+type JsonPiece =
+  | { key: string | null; index: number; text: string; line: number }
+  | { key: string; value: string; line: number }
+  | { key: string | null; ended: number };
+
 /** Stream a big JSON file through a splitter: decoded as strict UTF-8 in chunks. */
 export async function* splitJsonFile(
   file: string,
   display: string,
   signal: AbortSignal,
   wanted: (key: string | null) => boolean,
-): AsyncGenerator<{ key: string | null; index: number; text: string; line: number } | { key: string; value: string; line: number }> {
-  const queue: ({ key: string | null; index: number; text: string; line: number } | { key: string; value: string; line: number })[] = [];
+): AsyncGenerator<JsonPiece> {
+  const queue: JsonPiece[] = [];
   const splitter = new JsonSplitter({
     file: display,
     onElement: (key, index, text, line) => {
@@ -46,18 +68,28 @@ export async function* splitJsonFile(
     onValue: (key, value, line) => {
       if (wanted(key)) queue.push({ key, value, line });
     },
+    onArrayEnd: (key, count) => {
+      if (wanted(key)) queue.push({ key, ended: count });
+    },
   });
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let offset = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+  // Most dataset files are ASCII: such chunks are decoded as latin1 (a plain copy), the strict decoder only runs on
+  // the others, and only while it holds no bytes of a character split across chunks does the fast path apply.
+  let pending = false;
+  for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>) {
     if (signal.aborted) return;
     let text: string;
-    try {
-      text = decoder.decode(chunk as Buffer, { stream: true });
-    } catch {
-      throw new FormatError(display, `near byte ${offset}`, 'is not UTF-8 text; save it as UTF-8 and import again');
+    if (!pending && isAscii(chunk)) text = chunk.toString('latin1');
+    else {
+      try {
+        text = decoder.decode(chunk, { stream: true });
+      } catch {
+        throw new FormatError(display, `near byte ${offset}`, 'is not UTF-8 text; save it as UTF-8 and import again');
+      }
+      pending = !endsOnCharBoundary(chunk);
     }
-    offset += (chunk as Buffer).length;
+    offset += chunk.length;
     splitter.push(text);
     while (queue.length) yield queue.shift()!;
   }
@@ -114,17 +146,22 @@ const readCoco: DatasetReader = async function* (ctx) {
     // Pass 1: categories and images (COCO files put them before or after the annotations; reading twice keeps
     // memory to the images, not the annotations).
     try {
+      let ended = 0;
       for await (const el of splitJsonFile(file, display, ctx.signal, (k) => k === 'categories' || k === 'images')) {
+        // Both sections read (they come before the annotations in most files): the rest is pass 2's.
+        if ('ended' in el && ++ended === 2) break;
         if (!('index' in el)) continue;
         const where = `${el.key}[${el.index}] (line ${el.line})`;
         try {
           const raw = parseRecord(el.text, display, where);
           if (el.key === 'categories') {
             const c = coco.parseCocoCategory(raw, where, display);
+            if (categories.has(c.id)) throw new FormatError(display, where, `duplicate category id ${c.id}`);
             categories.set(c.id, { name: c.name, keypoints: c.keypoints });
             yield { type: 'class', name: c.name, keypoints: c.keypoints, edges: c.skeleton, cocoId: c.id } satisfies ImportItem;
           } else {
             const im = coco.parseCocoImage(raw, where, display);
+            if (images.has(im.id)) throw new FormatError(display, where, `duplicate image id ${im.id}`);
             images.set(im.id, { width: im.width, height: im.height });
             yield { type: 'image', file: im.file, width: im.width, height: im.height, objects: [], cocoId: im.id } satisfies ImportItem;
           }
@@ -137,7 +174,7 @@ const readCoco: DatasetReader = async function* (ctx) {
       continue;
     }
     // Pass 2: annotations, one at a time.
-    const c = { file: display, categories, images, seenIds: new Set<number>() };
+    const c = { file: display, categories, images, seenIds: new IdSet() };
     try {
       for await (const el of splitJsonFile(file, display, ctx.signal, (k) => k === 'annotations')) {
         if (!('index' in el)) continue;
@@ -197,7 +234,7 @@ const readCocoResults: DatasetReader = async function* (ctx) {
       },
       has: (id: number) => resolveImage(id) !== null,
     } as unknown as Map<number, { width: number; height: number }>,
-    seenIds: new Set<number>(),
+    seenIds: new IdSet(),
   };
   try {
     for await (const el of splitJsonFile(file, file, ctx.signal, () => true)) {

@@ -157,6 +157,25 @@ export function countImages(db: Database, source: ExportSource, opts: { rotated?
   return db.prepare(`SELECT count(*) FROM (${imageQuery(source)})${opts.rotated ? ' WHERE orientation != 1' : ''}`).pluck().get(source.kind === 'run' ? { runId: source.runId } : {}) as number;
 }
 
+/** The export's images alone, in id order, without reading their objects (COCO's images section). */
+export function* iterateImages(db: Database, source: ExportSource): Generator<ExportImage> {
+  const params = source.kind === 'run' ? { runId: source.runId } : {};
+  const roots = rootPrefixes(db);
+  for (const row of db.prepare(imageQuery(source)).iterate(params) as IterableIterator<ImageRowLite>) {
+    const root = roots.get(row.root_id)!;
+    yield {
+      id: row.id,
+      file: root.prefix + row.rel_path,
+      width: row.width,
+      height: row.height,
+      orientation: row.orientation,
+      format: row.format,
+      absPath: path.join(root.path, ...row.rel_path.split('/')),
+      missing: row.missing === 1,
+    };
+  }
+}
+
 /**
  * Every image of the export with its objects, in image id order: a merge of two ordered cursors, so memory holds
  * one image's objects at a time. The two statements read one snapshot (one read transaction is not possible across
