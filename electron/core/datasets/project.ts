@@ -101,16 +101,8 @@ interface ImageRowLite {
   missing: number;
 }
 
-interface ObjectRow {
-  id: number;
-  image_id: number;
-  class_name: string | null;
-  kind: AnnotationKind;
-  geometry: string;
-  mask: Buffer | null;
-  attributes: string | null;
-  score: number | null;
-}
+/** id, image_id, class_id, label, kind, geometry, mask, attributes, score */
+type ObjectRow = [number, number, number | null, string | null, AnnotationKind, string, Buffer | null, string | null, number | null];
 
 /** The images an export covers: every image for labels; the images a run processed for a run. */
 function imageQuery(source: ExportSource): string {
@@ -122,13 +114,14 @@ function imageQuery(source: ExportSource): string {
           ORDER BY i.id`;
 }
 
+/** Columns in this order (rows are read raw, as arrays: measurably faster than objects over a million rows). */
 function objectQuery(source: ExportSource): string {
   if (source.kind === 'labels') {
-    return `SELECT a.id, a.image_id, c.name AS class_name, a.kind, a.geometry, a.mask, a.attributes, NULL AS score
-              FROM annotations a LEFT JOIN label_classes c ON c.id = a.class_id ORDER BY a.image_id, a.id`;
+    return `SELECT a.id, a.image_id, a.class_id, NULL AS label, a.kind, a.geometry, a.mask, a.attributes, NULL AS score
+              FROM annotations a ORDER BY a.image_id, a.id`;
   }
-  return `SELECT p.id, p.image_id, coalesce(c.name, p.label) AS class_name, p.kind, p.geometry, p.mask, NULL AS attributes, p.score
-            FROM predictions p LEFT JOIN label_classes c ON c.id = p.class_id
+  return `SELECT p.id, p.image_id, p.class_id, p.label, p.kind, p.geometry, p.mask, NULL AS attributes, p.score
+            FROM predictions p
            WHERE p.run_id = @runId
              AND NOT (p.kind = 'tag' AND p.label IS NULL AND coalesce(json_extract(p.extras, '$.kind') = '${IMAGE_EXTRAS}', 0))
              AND json_extract(p.extras, '$.suppressed') IS NULL
@@ -141,14 +134,16 @@ export function checkSource(db: Database, source: ExportSource): void {
   }
 }
 
-function toObject(r: ObjectRow): FormatObject {
+function toObject(r: ObjectRow, classNames: Map<number, string>): FormatObject {
+  const [id, , classId, label, kind, geometry, mask, attributes, score] = r;
   return {
-    id: r.id,
-    class: r.class_name,
-    kind: r.kind,
-    geometry: decodeGeometry(r.geometry, r.mask),
-    attributes: r.attributes === null ? {} : JSON.parse(r.attributes),
-    score: r.score,
+    id,
+    // A prediction whose class is not (or no longer) a project class keeps the model's label.
+    class: (classId === null ? undefined : classNames.get(classId)) ?? label,
+    kind,
+    geometry: decodeGeometry(geometry, mask),
+    attributes: attributes === null || attributes === '{}' ? {} : JSON.parse(attributes),
+    score,
   };
 }
 
@@ -186,15 +181,16 @@ export function* iterateRecords(db: Database, source: ExportSource): Generator<E
   const roots = rootPrefixes(db);
   // Iterating two statements at once needs two connections' worth of cursors: better-sqlite3 allows several
   // iterators on one connection as long as nothing writes meanwhile.
-  const objects = db.prepare(objectQuery(source)).iterate(params) as IterableIterator<ObjectRow>;
+  const classNames = new Map((db.prepare('SELECT id, name FROM label_classes').raw().all() as [number, string][]).map(([id, name]) => [id, name]));
+  const objects = db.prepare(objectQuery(source)).raw().iterate(params) as IterableIterator<ObjectRow>;
   let pending = objects.next();
   try {
     for (const row of db.prepare(imageQuery(source)).iterate(params) as IterableIterator<ImageRowLite>) {
       const root = roots.get(row.root_id)!;
       const list: FormatObject[] = [];
-      while (!pending.done && pending.value.image_id < row.id) pending = objects.next();
-      while (!pending.done && pending.value.image_id === row.id) {
-        list.push(toObject(pending.value));
+      while (!pending.done && pending.value[1] < row.id) pending = objects.next();
+      while (!pending.done && pending.value[1] === row.id) {
+        list.push(toObject(pending.value, classNames));
         pending = objects.next();
       }
       yield {
