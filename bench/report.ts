@@ -58,6 +58,14 @@ export function writeReport(docsDir: string, benches: Bench[], results: Map<stri
     }
   }
   writeFileSync(jsonFile, `${JSON.stringify(rows, null, 2)}\n`);
+  // "This run" notes live beside the rows, so a benchmark not run this time keeps its notes with its carried rows.
+  const notesFile = path.join(docsDir, 'benchmarks-notes.json');
+  const notes: Record<string, { facts: string[]; details: string[] }> = existsSync(notesFile) ? JSON.parse(readFileSync(notesFile, 'utf8')) : {};
+  for (const b of benches) {
+    const r = results.get(b.id);
+    if (r) notes[b.id] = { facts: r.facts ?? [], details: r.details ?? [] };
+  }
+  writeFileSync(notesFile, `${JSON.stringify(notes, null, 2)}\n`);
 
   const m = machine();
   const lines = [
@@ -84,9 +92,10 @@ export function writeReport(docsDir: string, benches: Bench[], results: Map<stri
     }
     if (bRows.some((r) => carried.has(r.name))) lines.push('', '† carried over from an earlier run: this benchmark was not run this time.');
     lines.push('', '**Method**', '', ...b.method.map((s) => `- ${s}`));
-    const facts = results.get(b.id)?.facts ?? [];
-    if (facts.length) lines.push('', '**This run**', '', ...facts.map((s) => `- ${s}`));
-    const details = results.get(b.id)?.details ?? [];
+    const carriedNotes = !results.has(b.id);
+    const facts = results.get(b.id)?.facts ?? notes[b.id]?.facts ?? [];
+    if (facts.length) lines.push('', carriedNotes ? '**That run** †' : '**This run**', '', ...facts.map((s) => `- ${s}`));
+    const details = results.get(b.id)?.details ?? notes[b.id]?.details ?? [];
     if (details.length) lines.push('', ...details);
     lines.push('');
   }

@@ -147,6 +147,12 @@ describe('COCO', () => {
     const want = new Map([...expected].map(([k, v]) => [k, v.filter((a) => a.kind !== 'tag' && (a.class !== null || a.kind === 'caption'))]));
     for (const [k, v] of want) if (v.length === 0) want.delete(k);
     expect(got).toEqual(want);
+    // The per-image counts the grid reads are right, and the count trigger the import lifts is back.
+    const store = core.store!;
+    for (const img of store.images.list({ offset: 0, limit: 100, filter: {}, sort: { by: 'path', dir: 'asc' } }).items) {
+      expect(img.annotationCount, img.relPath).toBe(store.annotations.listForImage(img.id).length);
+    }
+    expect(store.db.prepare(`SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name = 'annotations_count_insert'`).pluck().get()).toBe(1);
   });
 });
 
