@@ -278,7 +278,7 @@ export function ciderD(samples: readonly CaptionSample[], options: CiderDOptions
         let val = 0;
         for (const [g, h] of hyp.vec[k]) {
           const r = ref.vec[k].get(g) ?? 0;
-          val += Math.min(h, r) * r;
+          val += h * r;
         }
         if (hyp.norm[k] !== 0 && ref.norm[k] !== 0) val /= hyp.norm[k] * ref.norm[k];
         val *= Math.E ** (-(delta ** 2) / (2 * sigma ** 2));

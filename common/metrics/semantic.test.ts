@@ -51,14 +51,15 @@ describe('SemanticAccumulator, hand-computed 4x4 case', () => {
   });
 
   it('counts a class only predicted as IoU 0 in the mean', () => {
-    // Class 3 predicted on one pixel labeled 2: IoU3 = 0 now counts, IoU2 drops to 4/7.
+    // Class 3 predicted on one pixel labeled 2 (was a TP of 2): IoU3 = 0 / (0 + 1 - 0) = 0 now counts, and
+    // IoU2 = 4 / (6 + 4 - 4) = 2/3.
     const p = PREDS.slice();
     p[15] = 3;
     const r = semanticImageMetrics(LABELS, p, 4);
     expect(r.perClass[3].iou).toBe(0);
     expect(r.perClass[3].accuracy).toBeNull();
-    expect(r.perClass[2].iou).toBeCloseTo(4 / 7, 14);
-    expect(r.mIoU).toBeCloseTo((3 / 5 + 1 / 2 + 4 / 7 + 0) / 4, 14);
+    expect(r.perClass[2].iou).toBeCloseTo(2 / 3, 14);
+    expect(r.mIoU).toBeCloseTo((3 / 5 + 1 / 2 + 2 / 3 + 0) / 4, 14);
   });
 
   it('treats an out-of-range prediction as a miss of the label class and a false positive of none', () => {

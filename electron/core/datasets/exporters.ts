@@ -309,8 +309,10 @@ async function verifyCocoFile(ctx: ExportContext, rel: string, split: string | n
   let group: { imageId: number; objects: Comparable[] } | null = null;
   const expectedFor = (rec: ExportRecord): Comparable[] =>
     heldObjects(rec, kind === 'instances' ? (o) => holdInstance(ctx, rec, o) : (o) => coco.holdCocoCaption(o)).flatMap((h) => h.held);
+  let read = 0;
   const nextRecord = (): ExportRecord | null => {
     for (let r = records.next(); !r.done; r = records.next()) {
+      if (++read % 1000 === 0) ctx.progress(ctx.total + read, `Reading ${rel} back: ${read} of ${ctx.total} images`);
       if (r.value.image.missing || (split !== null && ctx.splitOf?.(r.value.image.id) !== split)) continue;
       return r.value;
     }

@@ -338,6 +338,7 @@ export async function runImport(store: ProjectStore, args: ImportArgs, job: JobC
   stage.close();
 
   // Everything read without an error: one transaction puts it in the project.
+  job.progress(annotations, annotations, `Writing ${annotations} annotations into the project…`);
   let run: number | null = null;
   try {
     db.prepare('ATTACH DATABASE ? AS staging').run(staging);
