@@ -1,3 +1,4 @@
+import { formatObject, golden as goldenText } from './testkit.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,18 +9,9 @@ import { captionsJsonl, captionsJsonlLines, holdCaption, parseCaptionsJsonl } fr
 import { compareObjects } from './compare.js';
 import { ExportTally, FormatError, type FormatObject, type FormatRecord } from './types.js';
 
-const golden = (name: string) => readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata', 'captions', name), 'utf8');
+const golden = (name: string) => goldenText('captions', name);
 
-let nextId = 1;
-const obj = (cls: string | null, geometry: Geometry, extra: Partial<FormatObject> = {}): FormatObject => ({
-  id: nextId++,
-  class: cls,
-  kind: geometry.type,
-  geometry,
-  attributes: {},
-  score: null,
-  ...extra,
-});
+const obj = formatObject;
 
 const records = (): FormatRecord[] => [
   {

@@ -1,3 +1,4 @@
+import { formatObject, golden as goldenText } from './testkit.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,18 +24,9 @@ import { decodePng, encodePng } from './png.js';
 import { ExportTally, FormatError, type FormatObject, type FormatRecord, type Zlib } from './types.js';
 
 const zlib: Zlib = { deflate: (d) => new Uint8Array(deflateSync(d)), inflate: (d) => new Uint8Array(inflateSync(d)) };
-const golden = (name: string) => readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata', 'labelme', name), 'utf8');
+const golden = (name: string) => goldenText('labelme', name);
 
-let nextId = 1;
-const obj = (cls: string | null, geometry: Geometry, extra: Partial<FormatObject> = {}): FormatObject => ({
-  id: nextId++,
-  class: cls,
-  kind: geometry.type,
-  geometry,
-  attributes: {},
-  score: null,
-  ...extra,
-});
+const obj = formatObject;
 
 const TEMPLATES = new Map([['person', ['nose', 'left_eye', 'right_eye']]]);
 /** A 3×2 block of pixels, columns 2–4, rows 1–2, in a 200×100 image (column-major counts worked by hand). */

@@ -1,3 +1,4 @@
+import { formatObject, refusal } from './testkit.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,20 +28,9 @@ const zlib: Zlib = { deflate: (d) => new Uint8Array(deflateSync(d)), inflate: (d
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.join(here, 'testdata', 'masks');
 
-function refusal(fn: () => unknown): FormatError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(FormatError);
-    return e as FormatError;
-  }
-  throw new Error('expected a FormatError');
-}
 
-let nextId = 1;
-function obj(cls: string | null, geometry: FormatObject['geometry'], attributes: FormatObject['attributes'] = {}): FormatObject {
-  return { id: nextId++, class: cls, kind: geometry.type === 'box' ? 'box' : geometry.type, geometry, attributes, score: null };
-}
+const obj = (cls: string | null, geometry: FormatObject['geometry'], attributes: FormatObject['attributes'] = {}): FormatObject =>
+  formatObject(cls, geometry, { attributes });
 
 const rows = (...r: number[][]) => Uint8Array.from(r.flat());
 

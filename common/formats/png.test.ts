@@ -1,3 +1,4 @@
+import { refusal } from './testkit.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -192,15 +193,6 @@ function expandLike(img: ReturnType<typeof decodePng>, sharpChannels: number): U
   return out;
 }
 
-function refusal(fn: () => unknown): FormatError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(FormatError);
-    return e as FormatError;
-  }
-  throw new Error('expected a FormatError');
-}
 
 /** Pixel art: one character per pixel, '.' = 0, digits = their value. */
 function art(rows: string[]): { width: number; height: number; samples: number[] } {

@@ -1,3 +1,4 @@
+import { formatObject, refusal } from './testkit.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,21 +26,9 @@ import { ExportTally, FormatError, type FormatObject, type FormatRecord, type Pa
 const here = path.dirname(fileURLToPath(import.meta.url));
 const golden = (f: string) => readFileSync(path.join(here, 'testdata', 'voc', f), 'utf8');
 
-function refusal(fn: () => unknown): FormatError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(FormatError);
-    return e as FormatError;
-  }
-  throw new Error('expected a FormatError');
-}
 
-let nextId = 1;
-function obj(cls: string | null, geometry: FormatObject['geometry'], attributes: FormatObject['attributes'] = {}, score: number | null = null): FormatObject {
-  const kind = geometry.type === 'box' ? 'box' : geometry.type;
-  return { id: nextId++, class: cls, kind, geometry, attributes, score };
-}
+const obj = (cls: string | null, geometry: FormatObject['geometry'], attributes: FormatObject['attributes'] = {}, score: number | null = null): FormatObject =>
+  formatObject(cls, geometry, { attributes, score });
 
 function rectMask(width: number, height: number, x0: number, y0: number, x1: number, y1: number) {
   const m = new Uint8Array(width * height);

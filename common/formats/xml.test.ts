@@ -1,16 +1,8 @@
+import { refusal } from './testkit.js';
 import { describe, expect, it } from 'vitest';
 import { decodeXmlBytes, escapeXml, parseXml, xmlChild, xmlChildren, type XmlElement } from './xml.js';
 import { FormatError } from './types.js';
 
-function refusal(fn: () => unknown): FormatError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(FormatError);
-    return e as FormatError;
-  }
-  throw new Error('expected a FormatError');
-}
 
 /** The tree without line numbers, for compact expectations. */
 function shape(el: XmlElement): unknown {

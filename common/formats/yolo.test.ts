@@ -1,3 +1,4 @@
+import { formatObject, golden as goldenText } from './testkit.js';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,21 +24,12 @@ import {
   type YoloOptions,
 } from './yolo.js';
 
-const golden = (name: string) => readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata', 'yolo', name), 'utf8');
+const golden = (name: string) => goldenText('yolo', name);
 
 const NAMES = ['person', 'car', 'dog'];
 const classIndex = new Map(NAMES.map((n, i) => [n, i]));
 
-let nextId = 1;
-const obj = (cls: string | null, geometry: Geometry, extra: Partial<FormatObject> = {}): FormatObject => ({
-  id: nextId++,
-  class: cls,
-  kind: geometry.type,
-  geometry,
-  attributes: {},
-  score: null,
-  ...extra,
-});
+const obj = formatObject;
 
 /** A 3×2 block of pixels, columns 2–4, rows 1–2, in a 200×100 image (column-major counts worked by hand). */
 const MASK: Geometry = { type: 'mask', width: 200, height: 100, counts: [201, 2, 98, 2, 98, 2, 19597] };

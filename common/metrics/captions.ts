@@ -28,7 +28,9 @@
  * - Image score = 10 * mean_n(sum_r sim_n) / (number of references); corpus score = mean over images.
  *
  * Floating-point operations follow the Python code's order (dictionary insertion order of n-grams, numpy's
- * pairwise summation in `np.mean`), so results agree with the reference to the last few ulps.
+ * pairwise summation in `np.mean`), so results agree with the reference to the last few ulps: on the captions-a
+ * reference case 141 of 155 numbers are bit-identical and the rest differ by at most 4.4e-16 absolute and
+ * 4.3e-16 relative (V8's exp/pow against glibc's).
  */
 
 /** One image: its reference captions and the candidate, each already tokenized. */
@@ -278,7 +280,7 @@ export function ciderD(samples: readonly CaptionSample[], options: CiderDOptions
         let val = 0;
         for (const [g, h] of hyp.vec[k]) {
           const r = ref.vec[k].get(g) ?? 0;
-          val += h * r;
+          val += Math.min(h, r) * r;
         }
         if (hyp.norm[k] !== 0 && ref.norm[k] !== 0) val /= hyp.norm[k] * ref.norm[k];
         val *= Math.E ** (-(delta ** 2) / (2 * sigma ** 2));

@@ -156,19 +156,21 @@ export function countImages(db: Database, source: ExportSource, opts: { rotated?
 export function* iterateImages(db: Database, source: ExportSource): Generator<ExportImage> {
   const params = source.kind === 'run' ? { runId: source.runId } : {};
   const roots = rootPrefixes(db);
-  for (const row of db.prepare(imageQuery(source)).iterate(params) as IterableIterator<ImageRowLite>) {
-    const root = roots.get(row.root_id)!;
-    yield {
-      id: row.id,
-      file: root.prefix + row.rel_path,
-      width: row.width,
-      height: row.height,
-      orientation: row.orientation,
-      format: row.format,
-      absPath: path.join(root.path, ...row.rel_path.split('/')),
-      missing: row.missing === 1,
-    };
-  }
+  for (const row of db.prepare(imageQuery(source)).iterate(params) as IterableIterator<ImageRowLite>) yield toExportImage(row, roots);
+}
+
+function toExportImage(row: ImageRowLite, roots: Map<number, { prefix: string; path: string }>): ExportImage {
+  const root = roots.get(row.root_id)!;
+  return {
+    id: row.id,
+    file: root.prefix + row.rel_path,
+    width: row.width,
+    height: row.height,
+    orientation: row.orientation,
+    format: row.format,
+    absPath: path.join(root.path, ...row.rel_path.split('/')),
+    missing: row.missing === 1,
+  };
 }
 
 /**
@@ -186,26 +188,13 @@ export function* iterateRecords(db: Database, source: ExportSource): Generator<E
   let pending = objects.next();
   try {
     for (const row of db.prepare(imageQuery(source)).iterate(params) as IterableIterator<ImageRowLite>) {
-      const root = roots.get(row.root_id)!;
       const list: FormatObject[] = [];
       while (!pending.done && pending.value[1] < row.id) pending = objects.next();
       while (!pending.done && pending.value[1] === row.id) {
         list.push(toObject(pending.value, classNames));
         pending = objects.next();
       }
-      yield {
-        image: {
-          id: row.id,
-          file: root.prefix + row.rel_path,
-          width: row.width,
-          height: row.height,
-          orientation: row.orientation,
-          format: row.format,
-          absPath: path.join(root.path, ...row.rel_path.split('/')),
-          missing: row.missing === 1,
-        },
-        objects: list,
-      };
+      yield { image: toExportImage(row, roots), objects: list };
     }
   } finally {
     objects.return?.();

@@ -119,3 +119,13 @@ export function ShortList<T>(props: { items: readonly T[]; limit: number; render
     </ul>
   );
 }
+
+/** One number of a summary: a term and its value in the summary's <dl>. */
+export function Stat({ label, value, testId }: { label: string; value: ReactNode; testId?: string }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd data-testid={testId}>{value}</dd>
+    </div>
+  );
+}

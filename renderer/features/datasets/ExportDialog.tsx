@@ -8,7 +8,7 @@ import { ExportSummary, type ExportFormat, type Job, type ModelRun } from '../..
 import { api, errorMessage } from '../../api.js';
 import { projectStore } from '../app/project.js';
 import { useStore } from '../app/store.js';
-import { DatasetDialog, JobRunning, ShortList } from './Dialog.js';
+import { DatasetDialog, JobRunning, ShortList, Stat } from './Dialog.js';
 import {
   EXPORT_FORMATS,
   EXPORT_FORMAT_ORDER,
@@ -286,18 +286,9 @@ function ExportEnded({ job, onAgain, onClose }: { job: Job; onAgain: () => void;
       {summary ? (
         <>
           <dl className="summary-stats">
-            <div>
-              <dt>Images</dt>
-              <dd data-testid="export-images-count">{summary.images.toLocaleString()}</dd>
-            </div>
-            <div>
-              <dt>Annotations</dt>
-              <dd data-testid="export-annotations-count">{summary.annotations.toLocaleString()}</dd>
-            </div>
-            <div>
-              <dt>Verified</dt>
-              <dd data-testid="export-verified">{verified ? '✓ yes' : '✗ no'}</dd>
-            </div>
+            <Stat label="Images" testId="export-images-count" value={summary.images.toLocaleString()} />
+            <Stat label="Annotations" testId="export-annotations-count" value={summary.annotations.toLocaleString()} />
+            <Stat label="Verified" testId="export-verified" value={verified ? '✓ yes' : '✗ no'} />
           </dl>
           <div className="muted small">
             Folder: <span className="path">{summary.out}</span>

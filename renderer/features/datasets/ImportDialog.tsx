@@ -7,7 +7,7 @@ import { useState, type FormEvent } from 'react';
 import { ImportSummary, type ImportFormat, type Job } from '../../../common/api/contract.js';
 import { api, errorMessage } from '../../api.js';
 import { navigate } from '../app/route.js';
-import { DatasetDialog, JobRunning, ShortList } from './Dialog.js';
+import { DatasetDialog, JobRunning, ShortList, Stat } from './Dialog.js';
 import { IMPORT_FORMATS, IMPORT_FORMAT_ORDER, buildImportOptions, type ImportDraft } from './options.js';
 import { useJob } from './useJob.js';
 
@@ -203,26 +203,11 @@ function ImportEnded(props: {
       {summary ? (
         <>
           <dl className="summary-stats">
-            <div>
-              <dt>Images</dt>
-              <dd data-testid="import-images-count">{summary.images.toLocaleString()}</dd>
-            </div>
-            <div>
-              <dt>Annotations</dt>
-              <dd data-testid="import-annotations-count">{summary.annotations.toLocaleString()}</dd>
-            </div>
-            <div>
-              <dt>Classes added</dt>
-              <dd data-testid="import-classes-added-count">{summary.classesAdded.length.toLocaleString()}</dd>
-            </div>
-            <div>
-              <dt>Classes mapped</dt>
-              <dd>{summary.classesMapped.length.toLocaleString()}</dd>
-            </div>
-            <div>
-              <dt>Unmatched images</dt>
-              <dd data-testid="import-unmatched-count">{summary.unmatched.length.toLocaleString()}</dd>
-            </div>
+            <Stat label="Images" testId="import-images-count" value={summary.images.toLocaleString()} />
+            <Stat label="Annotations" testId="import-annotations-count" value={summary.annotations.toLocaleString()} />
+            <Stat label="Classes added" testId="import-classes-added-count" value={summary.classesAdded.length.toLocaleString()} />
+            <Stat label="Classes mapped" value={summary.classesMapped.length.toLocaleString()} />
+            <Stat label="Unmatched images" testId="import-unmatched-count" value={summary.unmatched.length.toLocaleString()} />
           </dl>
           {summary.run !== null ? (
             <p data-testid="import-run">
