@@ -17,6 +17,7 @@ import { startServer, type RunningServer } from './server/http.js';
 import { ensureRendererBuilt } from '../scripts/renderer-build.mjs';
 import { clearProgressLine, followJob, progressLine } from './cli-jobs.js';
 import { cmdExport, cmdImportDataset, DATASETS_HELP, DatasetUsageError } from './cli-datasets.js';
+import { cmdEval, EVAL_HELP, EvalUsageError } from './cli-eval.js';
 
 const HELP = `sightline — label and inspect images with neural networks
 
@@ -38,7 +39,7 @@ Usage:
   sightline shapes --seed S --count N --out DIR [--size 256] [--min-shapes 1] [--max-shapes 6] [--json]
       Generate the synthetic "shapes" dataset: DIR/images/*.png, DIR/labels/*.png (semantic map) and a COCO-style
       DIR/annotations.json with boxes, instance masks (RLE), colours and every valid caption. Same seed, same bytes.
-${INFERENCE_HELP}${DATASETS_HELP}  sightline --help | --version
+${INFERENCE_HELP}${DATASETS_HELP}${EVAL_HELP}  sightline --help | --version
 
 Environment:
   SIGHTLINE_HOME   where recent projects, caches and the demo project live (default ~/.sightline; kept 0700)
@@ -260,10 +261,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'shapes':
         return await cmdShapes(rest);
       case 'export':
-      case 'import-dataset': {
+      case 'import-dataset':
+      case 'eval': {
         const core = makeCore();
         try {
-          return await (cmd === 'export' ? cmdExport(core, rest) : cmdImportDataset(core, rest));
+          return await (cmd === 'export' ? cmdExport(core, rest) : cmd === 'eval' ? cmdEval(core, rest) : cmdImportDataset(core, rest));
         } finally {
           await core.close();
         }
@@ -282,7 +284,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${cmd}"`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof DatasetUsageError || (e as { code?: string }).code?.startsWith?.('ERR_PARSE_ARGS')) {
+    if (e instanceof UsageError || e instanceof DatasetUsageError || e instanceof EvalUsageError || (e as { code?: string }).code?.startsWith?.('ERR_PARSE_ARGS')) {
       process.stderr.write(`sightline: ${(e as Error).message}\nRun \`sightline --help\` for usage.\n`);
       return 2;
     }

@@ -494,6 +494,26 @@ export const ImportSummary = z.object({
 });
 export type ImportSummary = z.infer<typeof ImportSummary>;
 
+// ---------------------------------------------------------------- evaluation (issue 9)
+
+export const EvalType = z.enum(['bbox', 'segm', 'keypoints', 'semantic', 'caption']);
+export type EvalType = z.infer<typeof EvalType>;
+
+/** A run measured against the labels: named numbers (COCO's -1, or null, where undefined), per class, and the details. */
+export const EvalReport = z.object({
+  run: Id,
+  iouType: EvalType,
+  images: z.number().int(),
+  metrics: z.record(z.string(), z.number().nullable()),
+  perClass: z.array(z.record(z.string(), z.union([z.number(), z.string(), z.null()]))),
+  confusion: z.object({ names: z.array(z.string()), counts: z.array(z.array(z.number())), iouThreshold: z.number() }).optional(),
+  confusionImages: z.array(z.array(z.array(Id))).optional(),
+  prCurves: z.array(z.object({ class: z.string(), recall: z.array(z.number()), precision: z.array(z.number()) })).optional(),
+  perImage: z.array(z.object({ imageId: Id, tp: z.number().int(), fp: z.number().int(), fn: z.number().int(), meanIou: z.number() })).optional(),
+  notes: z.array(z.string()),
+});
+export type EvalReport = z.infer<typeof EvalReport>;
+
 const Empty = z.object({}).strict();
 const Ok = z.object({ ok: z.literal(true) });
 /** An absolute filesystem path typed or picked by the user (never an image path: images go by id). */
@@ -658,6 +678,8 @@ export const callSchemas = {
   'datasets.import': { req: ImportDatasetOptions, res: z.object({ jobId: z.string() }) },
   /** Open a folder this session exported to in the system's file manager (only those folders). */
   'datasets.reveal': { req: z.object({ path: UserPath }).strict(), res: Ok },
+  /** Measure a run against the labels (COCO bbox / segm / keypoints, semantic, captions); the type follows the run when left out. */
+  'eval.run': { req: z.object({ runId: Id, iouType: EvalType.optional() }).strict(), res: EvalReport },
   'jobs.list': { req: Empty, res: z.array(Job) },
   'jobs.get': { req: z.object({ id: z.string().max(100) }).strict(), res: Job },
   'jobs.cancel': { req: z.object({ id: z.string().max(100) }).strict(), res: Job },

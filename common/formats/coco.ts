@@ -160,7 +160,11 @@ export function holdCocoInstance(obj: FormatObject, keypointNames: readonly stri
     if (typeof k === 'string') return k;
     geometry = k;
   }
-  return [{ class: obj.class, kind: geometry.type, geometry, attributes: heldAttributes(obj.attributes), score: obj.score }];
+  const attributes = heldAttributes(obj.attributes);
+  // `area` is the file's own area when it differs from the shape's (a COCO import keeps it: evaluation's area ranges
+  // and OKS read it); equal to the shape's, it is not written apart and reads back as absent.
+  if (typeof attributes.area === 'number' && attributes.area === cocoShape(geometry, attributes.iscrowd === true).area) delete attributes.area;
+  return [{ class: obj.class, kind: geometry.type, geometry, attributes, score: obj.score }];
 }
 
 /**
@@ -251,7 +255,7 @@ export function cocoAnnotation(obj: FormatObject, held: Held, image: FormatImage
     image_id: image.id,
     category_id: categoryId,
     segmentation: shape.segmentation,
-    area: shape.area,
+    area: typeof h.attributes.area === 'number' ? h.attributes.area : shape.area,
     bbox: shape.bbox,
     iscrowd: crowd ? 1 : 0,
   };
@@ -262,7 +266,7 @@ export function cocoAnnotation(obj: FormatObject, held: Held, image: FormatImage
   const free: Record<string, AttributeValue> = {};
   let any = false;
   for (const [k, v] of Object.entries(h.attributes)) {
-    if (k === 'iscrowd') continue;
+    if (k === 'iscrowd' || (k === 'area' && typeof v === 'number')) continue;
     free[k] = v;
     any = true;
   }
@@ -675,7 +679,16 @@ export function parseCocoAnnotation(raw: unknown, where: string, ctx: CocoContex
     else delete attributes.iscrowd;
   }
   const score = readScore(r, raw, false);
-  return { imageId: img.id, objects: objectsOf(r, raw, cat, img, attributes, score, false) };
+  const objects = objectsOf(r, raw, cat, img, attributes, score, false);
+  // The file's area, where it is not what the shape gives (COCO's areas are mask areas): kept, for evaluation.
+  if (raw.area !== undefined && raw.area !== null) {
+    if (typeof raw.area !== 'number' || !Number.isFinite(raw.area) || raw.area < 0) r.fail(`area must be a number ≥ 0, found ${show(raw.area)}`);
+    for (const o of objects) {
+      if (o.geometry.type === 'box' && objects.length > 1) continue; // a person's box beside its keypoints: the area is the person's
+      if (raw.area !== cocoShape(o.geometry, o.attributes.iscrowd === true).area) o.attributes = { ...o.attributes, area: raw.area };
+    }
+  }
+  return { imageId: img.id, objects };
 }
 
 /** One entry of a results list (a run's detections): needs a score; attributes are not part of results. */

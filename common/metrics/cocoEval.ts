@@ -28,74 +28,12 @@
  * detection matched to a gt whose id is 0 counts as a false positive and the gt as missed). Here matches are
  * recorded by position, so a gt with id 0 is an ordinary object.
  */
-import type { Rle } from '../geometry/rle.js';
-import { rleArea } from '../geometry/rle.js';
-import { boxIouAt, COCO_EPS, COCO_PERSON_SIGMAS, keypointResultBox, maskIou, oks, prepareMask, type PreparedKeypointsGt, type PreparedMask } from './cocoIou.js';
-import { DT_FP, DT_IGNORED, DT_TP, matchAtThreshold, MatchScratch, sortByScore } from './cocoMatch.js';
+import { COCO_EPS, COCO_PERSON_SIGMAS, pairwiseSum } from './cocoIou.js';
+import { DT_FP, DT_IGNORED, DT_TP, matchAtThreshold, MatchScratch, prepareGeometry, sortByScore } from './cocoMatch.js';
+import type { AreaRange, CocoParams, EvalCategory, EvalDt, EvalGt, EvalImage, IouType } from './cocoTypes.js';
 
 export { bboxIou, COCO_PERSON_SIGMAS, maskIou, oks } from './cocoIou.js';
-
-export type IouType = 'bbox' | 'segm' | 'keypoints';
-
-export interface EvalImage {
-  id: number;
-  width?: number;
-  height?: number;
-}
-
-export interface EvalCategory {
-  id: number;
-  name?: string;
-  /** Per-keypoint OKS sigmas of the class's skeleton template (keypoints only). */
-  sigmas?: readonly number[];
-}
-
-export interface EvalGt {
-  id: number;
-  imageId: number;
-  categoryId: number;
-  /** COCO's `area` field: decides the area range and the OKS scale (not the box size). */
-  area: number;
-  iscrowd?: boolean | number;
-  /** [x, y, w, h]; needed for bbox, and for keypoints (the box a gt without labelled points is measured by). */
-  bbox?: readonly number[];
-  /** Mask (column-major RLE), needed for segm. */
-  segm?: Rle;
-  /** x, y, v triples, needed for keypoints. */
-  keypoints?: readonly number[];
-  /** Labelled points; 0 makes the gt ignored for keypoints. Counted from `keypoints` (v > 0) when absent. */
-  numKeypoints?: number;
-  /** Treat as an ignored region, as a crowd is (not a pycocotools field; see the module comment). */
-  ignore?: boolean;
-}
-
-export interface EvalDt {
-  id?: number;
-  imageId: number;
-  categoryId: number;
-  score: number;
-  bbox?: readonly number[];
-  segm?: Rle;
-  keypoints?: readonly number[];
-  /** Overrides the area derived from the geometry (see the module comment). */
-  area?: number;
-}
-
-export interface AreaRange {
-  label: string;
-  /** Inclusive [min, max] of the gt `area`. */
-  range: readonly [number, number];
-}
-
-export interface CocoParams {
-  iouThrs?: readonly number[];
-  recThrs?: readonly number[];
-  /** Sorted ascending before use, as pycocotools does. */
-  maxDets?: readonly number[];
-  areaRanges?: readonly AreaRange[];
-  /** OKS sigmas for categories that carry none (default: COCO's 17 person sigmas for 17-point skeletons). */
-  sigmas?: readonly number[];
-}
+export type { AreaRange, CocoParams, EvalCategory, EvalDt, EvalGt, EvalImage, IouType } from './cocoTypes.js';
 
 export interface CocoEvalInput {
   images: readonly EvalImage[];
@@ -124,15 +62,14 @@ export type KeypointStatName = (typeof KEYPOINT_STAT_NAMES)[number];
 /** The 12 detection numbers (bbox, segm) or the 10 keypoint numbers, by name; -1 where undefined. */
 export type CocoStats = Partial<Record<DetectionStatName | KeypointStatName, number>>;
 
-export interface PerClassMetrics {
+/** The same named numbers as `stats` (AP, AP50, …), restricted to one class. */
+export interface PerClassMetrics extends CocoStats {
   categoryId: number;
   name?: string;
   /** Non-ignored gts (area range `all`). */
   numGt: number;
   /** Detections of this class in scope (before the maxDets cut). */
   numDt: number;
-  /** The same named numbers as `stats`, restricted to this class. */
-  stats: CocoStats;
 }
 
 export interface PrCurve {
@@ -278,133 +215,6 @@ export function recallAt(res: CocoEvalResult, t: number, k: number, a: number, m
   return res.recall[((t * K + k) * A + a) * M + m];
 }
 
-// ================================================================ geometry sources
-
-/** Fills `out` (nd × ng, row-major) with the overlap of detections `dt[ds..)` and gts `gt[gs..)`, by input index. */
-type IouFill = (dt: Int32Array, nd: number, gt: Int32Array, gs: number, ng: number, out: Float64Array) => void;
-
-function finiteBox(b: readonly number[] | undefined, what: string): readonly number[] {
-  if (!b || b.length !== 4 || !b.every(Number.isFinite)) throw new Error(`${what}: bbox must be 4 finite numbers [x, y, w, h]`);
-  return b;
-}
-
-/**
- * Sigma lookup per category: the category's own, else the params', else COCO's person sigmas for a 17-point
- * skeleton. A category whose points have no sigmas cannot be scored by OKS: say so rather than invent them.
- */
-function sigmasFor(cat: EvalCategory | undefined, params: CocoParams | undefined, points: number): readonly number[] {
-  const s = cat?.sigmas ?? params?.sigmas ?? (points === COCO_PERSON_SIGMAS.length * 3 ? COCO_PERSON_SIGMAS : undefined);
-  if (!s) {
-    throw new Error(`category ${cat?.id} has ${points / 3} keypoints and no OKS sigmas: give its template per-keypoint sigmas (EvalCategory.sigmas)`);
-  }
-  return s;
-}
-
-interface Prepared {
-  fill: IouFill;
-  dtArea: Float64Array;
-}
-
-/** Extracts what the overlap measure needs from the in-scope items, once, into flat arrays. */
-function prepareGeometry(
-  iouType: IouType,
-  gts: readonly EvalGt[],
-  gtIn: Int32Array,
-  dts: readonly EvalDt[],
-  dtIn: Int32Array,
-  cats: Map<number, EvalCategory>,
-  params: CocoParams | undefined,
-): Prepared {
-  const nG = gts.length, nD = dts.length;
-  const dtArea = new Float64Array(nD);
-  const crowd = new Uint8Array(nG);
-  for (let i = 0; i < gtIn.length; i++) crowd[gtIn[i]] = gts[gtIn[i]].iscrowd ? 1 : 0;
-
-  if (iouType === 'bbox') {
-    const G = new Float64Array(4 * nG), D = new Float64Array(4 * nD);
-    for (let i = 0; i < gtIn.length; i++) G.set(finiteBox(gts[gtIn[i]].bbox, `ground truth ${gts[gtIn[i]].id}`), 4 * gtIn[i]);
-    for (let i = 0; i < dtIn.length; i++) {
-      const j = dtIn[i], d = dts[j];
-      const b = finiteBox(d.bbox, `detection ${d.id ?? j}`);
-      D.set(b, 4 * j);
-      dtArea[j] = d.area ?? b[2] * b[3];
-    }
-    return {
-      dtArea,
-      fill: (dt, nd, gt, gs, ng, out) => {
-        for (let d = 0; d < nd; d++) {
-          const db = 4 * dt[d];
-          for (let g = 0; g < ng; g++) {
-            const gi = gt[gs + g];
-            out[d * ng + g] = boxIouAt(D, db, G, 4 * gi, crowd[gi] === 1);
-          }
-        }
-      },
-    };
-  }
-
-  if (iouType === 'segm') {
-    const G: PreparedMask[] = new Array(nG), D: PreparedMask[] = new Array(nD);
-    for (let i = 0; i < gtIn.length; i++) {
-      const g = gts[gtIn[i]];
-      if (!g.segm) throw new Error(`ground truth ${g.id}: segm evaluation needs its mask (segm)`);
-      G[gtIn[i]] = prepareMask(g.segm);
-    }
-    for (let i = 0; i < dtIn.length; i++) {
-      const j = dtIn[i], d = dts[j];
-      if (!d.segm) throw new Error(`detection ${d.id ?? j}: segm evaluation needs its mask (segm)`);
-      D[j] = prepareMask(d.segm);
-      dtArea[j] = d.area ?? D[j].area;
-    }
-    return {
-      dtArea,
-      fill: (dt, nd, gt, gs, ng, out) => {
-        for (let d = 0; d < nd; d++) {
-          const dm = D[dt[d]];
-          for (let g = 0; g < ng; g++) {
-            const gi = gt[gs + g];
-            out[d * ng + g] = maskIou(dm, G[gi], crowd[gi] === 1);
-          }
-        }
-      },
-    };
-  }
-
-  // keypoints
-  const G: PreparedKeypointsGt[] = new Array(nG);
-  const D: (readonly number[])[] = new Array(nD);
-  for (let i = 0; i < gtIn.length; i++) {
-    const g = gts[gtIn[i]];
-    if (!g.keypoints) throw new Error(`ground truth ${g.id}: keypoint evaluation needs its keypoints`);
-    G[gtIn[i]] = {
-      keypoints: g.keypoints,
-      bbox: finiteBox(g.bbox, `ground truth ${g.id}`),
-      area: g.area,
-      sigmas: sigmasFor(cats.get(g.categoryId), params, g.keypoints.length),
-    };
-  }
-  for (let i = 0; i < dtIn.length; i++) {
-    const j = dtIn[i], d = dts[j];
-    if (!d.keypoints) throw new Error(`detection ${d.id ?? j}: keypoint evaluation needs its keypoints`);
-    D[j] = d.keypoints;
-    if (d.area !== undefined) dtArea[j] = d.area;
-    else {
-      const b = keypointResultBox(d.keypoints);
-      dtArea[j] = b[2] * b[3];
-    }
-  }
-  const scratch = new Float64Array(64);
-  return {
-    dtArea,
-    fill: (dt, nd, gt, gs, ng, out) => {
-      for (let d = 0; d < nd; d++) {
-        const dk = D[dt[d]];
-        for (let g = 0; g < ng; g++) out[d * ng + g] = oks(dk, G[gt[gs + g]], scratch);
-      }
-    },
-  };
-}
-
 /**
  * Input indices of the in-scope items sorted by (category index, image index, input index), and the key of each:
  * one numeric sort of `key * n + i` gives the groups in the order pycocotools visits them.
@@ -416,6 +226,9 @@ function groupByKey(
 ): { idx: Int32Array; key: Float64Array; skipped: number } {
   const n = items.length;
   const nImg = imgIndex.size;
+  if (catIndex.size * nImg * n > Number.MAX_SAFE_INTEGER) {
+    throw new Error(`too many images × categories × items to group (${nImg} × ${catIndex.size} × ${n})`);
+  }
   const packed = new Float64Array(n);
   let p = 0;
   for (let i = 0; i < n; i++) {
@@ -585,7 +398,11 @@ export function cocoEvaluate(input: CocoEvalInput): CocoEvalResult {
   const precision = new Float64Array(T * R * K * A * M).fill(-1);
   const scores = new Float64Array(T * R * K * A * M).fill(-1);
   const recall = new Float64Array(T * K * A * M).fill(-1);
-  let rc = new Float64Array(256), pr = new Float64Array(256);
+  // Recall only rises at a true positive and precision only peaks there, so only true positives are stored:
+  // the first position whose recall reaches a threshold is a true positive (for thresholds > 0; position 0
+  // otherwise), and the precision made non-increasing from the right equals, there, the largest precision
+  // at a true positive at or after it. The values are the same doubles as numpy's full arrays give.
+  let rc = new Float64Array(256), pr = new Float64Array(256), tpAt = new Int32Array(256);
   let list = new Int32Array(256);
   for (let k = 0; k < K; k++) {
     if (!catNonEmpty[k]) continue;
@@ -596,6 +413,7 @@ export function cocoEvaluate(input: CocoEvalInput): CocoEvalResult {
     if (rc.length < n) {
       rc = new Float64Array(n);
       pr = new Float64Array(n);
+      tpAt = new Int32Array(n);
       list = new Int32Array(n);
     }
     for (let m = 0; m < M; m++) {
@@ -606,23 +424,33 @@ export function cocoEvaluate(input: CocoEvalInput): CocoEvalResult {
         const np = npig[k * A + a];
         if (np === 0) continue;
         for (let t = 0; t < T; t++) {
-          let tp = 0, fp = 0;
+          let tp = 0, fp = 0, nt = 0;
+          const off = a * T + t, stride = A * T;
           for (let i = 0; i < nd; i++) {
-            const f = flags[(list[i] * A + a) * T + t];
-            if (f === DT_TP) tp++;
-            else if (f === DT_FP) fp++;
-            rc[i] = tp / np;
-            pr[i] = tp / (fp + tp + COCO_EPS);
+            const f = flags[list[i] * stride + off];
+            if (f === DT_TP) {
+              tp++;
+              tpAt[nt] = i;
+              rc[nt] = tp / np;
+              pr[nt] = tp / (fp + tp + COCO_EPS);
+              nt++;
+            } else if (f === DT_FP) fp++;
           }
-          recall[((t * K + k) * A + a) * M + m] = nd ? rc[nd - 1] : 0;
-          for (let i = nd - 1; i > 0; i--) if (pr[i] > pr[i - 1]) pr[i - 1] = pr[i];
-          let pi = 0;
+          recall[((t * K + k) * A + a) * M + m] = nd ? tp / np : 0;
+          for (let j = nt - 1; j > 0; j--) if (pr[j] > pr[j - 1]) pr[j - 1] = pr[j];
+          let j = 0;
           for (let r = 0; r < R; r++) {
             const at = (((t * R + r) * K + k) * A + a) * M + m;
-            while (pi < nd && rc[pi] < recThrs[r]) pi++;
-            if (pi < nd) {
-              precision[at] = pr[pi];
-              scores[at] = keptScore[list[pi]];
+            const thr = recThrs[r];
+            if (nd > 0 && thr <= 0) {
+              precision[at] = nt ? pr[0] : 0;
+              scores[at] = keptScore[list[0]];
+              continue;
+            }
+            while (j < nt && rc[j] < thr) j++;
+            if (j < nt) {
+              precision[at] = pr[j];
+              scores[at] = keptScore[list[tpAt[j]]];
             } else {
               precision[at] = 0;
               scores[at] = 0;
@@ -651,7 +479,7 @@ export function cocoEvaluate(input: CocoEvalInput): CocoEvalResult {
     const cat = cats.get(catIds[k]);
     const cs: CocoStats = {};
     for (const spec of specs) cs[spec.name] = summarizeStat(spec, [k], params, shape, precision, recall);
-    perClass.push({ categoryId: catIds[k], name: cat?.name, numGt: npig[k * A + aAll], numDt: catDtCount[k], stats: cs });
+    perClass.push({ categoryId: catIds[k], name: cat?.name, numGt: npig[k * A + aAll], numDt: catDtCount[k], ...cs });
     const m = M - 1;
     const p50: number[] = [], pMean: number[] = [], s50: number[] = [];
     for (let r = 0; r < R; r++) {
@@ -714,27 +542,26 @@ function summarizeStat(
   if (a < 0 || m < 0) return -1;
   const ts: number[] = [];
   for (let t = 0; t < T; t++) if (spec.iouThr === undefined || params.iouThrs[t] === spec.iouThr) ts.push(t);
-  let sum = 0, n = 0;
+  // `np.mean(s[s > -1])`: the kept values in C order (t, r, k for precision; t, k for recall), summed
+  // pairwise as numpy does, so the mean is pycocotools' to the last bit or nearly.
+  const kept = new Float64Array(ts.length * (spec.ap ? R : 1) * ks.length);
+  let n = 0;
   for (const t of ts) {
-    for (const k of ks) {
-      if (spec.ap) {
-        for (let r = 0; r < R; r++) {
+    if (spec.ap) {
+      for (let r = 0; r < R; r++) {
+        for (const k of ks) {
           const v = precision[(((t * R + r) * K + k) * A + a) * M + m];
-          if (v > -1) {
-            sum += v;
-            n++;
-          }
+          if (v > -1) kept[n++] = v;
         }
-      } else {
+      }
+    } else {
+      for (const k of ks) {
         const v = recall[((t * K + k) * A + a) * M + m];
-        if (v > -1) {
-          sum += v;
-          n++;
-        }
+        if (v > -1) kept[n++] = v;
       }
     }
   }
-  return n ? sum / n : -1;
+  return n ? pairwiseSum(kept, n) / n : -1;
 }
 
 /**

@@ -14,7 +14,8 @@
 import { rleFromPolygons } from '../geometry/cocoPolygon.js';
 import { rleArea, rleBbox, rleFromString, type Rle } from '../geometry/rle.js';
 import { keypointResultBox } from './cocoIou.js';
-import type { CocoEvalInput, EvalCategory, EvalDt, EvalGt, EvalImage, IouType } from './cocoEval.js';
+import type { CocoEvalInput } from './cocoEval.js';
+import type { EvalCategory, EvalDt, EvalGt, EvalImage, IouType } from './cocoTypes.js';
 
 type Json = Record<string, unknown>;
 
@@ -62,13 +63,8 @@ export function cocoSegmentationToRle(segm: unknown, height: number, width: numb
   throw new Error(`${what} must be a list of polygons or an RLE object {size, counts}`);
 }
 
-export interface CocoJsonEvalInput extends CocoEvalInput {
-  /** Per result, the image size its polygons were rasterised at (segm only); for reference. */
-  images: EvalImage[];
-}
-
 /** Evaluation input from a parsed COCO gt file and a parsed results list (both as `JSON.parse` gives them). */
-export function cocoEvalInputFromJson(gtFile: unknown, results: unknown, iouType: IouType): CocoJsonEvalInput {
+export function cocoEvalInputFromJson(gtFile: unknown, results: unknown, iouType: IouType): CocoEvalInput {
   if (!isObj(gtFile)) throw new Error('ground-truth file: expected a JSON object with images, annotations, categories');
   if (!Array.isArray(results)) throw new Error('results: expected a JSON list of objects');
   const imagesRaw = Array.isArray(gtFile.images) ? gtFile.images : [];
@@ -110,8 +106,10 @@ export function cocoEvalInputFromJson(gtFile: unknown, results: unknown, iouType
   });
 
   const first = results.length > 0 && isObj(results[0]) ? results[0] : undefined;
-  const branch =
-    first && Array.isArray(first.bbox) && first.bbox.length > 0 ? 'bbox' : first && first.segmentation !== undefined ? 'segm' : first && first.keypoints !== undefined ? 'keypoints' : 'none';
+  let branch: 'bbox' | 'segm' | 'keypoints' | 'none' = 'none';
+  if (first && Array.isArray(first.bbox) && first.bbox.length > 0) branch = 'bbox';
+  else if (first && first.segmentation !== undefined) branch = 'segm';
+  else if (first && first.keypoints !== undefined) branch = 'keypoints';
   const dts: EvalDt[] = results.map((r, i) => {
     const what = `results[${i}]`;
     if (!isObj(r)) throw new Error(`${what} is not an object`);
@@ -129,7 +127,10 @@ export function cocoEvalInputFromJson(gtFile: unknown, results: unknown, iouType
       if (iouType === 'segm') {
         const [h, w] = size(d.imageId, what);
         const x1 = bb[0], x2 = bb[0] + bb[2], y1 = bb[1], y2 = bb[1] + bb[3];
-        d.segm = r.segmentation === undefined ? rleFromPolygons([[x1, y1, x1, y2, x2, y2, x2, y1]], h, w) : cocoSegmentationToRle(r.segmentation, h, w, `${what}.segmentation`);
+        d.segm =
+          r.segmentation === undefined
+            ? rleFromPolygons([[x1, y1, x1, y2, x2, y2, x2, y1]], h, w)
+            : cocoSegmentationToRle(r.segmentation, h, w, `${what}.segmentation`);
       }
     } else if (branch === 'segm') {
       const [h, w] = size(d.imageId, what);

@@ -124,33 +124,34 @@ export function oks(dtKeypoints: ArrayLike<number>, gt: PreparedKeypointsGt, scr
  * numpy's `pairwise_sum` for n <= 128 (one block): plain loop under 8 terms, else eight running sums combined
  * as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)) and the tail added in order.
  */
-export function pairwiseSum(a: ArrayLike<number>, n: number): number {
+export function pairwiseSum(a: ArrayLike<number>, n: number, from = 0): number {
   if (n < 8) {
     let s = 0;
-    for (let i = 0; i < n; i++) s += a[i];
+    for (let i = from; i < from + n; i++) s += a[i];
     return s;
   }
   if (n > 128) {
-    // numpy splits larger arrays in halves (on a multiple of 8) and recurses.
+    // numpy splits larger arrays in two (the first part a multiple of 8 long) and recurses.
     let n2 = n >> 1;
     n2 -= n2 & 7;
-    const rest = Array.prototype.slice.call(a, n2, n) as number[];
-    return pairwiseSum(a, n2) + pairwiseSum(rest, n - n2);
+    return pairwiseSum(a, n2, from) + pairwiseSum(a, n - n2, from + n2);
   }
-  let r0 = a[0], r1 = a[1], r2 = a[2], r3 = a[3], r4 = a[4], r5 = a[5], r6 = a[6], r7 = a[7];
+  let r0 = a[from], r1 = a[from + 1], r2 = a[from + 2], r3 = a[from + 3];
+  let r4 = a[from + 4], r5 = a[from + 5], r6 = a[from + 6], r7 = a[from + 7];
   let i = 8;
   for (; i < n - (n % 8); i += 8) {
-    r0 += a[i];
-    r1 += a[i + 1];
-    r2 += a[i + 2];
-    r3 += a[i + 3];
-    r4 += a[i + 4];
-    r5 += a[i + 5];
-    r6 += a[i + 6];
-    r7 += a[i + 7];
+    const j = from + i;
+    r0 += a[j];
+    r1 += a[j + 1];
+    r2 += a[j + 2];
+    r3 += a[j + 3];
+    r4 += a[j + 4];
+    r5 += a[j + 5];
+    r6 += a[j + 6];
+    r7 += a[j + 7];
   }
   let res = r0 + r1 + (r2 + r3) + (r4 + r5 + (r6 + r7));
-  for (; i < n; i++) res += a[i];
+  for (; i < n; i++) res += a[from + i];
   return res;
 }
 

@@ -16,6 +16,9 @@
  *   unmatched is a false positive.
  */
 
+import { boxIouAt, COCO_PERSON_SIGMAS, keypointResultBox, maskIou, oks, prepareMask, type PreparedKeypointsGt, type PreparedMask } from './cocoIou.js';
+import type { EvalCategory, EvalDt, EvalGt, IouType } from './cocoTypes.js';
+
 /** What one detection is at one threshold. */
 export const DT_FP = 0;
 export const DT_TP = 1;
@@ -103,4 +106,141 @@ export function sortByScore(idx: ArrayLike<number>, n: number, scores: ArrayLike
   tmp.sort((a, b) => scores[idx[b]] - scores[idx[a]] || a - b);
   for (let i = 0; i < n; i++) out[i] = idx[tmp[i]];
   return out;
+}
+
+// ================================================================ geometry sources
+
+/** Fills `out` (nd × ng, row-major) with the overlap of detections `dt[ds..)` and gts `gt[gs..)`, by input index. */
+export type IouFill = (dt: Int32Array, nd: number, gt: Int32Array, gs: number, ng: number, out: Float64Array) => void;
+
+/** The box, checked: 4 finite numbers. `what` names the item in the error (built only on failure). */
+function finiteBox(b: readonly number[] | undefined, what: () => string): readonly number[] {
+  if (!b || b.length !== 4 || !Number.isFinite(b[0] + b[1] + b[2] + b[3])) throw new Error(`${what()}: bbox must be 4 finite numbers [x, y, w, h]`);
+  return b;
+}
+
+/**
+ * Sigma lookup per category: the category's own, else the params', else COCO's person sigmas for a 17-point
+ * skeleton. A category whose points have no sigmas cannot be scored by OKS: say so rather than invent them.
+ */
+export function sigmasFor(cat: EvalCategory | undefined, params: { sigmas?: readonly number[] } | undefined, points: number): readonly number[] {
+  const s = cat?.sigmas ?? params?.sigmas ?? (points === COCO_PERSON_SIGMAS.length * 3 ? COCO_PERSON_SIGMAS : undefined);
+  if (!s) {
+    throw new Error(`category ${cat?.id} has ${points / 3} keypoints and no OKS sigmas: give its template per-keypoint sigmas (EvalCategory.sigmas)`);
+  }
+  return s;
+}
+
+export interface PreparedGeometry {
+  fill: IouFill;
+  dtArea: Float64Array;
+}
+
+/** Extracts what the overlap measure needs from the in-scope items, once, into flat arrays. */
+export function prepareGeometry(
+  iouType: IouType,
+  gts: readonly EvalGt[],
+  gtIn: Int32Array,
+  dts: readonly EvalDt[],
+  dtIn: Int32Array,
+  cats: Map<number, EvalCategory>,
+  params: { sigmas?: readonly number[] } | undefined,
+): PreparedGeometry {
+  const nG = gts.length, nD = dts.length;
+  const dtArea = new Float64Array(nD);
+  const crowd = new Uint8Array(nG);
+  for (let i = 0; i < gtIn.length; i++) crowd[gtIn[i]] = gts[gtIn[i]].iscrowd ? 1 : 0;
+
+  if (iouType === 'bbox') {
+    const G = new Float64Array(4 * nG), D = new Float64Array(4 * nD);
+    const put = (to: Float64Array, at: number, b: readonly number[]) => {
+      to[at] = b[0];
+      to[at + 1] = b[1];
+      to[at + 2] = b[2];
+      to[at + 3] = b[3];
+    };
+    for (let i = 0; i < gtIn.length; i++) {
+      const j = gtIn[i];
+      put(G, 4 * j, finiteBox(gts[j].bbox, () => `ground truth ${gts[j].id}`));
+    }
+    for (let i = 0; i < dtIn.length; i++) {
+      const j = dtIn[i], d = dts[j];
+      const b = finiteBox(d.bbox, () => `detection ${d.id ?? j}`);
+      put(D, 4 * j, b);
+      dtArea[j] = d.area ?? b[2] * b[3];
+    }
+    return {
+      dtArea,
+      fill: (dt, nd, gt, gs, ng, out) => {
+        for (let d = 0; d < nd; d++) {
+          const db = 4 * dt[d];
+          for (let g = 0; g < ng; g++) {
+            const gi = gt[gs + g];
+            out[d * ng + g] = boxIouAt(D, db, G, 4 * gi, crowd[gi] === 1);
+          }
+        }
+      },
+    };
+  }
+
+  if (iouType === 'segm') {
+    const G: PreparedMask[] = new Array(nG), D: PreparedMask[] = new Array(nD);
+    for (let i = 0; i < gtIn.length; i++) {
+      const g = gts[gtIn[i]];
+      if (!g.segm) throw new Error(`ground truth ${g.id}: segm evaluation needs its mask (segm)`);
+      G[gtIn[i]] = prepareMask(g.segm);
+    }
+    for (let i = 0; i < dtIn.length; i++) {
+      const j = dtIn[i], d = dts[j];
+      if (!d.segm) throw new Error(`detection ${d.id ?? j}: segm evaluation needs its mask (segm)`);
+      D[j] = prepareMask(d.segm);
+      dtArea[j] = d.area ?? D[j].area;
+    }
+    return {
+      dtArea,
+      fill: (dt, nd, gt, gs, ng, out) => {
+        for (let d = 0; d < nd; d++) {
+          const dm = D[dt[d]];
+          for (let g = 0; g < ng; g++) {
+            const gi = gt[gs + g];
+            out[d * ng + g] = maskIou(dm, G[gi], crowd[gi] === 1);
+          }
+        }
+      },
+    };
+  }
+
+  // keypoints
+  const G: PreparedKeypointsGt[] = new Array(nG);
+  const D: (readonly number[])[] = new Array(nD);
+  for (let i = 0; i < gtIn.length; i++) {
+    const g = gts[gtIn[i]];
+    if (!g.keypoints) throw new Error(`ground truth ${g.id}: keypoint evaluation needs its keypoints`);
+    G[gtIn[i]] = {
+      keypoints: g.keypoints,
+      bbox: finiteBox(g.bbox, () => `ground truth ${g.id}`),
+      area: g.area,
+      sigmas: sigmasFor(cats.get(g.categoryId), params, g.keypoints.length),
+    };
+  }
+  for (let i = 0; i < dtIn.length; i++) {
+    const j = dtIn[i], d = dts[j];
+    if (!d.keypoints) throw new Error(`detection ${d.id ?? j}: keypoint evaluation needs its keypoints`);
+    D[j] = d.keypoints;
+    if (d.area !== undefined) dtArea[j] = d.area;
+    else {
+      const b = keypointResultBox(d.keypoints);
+      dtArea[j] = b[2] * b[3];
+    }
+  }
+  const scratch = new Float64Array(64);
+  return {
+    dtArea,
+    fill: (dt, nd, gt, gs, ng, out) => {
+      for (let d = 0; d < nd; d++) {
+        const dk = D[dt[d]];
+        for (let g = 0; g < ng; g++) out[d * ng + g] = oks(dk, G[gt[gs + g]], scratch);
+      }
+    },
+  };
 }

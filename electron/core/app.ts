@@ -29,6 +29,7 @@ import { ensurePrivateDirSync, PRIVATE_FILE_MODE } from './privateFiles.js';
 import { generateDemoImages } from '../../demo/generate.js';
 import { runExport } from './datasets/export.js';
 import { runImport } from './datasets/import.js';
+import { evaluateRun } from './evaluation/evaluate.js';
 import type { ExportSummary, ImportSummary } from '../../common/api/contract.js';
 import { spawn } from 'node:child_process';
 
@@ -419,6 +420,7 @@ export class AppCore implements CoreHost {
         this.revealFolder(p);
         return { ok: true as const };
       },
+      'eval.run': ({ runId, iouType }) => evaluateRun(this.project().store.db, runId, iouType),
       'jobs.list': () => this.jobs.list(),
       'jobs.get': ({ id }) => this.jobs.get(id),
       'jobs.cancel': ({ id }) => this.jobs.cancel(id),

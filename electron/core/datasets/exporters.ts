@@ -19,7 +19,7 @@ import * as captions from '../../../common/formats/captions.js';
 import { decodePng, encodePng } from '../../../common/formats/png.js';
 import type { ExportContext, Exporter } from './export.js';
 import { throwIfCancelled } from './export.js';
-import type { ExportRecord } from './project.js';
+import { cocoImageIdMap, type ExportRecord } from './project.js';
 
 // ---------------------------------------------------------------- shared pieces
 
@@ -196,22 +196,7 @@ function cocoImageIds(ctx: ExportContext): { toCoco: (id: number) => number; toP
   return ids;
 }
 
-function computeCocoImageIds(ctx: ExportContext): { toCoco: (id: number) => number; toProject: (id: number) => number } {
-  const mapped = new Map<number, number>();
-  for (const r of ctx.db.prepare(`SELECT coco_id AS c, local_id AS l FROM coco_ids WHERE kind = 'image' ORDER BY coco_id`).all() as { c: number; l: number }[]) {
-    if (!mapped.has(r.l)) mapped.set(r.l, r.c);
-  }
-  if (mapped.size === 0) return { toCoco: (id) => id, toProject: (id) => id };
-  const used = new Set(mapped.values());
-  const toCoco = new Map<number, number>();
-  let next = Math.max(0, ...used) + 1;
-  for (const id of ctx.db.prepare('SELECT id FROM images ORDER BY id').pluck().iterate() as IterableIterator<number>) {
-    const c = mapped.get(id) ?? (used.has(id) ? next++ : id);
-    toCoco.set(id, c);
-  }
-  const toProject = new Map([...toCoco].map(([p, c]) => [c, p]));
-  return { toCoco: (id) => toCoco.get(id) ?? id, toProject: (id) => toProject.get(id) ?? id };
-}
+const computeCocoImageIds = (ctx: ExportContext) => cocoImageIdMap(ctx.db);
 
 function* imagesOf(ctx: ExportContext, split: string | null, names: Map<number, string>, counter?: { n: number }): Generator<Rec['image'] & { file: string }> {
   const ids = cocoImageIds(ctx);

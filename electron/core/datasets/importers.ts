@@ -251,6 +251,9 @@ const readCocoResults: DatasetReader = async function* (ctx) {
   } catch (e) {
     report(ctx, e);
   }
+  // Results made against an imported COCO dataset cover all of its images, also those where the model found nothing
+  // (pycocotools evaluates every image of the ground truth): each gets the run's "ran here" row.
+  for (const local of imageIds.values()) if (ctx.hasImage(local)) yield { type: 'project-image', imageId: local, objects: [] } satisfies ImportItem;
 };
 
 // ---------------------------------------------------------------- YOLO

@@ -71,6 +71,27 @@ export function exportClasses(db: Database): FormatClass[] {
   });
 }
 
+/**
+ * COCO image ids: the id a COCO import gave the image (so results made against that COCO file match it, and images
+ * keep their order), else the project's image id, else (taken by a COCO id) the next free id. Both directions.
+ */
+export function cocoImageIdMap(db: Database): { toCoco: (id: number) => number; toProject: (id: number) => number } {
+  const mapped = new Map<number, number>();
+  for (const r of db.prepare(`SELECT coco_id AS c, local_id AS l FROM coco_ids WHERE kind = 'image' ORDER BY coco_id`).all() as { c: number; l: number }[]) {
+    if (!mapped.has(r.l)) mapped.set(r.l, r.c);
+  }
+  if (mapped.size === 0) return { toCoco: (id) => id, toProject: (id) => id };
+  const used = new Set(mapped.values());
+  let next = 1;
+  for (const c of used) if (c >= next) next = c + 1; // a loop: spreading 100k ids into Math.max overflows the stack
+  const toCoco = new Map<number, number>();
+  for (const id of db.prepare('SELECT id FROM images ORDER BY id').pluck().iterate() as IterableIterator<number>) {
+    toCoco.set(id, mapped.get(id) ?? (used.has(id) ? next++ : id));
+  }
+  const toProject = new Map([...toCoco].map(([p, c]) => [c, p]));
+  return { toCoco: (id) => toCoco.get(id) ?? id, toProject: (id) => toProject.get(id) ?? id };
+}
+
 /** Dataset paths: one folder keeps its own relative paths; several get their folder's name (made unique) in front. */
 function rootPrefixes(db: Database): Map<number, { prefix: string; path: string }> {
   const roots = db.prepare('SELECT id, path FROM image_roots ORDER BY id').all() as { id: number; path: string }[];

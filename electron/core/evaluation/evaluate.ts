@@ -1,0 +1,246 @@
+/**
+ * Evaluating a model run against the project's labels (issue 9): the project's rows become the metrics' inputs
+ * (common/metrics), and the numbers come back named as the CLI and the Evaluation page show them. The labels are the
+ * ground truth; only images the run processed (and did not fail on) are evaluated.
+ */
+import type { Database } from 'better-sqlite3';
+import { ApiError, type AnnotationKind, type EvalReport, type EvalType, type Geometry } from '../../../common/api/contract.js';
+import { rleFromPolygons } from '../../../common/geometry/cocoPolygon.js';
+import { polygonArea } from '../../../common/geometry/polygon.js';
+import { rleArea, rleBbox, type Rle } from '../../../common/geometry/rle.js';
+import { keypointExtent } from '../../../common/formats/coco.js';
+import { semanticMap } from '../../../common/formats/masks.js';
+import { captionMetrics, captionSamplesFromText } from '../../../common/metrics/captions.js';
+import { cocoEvaluate, COCO_PERSON_SIGMAS, type CocoEvalResult, type EvalCategory, type EvalDt, type EvalGt, type EvalImage } from '../../../common/metrics/cocoEval.js';
+import { confusionMatrix, type ConfusionMatrix } from '../../../common/metrics/confusion.js';
+import { SemanticAccumulator } from '../../../common/metrics/semantic.js';
+import { decodeGeometry } from '../project/annotations.js';
+import { IMAGE_EXTRAS } from '../inference/runs.js';
+import { cocoImageIdMap } from '../datasets/project.js';
+
+export type { EvalReport, EvalType };
+
+interface Row {
+  id: number;
+  image_id: number;
+  class_id: number | null;
+  label: string | null;
+  kind: AnnotationKind;
+  geometry: string;
+  mask: Buffer | null;
+  attributes: string | null;
+  score: number | null;
+}
+
+interface Ctx {
+  db: Database;
+  runId: number;
+  images: Map<number, { width: number; height: number }>;
+  classes: { id: number; name: string; keypoints: { names: string[] } | null }[];
+  classByName: Map<string, number>;
+}
+
+function load(db: Database, runId: number): Ctx {
+  if (!db.prepare('SELECT 1 FROM model_runs WHERE id = ?').get(runId)) throw new ApiError('not_found', `There is no model run ${runId} in this project.`);
+  const images = new Map<number, { width: number; height: number }>();
+  for (const r of db
+    .prepare(
+      `SELECT i.id, i.width, i.height FROM images i WHERE i.id IN (
+         SELECT p.image_id FROM predictions p WHERE p.run_id = ? AND p.kind = 'tag' AND p.label IS NULL
+           AND json_extract(p.extras, '$.kind') = '${IMAGE_EXTRAS}' AND json_extract(p.extras, '$.error') IS NULL) ORDER BY i.id`,
+    )
+    .all(runId) as { id: number; width: number; height: number }[]) {
+    images.set(r.id, { width: r.width, height: r.height });
+  }
+  const classes = (db.prepare('SELECT id, name, keypoints FROM label_classes ORDER BY position, id').all() as { id: number; name: string; keypoints: string | null }[]).map((c) => ({
+    id: c.id,
+    name: c.name,
+    keypoints: c.keypoints === null ? null : (JSON.parse(c.keypoints) as { names: string[] }),
+  }));
+  return { db, runId, images, classes, classByName: new Map(classes.map((c) => [c.name, c.id])) };
+}
+
+function* labels(ctx: Ctx): Generator<Row> {
+  yield* ctx.db.prepare(`SELECT id, image_id, class_id, NULL AS label, kind, geometry, mask, attributes, NULL AS score FROM annotations ORDER BY image_id, id`).iterate() as IterableIterator<Row>;
+}
+
+function* predictions(ctx: Ctx): Generator<Row> {
+  yield* ctx.db
+    .prepare(
+      `SELECT id, image_id, class_id, label, kind, geometry, mask, NULL AS attributes, score FROM predictions
+        WHERE run_id = ? AND NOT (kind = 'tag' AND label IS NULL) AND json_extract(extras, '$.suppressed') IS NULL
+          AND coalesce(json_extract(extras, '$.rejected'), 0) = 0
+        ORDER BY image_id, id`,
+    )
+    .iterate(ctx.runId) as IterableIterator<Row>;
+}
+
+/** A prediction's class: its project class, else the project class named like the model's label. */
+const classOf = (ctx: Ctx, r: Row): number | null => r.class_id ?? (r.label === null ? null : (ctx.classByName.get(r.label) ?? null));
+
+/** The kind of evaluation a run calls for, from what it predicted (and its model's kind). */
+export function defaultEvalType(db: Database, runId: number): EvalType {
+  const kind = db.prepare('SELECT m.kind FROM model_runs r JOIN models m ON m.id = r.model_id WHERE r.id = ?').pluck().get(runId) as string | undefined;
+  if (kind === 'semantic-segmenter') return 'semantic';
+  const kinds = new Set(db.prepare(`SELECT DISTINCT kind FROM predictions WHERE run_id = ? AND NOT (kind = 'tag' AND label IS NULL)`).pluck().all(runId) as string[]);
+  if (kinds.has('keypoints')) return 'keypoints';
+  if (kinds.has('caption')) return 'caption';
+  if (kinds.has('mask') || kinds.has('polygon')) return 'segm';
+  return 'bbox';
+}
+
+/** Box, mask and area of a shape as COCO evaluation sees it (the area our COCO export writes). */
+function shapeOf(g: Geometry, size: { width: number; height: number }, needMask: boolean): { bbox: number[]; area: number; segm?: Rle } | null {
+  switch (g.type) {
+    case 'box':
+      return { bbox: [g.x, g.y, g.w, g.h], area: g.w * g.h };
+    case 'polygon': {
+      const xs = g.points.filter((_, i) => i % 2 === 0);
+      const ys = g.points.filter((_, i) => i % 2 === 1);
+      const x0 = Math.min(...xs), y0 = Math.min(...ys);
+      return { bbox: [x0, y0, Math.max(...xs) - x0, Math.max(...ys) - y0], area: polygonArea(g.points), ...(needMask ? { segm: rleFromPolygons([g.points], size.height, size.width) } : {}) };
+    }
+    case 'mask':
+      return { bbox: rleBbox(g), area: rleArea(g), segm: g };
+    case 'keypoints': {
+      const [x, y, w, h] = keypointExtent(g.points);
+      return { bbox: [x, y, w, h], area: w * h };
+    }
+    default:
+      return null;
+  }
+}
+
+const truthy = (v: unknown) => v === true || v === 1 || v === '1' || v === 'true';
+
+function cocoInputs(ctx: Ctx, iouType: 'bbox' | 'segm' | 'keypoints') {
+  // Images carry their COCO ids where a COCO import gave them: pycocotools orders images by id, and score ties across
+  // images are broken in that order, so the numbers equal pycocotools' on the imported dataset.
+  const ids = cocoImageIdMap(ctx.db);
+  const images: EvalImage[] = [...ctx.images].map(([id, s]) => ({ id: ids.toCoco(id), ...s }));
+  const categories: EvalCategory[] = ctx.classes.map((c) => ({
+    id: c.id,
+    name: c.name,
+    ...(iouType === 'keypoints' && c.keypoints ? { sigmas: c.keypoints.names.length === 17 ? COCO_PERSON_SIGMAS : c.keypoints.names.map(() => 0.05) } : {}),
+  }));
+  const wanted = (k: AnnotationKind) => (iouType === 'keypoints' ? k === 'keypoints' : iouType === 'segm' ? k === 'mask' || k === 'polygon' : k === 'box' || k === 'mask' || k === 'polygon');
+  const gts: EvalGt[] = [];
+  for (const r of labels(ctx)) {
+    const size = ctx.images.get(r.image_id);
+    if (!size || r.class_id === null || !wanted(r.kind)) continue;
+    const g = decodeGeometry(r.geometry, r.mask);
+    const s = shapeOf(g, size, iouType === 'segm');
+    if (!s) continue;
+    const attrs = r.attributes ? (JSON.parse(r.attributes) as Record<string, unknown>) : {};
+    // A COCO import keeps the file's area where it is not the shape's (COCO's areas are mask areas): it decides the
+    // area ranges and the OKS scale, as in pycocotools.
+    const area = typeof attrs.area === 'number' ? attrs.area : s.area;
+    gts.push({ id: r.id, imageId: ids.toCoco(r.image_id), categoryId: r.class_id, area, iscrowd: truthy(attrs.iscrowd) ? 1 : 0, bbox: s.bbox, ...(s.segm ? { segm: s.segm } : {}), ...(g.type === 'keypoints' ? { keypoints: g.points } : {}) });
+  }
+  const dts: EvalDt[] = [];
+  for (const r of predictions(ctx)) {
+    const size = ctx.images.get(r.image_id);
+    const cls = classOf(ctx, r);
+    if (!size || cls === null || !wanted(r.kind)) continue;
+    const g = decodeGeometry(r.geometry, r.mask);
+    const s = shapeOf(g, size, iouType === 'segm');
+    if (!s) continue;
+    dts.push({ id: r.id, imageId: ids.toCoco(r.image_id), categoryId: cls, score: r.score ?? 1, bbox: s.bbox, ...(s.segm ? { segm: s.segm } : {}), ...(g.type === 'keypoints' ? { keypoints: g.points } : {}) });
+  }
+  return { images, categories, gts, dts, ids };
+}
+
+function cocoReport(ctx: Ctx, iouType: 'bbox' | 'segm' | 'keypoints'): EvalReport {
+  const { ids, ...input } = cocoInputs(ctx, iouType);
+  const res: CocoEvalResult = cocoEvaluate({ ...input, iouType });
+  const name = new Map(ctx.classes.map((c) => [c.id, c.name]));
+  const report: EvalReport = {
+    run: ctx.runId,
+    iouType,
+    images: input.images.length,
+    metrics: { ...res.stats } as Record<string, number>,
+    perClass: res.perClass.map(({ categoryId, name: _n, ...m }) => ({ class: name.get(categoryId) ?? String(categoryId), ...m })),
+    prCurves: res.prCurves.map((c) => ({ class: name.get(c.categoryId) ?? String(c.categoryId), recall: c.recall, precision: c.precision })),
+    perImage: res.perImage.map((p) => ({ ...p, imageId: ids.toProject(p.imageId) })),
+    notes: [],
+  };
+  if (iouType !== 'keypoints') {
+    const cm: ConfusionMatrix = confusionMatrix({ ...input, iouType, iouThreshold: 0.5 });
+    report.confusion = { names: cm.names, counts: cm.counts, iouThreshold: cm.iouThreshold };
+    report.confusionImages = cm.images.map((row) => row.map((cell) => cell.map((id) => ids.toProject(id))));
+  }
+  if (input.gts.length === 0) report.notes.push('No labels of this kind on the evaluated images: every number is -1.');
+  if (input.dts.length === 0) report.notes.push('The run has no predictions of this kind on the evaluated images.');
+  return report;
+}
+
+function captionReport(ctx: Ctx): EvalReport {
+  const refs = new Map<number, string[]>();
+  for (const r of labels(ctx)) {
+    if (r.kind !== 'caption' || !ctx.images.has(r.image_id)) continue;
+    const text = (JSON.parse(r.geometry) as { text: string }).text;
+    refs.set(r.image_id, [...(refs.get(r.image_id) ?? []), text]);
+  }
+  const cands = new Map<number, { text: string; score: number }>();
+  for (const r of predictions(ctx)) {
+    if (r.kind !== 'caption' || !refs.has(r.image_id)) continue;
+    const text = (JSON.parse(r.geometry) as { text: string }).text;
+    const prev = cands.get(r.image_id);
+    // The run's best caption per image (beams are kept in extras; the first, highest-scored one is the caption).
+    if (!prev || (r.score ?? 0) > prev.score) cands.set(r.image_id, { text, score: r.score ?? 0 });
+  }
+  const items = [...refs].filter(([id]) => cands.has(id)).map(([id, references]) => ({ id, references, candidate: cands.get(id)!.text }));
+  const notes = ['Captions are compared after the same normalisation on both sides: lowercase, punctuation removed, split on spaces.'];
+  const missing = refs.size - items.length;
+  if (missing) notes.push(`${missing} labeled image(s) have no caption from the run and are left out.`);
+  if (items.length === 0) {
+    return { run: ctx.runId, iouType: 'caption', images: 0, metrics: { BLEU1: null, BLEU2: null, BLEU3: null, BLEU4: null, CIDEr: null }, perClass: [], notes: [...notes, 'No image has both labeled captions and a predicted one.'] };
+  }
+  const m = captionMetrics(captionSamplesFromText(items));
+  return {
+    run: ctx.runId,
+    iouType: 'caption',
+    images: items.length,
+    metrics: { BLEU1: m.BLEU1, BLEU2: m.BLEU2, BLEU3: m.BLEU3, BLEU4: m.BLEU4, CIDEr: m.CIDEr },
+    perClass: [],
+    notes,
+  };
+}
+
+function semanticReport(ctx: Ctx): EvalReport {
+  const classIndex = new Map(ctx.classes.map((c, i) => [c.name, i]));
+  const acc = new SemanticAccumulator(ctx.classes.length + 1, { ignore: 255 });
+  const gtBy = new Map<number, Row[]>();
+  for (const r of labels(ctx)) if (ctx.images.has(r.image_id) && (r.kind === 'mask' || r.kind === 'polygon')) gtBy.set(r.image_id, [...(gtBy.get(r.image_id) ?? []), r]);
+  const dtBy = new Map<number, Row[]>();
+  for (const r of predictions(ctx)) if (ctx.images.has(r.image_id) && r.kind === 'mask') dtBy.set(r.image_id, [...(dtBy.get(r.image_id) ?? []), r]);
+  const name = (r: Row) => (r.class_id !== null ? ctx.classes.find((c) => c.id === r.class_id)?.name : r.label) ?? null;
+  const toRecord = (id: number, rows: Row[]) => ({
+    image: { id, file: '', ...ctx.images.get(id)! },
+    objects: rows.map((r) => ({ id: r.id, class: name(r), kind: r.kind, geometry: decodeGeometry(r.geometry, r.mask), attributes: {}, score: r.score })),
+  });
+  let n = 0;
+  for (const id of ctx.images.keys()) {
+    const gt = semanticMap(toRecord(id, gtBy.get(id) ?? []), classIndex);
+    const dt = semanticMap(toRecord(id, dtBy.get(id) ?? []), classIndex);
+    acc.add(gt, dt);
+    n++;
+  }
+  const m = acc.result();
+  return {
+    run: ctx.runId,
+    iouType: 'semantic',
+    images: n,
+    metrics: { mIoU: m.mIoU, pixelAcc: m.pixelAcc, meanAcc: m.meanAcc, fwIoU: m.fwIoU },
+    perClass: m.perClass.map((c) => ({ class: c.classIndex === 0 ? 'background' : ctx.classes[c.classIndex - 1].name, IoU: c.iou, accuracy: c.accuracy })),
+    notes: ['Pixels of no labeled region are background; mIoU averages the classes present in the labels or the predictions.'],
+  };
+}
+
+export function evaluateRun(db: Database, runId: number, iouType?: EvalType): EvalReport {
+  const ctx = load(db, runId);
+  const type = iouType ?? defaultEvalType(db, runId);
+  if (type === 'caption') return captionReport(ctx);
+  if (type === 'semantic') return semanticReport(ctx);
+  return cocoReport(ctx, type);
+}
