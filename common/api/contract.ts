@@ -174,16 +174,24 @@ export const ImageFilter = z
     missing: z.boolean().optional(),
     labeled: z.boolean().optional(),
     rootId: Id.optional(),
+    /** Images where the run predicted the class but no label of that class is. */
+    predictedNotLabeled: z.object({ runId: Id, classId: Id }).strict().optional(),
   })
   .strict();
 export type ImageFilter = z.infer<typeof ImageFilter>;
 
 export const ImageSort = z
   .object({
-    by: z.enum(['path', 'mtime', 'size', 'added', 'status']).default('path'),
+    /**
+     * errors (false positives + misses), meanIou (of the matches), mIoU (a segmenter's), captionScore (CIDEr-D): how
+     * `runId` did at its last evaluation (`eval.run`); images it was not evaluated on come last either way.
+     */
+    by: z.enum(['path', 'mtime', 'size', 'added', 'status', 'errors', 'meanIou', 'mIoU', 'captionScore']).default('path'),
     dir: z.enum(['asc', 'desc']).default('asc'),
+    runId: Id.optional(),
   })
-  .strict();
+  .strict()
+  .refine((s) => !['errors', 'meanIou', 'mIoU', 'captionScore'].includes(s.by) || s.runId !== undefined, { message: 'sorting by an evaluation needs runId' });
 export type ImageSort = z.infer<typeof ImageSort>;
 
 /** Point names and the edges (index pairs) drawn between them: a class's keypoint template (COCO's keypoints/skeleton). */
@@ -680,6 +688,14 @@ export const callSchemas = {
   'datasets.reveal': { req: z.object({ path: UserPath }).strict(), res: Ok },
   /** Measure a run against the labels (COCO bbox / segm / keypoints, semantic, captions); the type follows the run when left out. */
   'eval.run': { req: z.object({ runId: Id, iouType: EvalType.optional() }).strict(), res: EvalReport },
+  /**
+   * Reject predictions (hidden from the compare view, kept in the run: `extras.rejected`), or take a rejection back.
+   * Rejected predictions are left out of evaluation.
+   */
+  'predictions.reject': {
+    req: z.object({ ids: idList(100_000, 1), rejected: z.boolean().default(true) }).strict(),
+    res: z.object({ updated: z.number().int() }),
+  },
   'jobs.list': { req: Empty, res: z.array(Job) },
   'jobs.get': { req: z.object({ id: z.string().max(100) }).strict(), res: Job },
   'jobs.cancel': { req: z.object({ id: z.string().max(100) }).strict(), res: Job },

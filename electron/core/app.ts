@@ -420,6 +420,21 @@ export class AppCore implements CoreHost {
         this.revealFolder(p);
         return { ok: true as const };
       },
+      'predictions.reject': ({ ids, rejected }) => {
+        const db = this.project().store.db;
+        const set = db.prepare(
+          rejected
+            ? `UPDATE predictions SET extras = json_set(extras, '$.rejected', json('true')) WHERE id = ? AND NOT (kind = 'tag' AND label IS NULL)`
+            : `UPDATE predictions SET extras = json_remove(extras, '$.rejected') WHERE id = ?`,
+        );
+        let updated = 0;
+        db.transaction(() => {
+          for (const id of ids) updated += set.run(id).changes;
+        })();
+        const images = db.prepare(`SELECT DISTINCT image_id FROM predictions WHERE id IN (SELECT value FROM json_each(?))`).pluck().all(JSON.stringify(ids)) as number[];
+        this.emit('project', { reason: 'annotations', imageIds: images });
+        return { updated };
+      },
       'eval.run': ({ runId, iouType }) => evaluateRun(this.project().store.db, runId, iouType),
       'jobs.list': () => this.jobs.list(),
       'jobs.get': ({ id }) => this.jobs.get(id),

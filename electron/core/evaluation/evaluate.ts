@@ -13,7 +13,7 @@ import { semanticMap } from '../../../common/formats/masks.js';
 import { captionMetrics, captionSamplesFromText } from '../../../common/metrics/captions.js';
 import { cocoEvaluate, COCO_PERSON_SIGMAS, type CocoEvalResult, type EvalCategory, type EvalDt, type EvalGt, type EvalImage } from '../../../common/metrics/cocoEval.js';
 import { confusionMatrix, type ConfusionMatrix } from '../../../common/metrics/confusion.js';
-import { SemanticAccumulator } from '../../../common/metrics/semantic.js';
+import { SemanticAccumulator, semanticImageMetrics } from '../../../common/metrics/semantic.js';
 import { decodeGeometry } from '../project/annotations.js';
 import { IMAGE_EXTRAS } from '../inference/runs.js';
 import { cocoImageIdMap } from '../datasets/project.js';
@@ -169,6 +169,10 @@ function cocoReport(ctx: Ctx, iouType: 'bbox' | 'segm' | 'keypoints'): EvalRepor
     report.confusion = { names: cm.names, counts: cm.counts, iouThreshold: cm.iouThreshold };
     report.confusionImages = cm.images.map((row) => row.map((cell) => cell.map((id) => ids.toProject(id))));
   }
+  storeImageErrors(
+    ctx,
+    report.perImage!.map((p) => ({ imageId: p.imageId, errors: p.fp + p.fn, meanIou: p.meanIou < 0 ? null : p.meanIou })),
+  );
   if (input.gts.length === 0) report.notes.push('No labels of this kind on the evaluated images: every number is -1.');
   if (input.dts.length === 0) report.notes.push('The run has no predictions of this kind on the evaluated images.');
   return report;
@@ -197,6 +201,7 @@ function captionReport(ctx: Ctx): EvalReport {
     return { run: ctx.runId, iouType: 'caption', images: 0, metrics: { BLEU1: null, BLEU2: null, BLEU3: null, BLEU4: null, CIDEr: null }, perClass: [], notes: [...notes, 'No image has both labeled captions and a predicted one.'] };
   }
   const m = captionMetrics(captionSamplesFromText(items));
+  storeImageErrors(ctx, items.map((it, i) => ({ imageId: it.id, captionScore: m.perSample[i]?.CIDEr ?? null })));
   return {
     run: ctx.runId,
     iouType: 'caption',
@@ -220,12 +225,15 @@ function semanticReport(ctx: Ctx): EvalReport {
     objects: rows.map((r) => ({ id: r.id, class: name(r), kind: r.kind, geometry: decodeGeometry(r.geometry, r.mask), attributes: {}, score: r.score })),
   });
   let n = 0;
+  const perImage: { imageId: number; miou: number | null }[] = [];
   for (const id of ctx.images.keys()) {
     const gt = semanticMap(toRecord(id, gtBy.get(id) ?? []), classIndex);
     const dt = semanticMap(toRecord(id, dtBy.get(id) ?? []), classIndex);
     acc.add(gt, dt);
+    perImage.push({ imageId: id, miou: semanticImageMetrics(gt, dt, ctx.classes.length + 1, { ignore: 255 }).mIoU });
     n++;
   }
+  storeImageErrors(ctx, perImage.map((p) => ({ imageId: p.imageId, miou: p.miou })));
   const m = acc.result();
   return {
     run: ctx.runId,
@@ -235,6 +243,25 @@ function semanticReport(ctx: Ctx): EvalReport {
     perClass: m.perClass.map((c) => ({ class: c.classIndex === 0 ? 'background' : ctx.classes[c.classIndex - 1].name, IoU: c.iou, accuracy: c.accuracy })),
     notes: ['Pixels of no labeled region are background; mIoU averages the classes present in the labels or the predictions.'],
   };
+}
+
+/**
+ * Keep each image's numbers of this evaluation (migration 0005), replacing the run's previous ones, so the library can
+ * sort and step through images worst first without evaluating again.
+ */
+function storeImageErrors(ctx: Ctx, rows: { imageId: number; errors?: number; meanIou?: number | null; miou?: number | null; captionScore?: number | null }[]): void {
+  const put = ctx.db.prepare(
+    `INSERT INTO image_errors (run_id, image_id, errors, mean_iou, miou, caption_score) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, image_id) DO UPDATE SET
+         errors = coalesce(excluded.errors, errors), mean_iou = coalesce(excluded.mean_iou, mean_iou),
+         miou = coalesce(excluded.miou, miou), caption_score = coalesce(excluded.caption_score, caption_score)`,
+  );
+  ctx.db.transaction(() => {
+    for (const r of rows) {
+      const num = (v: number | null | undefined) => (v === undefined || v === null || !Number.isFinite(v) ? null : v);
+      put.run(ctx.runId, r.imageId, r.errors ?? null, num(r.meanIou), num(r.miou), num(r.captionScore));
+    }
+  })();
 }
 
 export function evaluateRun(db: Database, runId: number, iouType?: EvalType): EvalReport {

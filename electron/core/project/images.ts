@@ -22,14 +22,37 @@ interface ImageRecord {
 const COLUMNS = `i.id, i.root_id, i.rel_path, i.width, i.height, i.orientation, i.format, i.byte_size, i.mtime_ms,
   i.content_hash, i.status, i.missing, i.added_at, i.annotation_count`;
 
-/** Sort keys end in a unique column so that paging and neighbours are stable. */
-const SORT_KEYS: Record<ImageSort['by'], string[]> = {
-  path: ['i.root_id', 'i.rel_path'],
-  mtime: ['i.mtime_ms', 'i.id'],
-  size: ['i.byte_size', 'i.id'],
-  added: ['i.id'],
-  status: ['i.status', 'i.root_id', 'i.rel_path'],
-};
+/**
+ * Sort keys end in a unique column so that paging and neighbours are stable. Evaluation keys read `image_errors`
+ * (migration 0005) for the run; an image it has no number for sorts last in either direction (a sentinel per
+ * direction). The run id is a validated integer, so it is written into the SQL.
+ */
+function sortKeys(sort: ImageSort): string[] {
+  const evalKey = (column: string) => {
+    const v = `(SELECT e.${column} FROM image_errors e WHERE e.run_id = ${Math.trunc(sort.runId ?? 0)} AND e.image_id = i.id)`;
+    return [`coalesce(${v}, ${sort.dir === 'desc' ? -1e308 : 1e308})`, 'i.id'];
+  };
+  switch (sort.by) {
+    case 'path':
+      return ['i.root_id', 'i.rel_path'];
+    case 'mtime':
+      return ['i.mtime_ms', 'i.id'];
+    case 'size':
+      return ['i.byte_size', 'i.id'];
+    case 'added':
+      return ['i.id'];
+    case 'status':
+      return ['i.status', 'i.root_id', 'i.rel_path'];
+    case 'errors':
+      return evalKey('errors');
+    case 'meanIou':
+      return evalKey('mean_iou');
+    case 'mIoU':
+      return evalKey('miou');
+    case 'captionScore':
+      return evalKey('caption_score');
+  }
+}
 
 function toRow(r: ImageRecord): ImageRow {
   return {
@@ -73,6 +96,15 @@ function whereClause(filter: ImageFilter): { sql: string; params: unknown[] } {
     parts.push('i.root_id = ?');
     params.push(filter.rootId);
   }
+  if (filter.predictedNotLabeled) {
+    const { runId, classId } = filter.predictedNotLabeled;
+    parts.push(
+      `EXISTS (SELECT 1 FROM predictions p WHERE p.image_id = i.id AND p.run_id = ? AND p.class_id = ?
+                 AND json_extract(p.extras, '$.suppressed') IS NULL AND coalesce(json_extract(p.extras, '$.rejected'), 0) = 0)
+       AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.image_id = i.id AND a.class_id = ?)`,
+    );
+    params.push(runId, classId, classId);
+  }
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
@@ -82,7 +114,7 @@ export class ImagesRepo {
   list(args: { offset: number; limit: number; filter: ImageFilter; sort: ImageSort }): { total: number; offset: number; items: ImageRow[] } {
     const { sql: where, params } = whereClause(args.filter);
     const dir = args.sort.dir === 'desc' ? 'DESC' : 'ASC';
-    const order = SORT_KEYS[args.sort.by].map((k) => `${k} ${dir}`).join(', ');
+    const order = sortKeys(args.sort).map((k) => `${k} ${dir}`).join(', ');
     const total = (this.db.prepare(`SELECT count(*) AS n FROM images i ${where}`).get(...params) as { n: number }).n;
     const items = this.db
       .prepare(`SELECT ${COLUMNS} FROM images i ${where} ORDER BY ${order} LIMIT ? OFFSET ?`)
@@ -98,11 +130,10 @@ export class ImagesRepo {
 
   /** The images before and after `id` in the given order, by keyset comparison (no OFFSET scan). */
   neighbors(id: number, filter: ImageFilter, sort: ImageSort): { prev: number | null; next: number | null; index: number; total: number } {
-    const keys = SORT_KEYS[sort.by];
-    const cols = keys.map((k) => k.replace('i.', ''));
-    const current = this.db.prepare(`SELECT ${cols.join(', ')} FROM images WHERE id = ?`).get(id) as Record<string, unknown> | undefined;
+    const keys = sortKeys(sort);
+    const current = this.db.prepare(`SELECT ${keys.map((k, j) => `${k} AS k${j}`).join(', ')} FROM images i WHERE i.id = ?`).raw().get(id) as unknown[] | undefined;
     if (!current) throw new ApiError('not_found', `Image ${id} is not in this project.`);
-    const values = cols.map((c) => current[c]);
+    const values = current;
     const { sql: where, params } = whereClause(filter);
     const and = where ? `${where} AND` : 'WHERE';
     const tuple = `(${keys.join(', ')})`;

@@ -12,6 +12,8 @@ import { useStore } from './store.js';
 // Konva is most of the bundle; the library and home screens should not wait for it.
 const ViewerPage = lazy(() => import('../viewer/ViewerPage.js').then((m) => ({ default: m.ViewerPage })));
 const ModelsPage = lazy(() => import('../models/ModelsPage.js').then((m) => ({ default: m.ModelsPage })));
+// ECharts lives in the evaluation chunk only.
+const EvaluationPage = lazy(() => import('../evaluation/EvaluationPage.js').then((m) => ({ default: m.EvaluationPage })));
 
 /** Screens that work without an open project: models are the app's, not a project's. */
 const PROJECTLESS = new Set<Route['name']>(['home', 'models']);
@@ -67,6 +69,11 @@ export function App() {
           <a href="#/models" aria-current={shown.name === 'models' ? 'page' : undefined} data-testid="nav-models">
             Models
           </a>
+          {project ? (
+            <a href="#/evaluation" aria-current={shown.name === 'evaluation' ? 'page' : undefined} data-testid="nav-evaluation">
+              Evaluation
+            </a>
+          ) : null}
         </nav>
         {project && loaded && !loadError ? <DatasetButtons /> : null}
         <span className="spacer" />
@@ -90,6 +97,10 @@ export function App() {
         ) : shown.name === 'image' ? (
           <Suspense fallback={<div className="center muted">Loading viewer…</div>}>
             <ViewerPage id={shown.id} />
+          </Suspense>
+        ) : shown.name === 'evaluation' ? (
+          <Suspense fallback={<div className="center muted">Loading evaluation…</div>}>
+            <EvaluationPage route={shown} />
           </Suspense>
         ) : shown.name === 'models' ? (
           <Suspense fallback={<div className="center muted">Loading models…</div>}>

@@ -9,6 +9,15 @@ describe('hash routes', () => {
     expect(parseRoute('#/library')).toEqual({ name: 'library' });
     expect(parseRoute('#/models')).toEqual({ name: 'models' });
     expect(parseRoute('#/image/42')).toEqual({ name: 'image', id: 42 });
+    expect(parseRoute('#/evaluation')).toEqual({ name: 'evaluation' });
+    expect(parseRoute('#/evaluation?run=3&compare=5&type=segm')).toEqual({ name: 'evaluation', run: 3, compare: 5, type: 'segm' });
+  });
+
+  it('drops evaluation parameters that are not ids or known types', () => {
+    expect(parseRoute('#/evaluation?run=0&compare=x&type=nope')).toEqual({ name: 'evaluation' });
+    expect(parseRoute('#/evaluation?run=-2&type=auto')).toEqual({ name: 'evaluation' });
+    expect(parseRoute('#/evaluation?run=99999999999999999999')).toEqual({ name: 'evaluation' });
+    expect(parseRoute('#/evaluationx')).toEqual({ name: 'home' });
   });
 
   it('sends anything unknown or malformed home', () => {
@@ -18,7 +27,15 @@ describe('hash routes', () => {
   });
 
   it('round-trips', () => {
-    for (const r of [{ name: 'home' }, { name: 'library' }, { name: 'models' }, { name: 'image', id: 7 }] as const) {
+    for (const r of [
+      { name: 'home' },
+      { name: 'library' },
+      { name: 'models' },
+      { name: 'image', id: 7 },
+      { name: 'evaluation' },
+      { name: 'evaluation', run: 2 },
+      { name: 'evaluation', run: 2, compare: 9, type: 'keypoints' },
+    ] as const) {
       expect(parseRoute(routeHash(r))).toEqual(r);
     }
   });

@@ -7,6 +7,7 @@ import { trackJob } from '../jobs/jobs.js';
 import { RunModelControls } from '../models/RunModelControls.js';
 import { STATUSES, STATUS_LABELS } from '../status.js';
 import { libraryStore } from './query.js';
+import { defaultRunId, ErrorRanking, isEvalSort, worstFirst } from './ErrorRanking.js';
 import { clearSelection, selectionStore } from './selection.js';
 
 const TEXT_DEBOUNCE_MS = 250;
@@ -17,6 +18,10 @@ const SORT_LABELS: Record<ImageSort['by'], string> = {
   size: 'Size',
   added: 'Added',
   status: 'Status',
+  errors: 'Most errors (FP + FN)',
+  meanIou: 'Lowest mean IoU',
+  mIoU: 'Lowest mIoU',
+  captionScore: 'Lowest caption score',
 };
 
 // A different filter or sort is a different list: what was selected in the old one is not on screen any more.
@@ -102,7 +107,15 @@ export function LibraryToolbar({ total }: { total: number | null }) {
         <select
           aria-label="Sort by"
           value={sort.by}
-          onChange={(e) => setSort({ ...sort, by: e.target.value as ImageSort['by'] })}
+          onChange={(e) => {
+            const by = e.target.value as ImageSort['by'];
+            if (!isEvalSort(by)) return setSort({ by, dir: sort.dir });
+            // Ranked by a run's evaluation: worst first, the latest run with predictions unless one is chosen.
+            void defaultRunId().then((found) => {
+              const runId = sort.runId ?? found;
+              if (runId !== undefined) setSort({ by, dir: worstFirst(by), runId });
+            });
+          }}
         >
           {(Object.keys(SORT_LABELS) as ImageSort['by'][]).map((by) => (
             <option key={by} value={by}>
@@ -119,6 +132,22 @@ export function LibraryToolbar({ total }: { total: number | null }) {
         >
           {sort.dir === 'asc' ? '↑' : '↓'}
         </button>
+        <button
+          type="button"
+          className="btn btn-small btn-ghost"
+          data-testid="filter-predicted-not-labeled"
+          aria-pressed={filter.predictedNotLabeled !== undefined}
+          title="Only images where a run predicted a class that is not labeled there"
+          onClick={() => {
+            if (filter.predictedNotLabeled) return setFilter({ predictedNotLabeled: undefined });
+            void Promise.all([defaultRunId(), api.call('classes.list')]).then(([runId, classes]) => {
+              if (runId !== undefined && classes[0]) setFilter({ predictedNotLabeled: { runId: sort.runId ?? runId, classId: classes[0].id } });
+            });
+          }}
+        >
+          Predicted, not labeled
+        </button>
+        <ErrorRanking sort={sort} filter={filter} onSort={setSort} onFilter={setFilter} />
         <span className="spacer" />
         {selectedIds.length > 0 ? (
           <span className="selection-count" data-testid="selection-count">
