@@ -725,7 +725,8 @@ export const eventSchemas = {
    * which name the images they touched instead, so an edit never pays for counting the whole project.
    */
   project: z.object({
-    reason: z.enum(['opened', 'closed', 'images', 'annotations', 'classes', 'roots']),
+    /** `predictions`: a run's predictions changed (rejected or restored) on `imageIds`; labels did not. */
+    reason: z.enum(['opened', 'closed', 'images', 'annotations', 'classes', 'roots', 'predictions']),
     project: ProjectSummary.nullable().optional(),
     imageIds: z.array(Id).optional(),
     /** The `client` that made an edit, so the window that made it can tell its own edits from another's. */

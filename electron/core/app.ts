@@ -432,7 +432,8 @@ export class AppCore implements CoreHost {
           for (const id of ids) updated += set.run(id).changes;
         })();
         const images = db.prepare(`SELECT DISTINCT image_id FROM predictions WHERE id IN (SELECT value FROM json_each(?))`).pluck().all(JSON.stringify(ids)) as number[];
-        this.emit('project', { reason: 'annotations', imageIds: images });
+        // Predictions, not labels: an editor showing the image does not reload its labels for this.
+        this.emit('project', { reason: 'predictions', imageIds: images });
         return { updated };
       },
       'eval.run': ({ runId, iouType }) => evaluateRun(this.project().store.db, runId, iouType),

@@ -88,6 +88,26 @@ export interface EditorOptions {
   idBatch?: number;
 }
 
+/** A prediction to accept as a label (see `Editor.acceptPredictions`). */
+export interface AcceptPrediction {
+  predictionId: number;
+  kind: AnnotationKind;
+  /** In the image's pixels (a mask at the image's resolution). */
+  geometry: Geometry;
+  classId: number | null;
+}
+
+/**
+ * A shape accepted from a model and then changed (its geometry or its class) is no longer the model's answer: the
+ * change marks it `model-edited`, so "how many labels did the model get right as they were" stays answerable. Undo
+ * gives back the `before`, origin `model` included.
+ */
+function markModelEdited(c: EditChange): EditChange {
+  if (c.t !== 'annotation' || !c.before || !c.after || c.before.origin !== 'model' || c.after.origin !== 'model') return c;
+  if (sameValue(c.before.geometry, c.after.geometry) && c.before.classId === c.after.classId) return c;
+  return { ...c, after: { ...c.after, origin: 'model-edited' } };
+}
+
 export type DeleteClassMode = { kind: 'unclassify' } | { kind: 'reassign'; to: number };
 
 export type AttributePatch = Record<string, string | number | boolean | null | undefined>;
@@ -526,7 +546,7 @@ export class Editor {
       if (image) this.notice('The image is still loading; the edit was not made. Try again in a moment.', 'warning');
       return false;
     }
-    const real = changes.filter((c) => (c.t === 'reclass' ? c.ids.length > 0 && c.from !== c.to : !sameValue(c.before, c.after)));
+    const real = changes.filter((c) => (c.t === 'reclass' ? c.ids.length > 0 && c.from !== c.to : !sameValue(c.before, c.after))).map(markModelEdited);
     if (!real.length) return false;
     const step: StepEntry = { key: randomToken(20), label, changes: real };
     this.batch(() => {
@@ -1108,6 +1128,43 @@ export class Editor {
       if (select) this.setSelection(ids);
       return ids;
     });
+  }
+
+  /**
+   * Accept predictions as labels (compare mode's A and Shift+A): one step that creates a shape per prediction with
+   * `origin: 'model'` and `derivedFrom` the prediction, so undo takes them all back. Predictions a label is already
+   * derived from, and shapes that do not fit the image, are skipped. The new shapes are selected; resolves with their
+   * ids.
+   */
+  async acceptPredictions(items: readonly AcceptPrediction[]): Promise<number[]> {
+    if (this.loading) await this.loading.catch(() => undefined);
+    const image = this.image;
+    if (!image || !this.local) return [];
+    const done = new Set<number>();
+    for (const s of this.state.shapes.values()) if (s.derivedFrom !== null) done.add(s.derivedFrom);
+    const classes = new Set(this.state.classes.map((c) => c.id));
+    const states: AnnotationState[] = [];
+    let skipped = 0;
+    for (const it of items) {
+      if (done.has(it.predictionId)) {
+        skipped++;
+        continue;
+      }
+      const geometry = fitGeometry(it.geometry, image.width, image.height);
+      if (!geometry || geometry.type !== it.kind || (geometry.type === 'polygon' && !polygonHasArea(geometry.points))) {
+        skipped++;
+        continue;
+      }
+      done.add(it.predictionId);
+      const classId = it.classId !== null && classes.has(it.classId) ? it.classId : null;
+      states.push({ ...this.newShape(it.kind, geometry, classId), origin: 'model', derivedFrom: it.predictionId });
+    }
+    if (!states.length) {
+      if (items.length) this.notice(items.length === 1 ? 'That prediction is already a label.' : 'Every one of those predictions is already a label.', 'info');
+      return [];
+    }
+    if (skipped) this.notice(`${skipped} of the predictions were already labels (or lie outside the image) and were skipped.`, 'info');
+    return this.create(states.length === 1 ? 'Accept prediction' : `Accept ${states.length} predictions`, states);
   }
 
   /** Move the selection by (dx, dy) image pixels, kept inside the image: one step. */

@@ -45,6 +45,14 @@ export type EditorCommand =
   | 'keypoint.skip'
   | 'keypoint.visibility';
 
+/**
+ * Keys of the compare view (labels against a run's predictions), handled by the image view, not the editor. They
+ * answer only while compare mode is on, except `C` that turns it on and off: there `A` accepts instead of going to
+ * the previous image (← still does), and `X` rejects unless keypoints are being drawn (then the editor's "skip this
+ * point" comes first).
+ */
+export type CompareCommand = 'compare.toggle' | 'compare.accept' | 'compare.acceptAll' | 'compare.reject';
+
 /** One key combination; modifiers left out must be up. `key` is KeyboardEvent.key, letters in lower case. */
 export interface KeyBinding {
   key: string;
@@ -57,9 +65,11 @@ export interface Shortcut {
   /** As shown to people: "Ctrl+Shift+Z / Ctrl+Y". */
   key: string;
   description: string;
-  group: 'Tools' | 'Drawing' | 'Selection' | 'Edit' | 'Classes' | 'View';
-  /** What the editor does; null for mouse gestures. */
+  group: 'Tools' | 'Drawing' | 'Selection' | 'Edit' | 'Classes' | 'View' | 'Compare';
+  /** What the editor does; null for mouse gestures and the compare view's keys. */
   command: EditorCommand | null;
+  /** What the compare view does (the image view handles these). */
+  compare?: CompareCommand;
   bindings: KeyBinding[];
 }
 
@@ -67,6 +77,10 @@ const k = (key: string, mods: Omit<KeyBinding, 'key'> = {}): KeyBinding => ({ ke
 
 function row(key: string, description: string, group: Shortcut['group'], command: EditorCommand, ...bindings: KeyBinding[]): Shortcut {
   return { key, description, group, command, bindings };
+}
+
+function compareRow(key: string, description: string, compare: CompareCommand, ...bindings: KeyBinding[]): Shortcut {
+  return { key, description, group: 'Compare', command: null, compare, bindings };
 }
 
 /** A mouse gesture of the editor's: listed, no key. */
@@ -111,6 +125,10 @@ export const SHORTCUTS: readonly Shortcut[] = [
     row(String(n), `Class ${n} (in the classes panel's order) for the selection, else for the next shape`, 'Classes', `class.${n}`, k(String(n))),
   ),
   row('H', 'Hide or show the labels', 'View', 'labels.toggle', k('h')),
+  compareRow('C', 'Compare mode: labels against a run (TP / FP / FN)', 'compare.toggle', k('c')),
+  compareRow('A', 'Compare mode: accept the prediction under the pointer (else the one clicked) as a label (← goes to the previous image)', 'compare.accept', k('a')),
+  compareRow('Shift+A', 'Compare mode: accept every unmatched prediction above the confidence slider', 'compare.acceptAll', k('a', { shift: true })),
+  compareRow('X', 'Compare mode: reject the prediction under the pointer (else the one clicked); X on a shown rejected one takes it back', 'compare.reject', k('x')),
 ];
 
 /** Rows that only describe a mouse gesture have no bindings and so never match. */
@@ -124,11 +142,29 @@ for (const s of SHORTCUTS) {
   }
 }
 
+const COMPARE_KEYS = new Map<string, { binding: KeyBinding; command: CompareCommand }[]>();
+for (const s of SHORTCUTS) {
+  if (!s.compare) continue;
+  for (const b of s.bindings) {
+    let list = COMPARE_KEYS.get(b.key);
+    if (!list) COMPARE_KEYS.set(b.key, (list = []));
+    list.push({ binding: b, command: s.compare });
+  }
+}
+
+const same = (b: KeyBinding, input: KeyInput) => !!b.ctrl === input.ctrl && !!b.shift === input.shift && !!b.alt === input.alt;
+
+/** The compare view's command bound to a key press, or null (see `CompareCommand` for when they apply). */
+export function matchCompareShortcut(input: KeyInput): CompareCommand | null {
+  for (const { binding, command } of COMPARE_KEYS.get(input.key.toLowerCase()) ?? []) if (same(binding, input)) return command;
+  return null;
+}
+
 /** The editor command bound to a key press, or null. */
 export function matchShortcut(input: KeyInput): EditorCommand | null {
   const key = input.key.toLowerCase();
   for (const { binding, command } of BY_KEY.get(key) ?? []) {
-    if (!!binding.ctrl === input.ctrl && !!binding.shift === input.shift && !!binding.alt === input.alt) return command;
+    if (same(binding, input)) return command;
   }
   return null;
 }

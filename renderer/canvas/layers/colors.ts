@@ -22,3 +22,11 @@ export function hexToRgb(hex: string): [number, number, number] {
 export function predictionKey(p: Prediction): string {
   return p.label ?? (typeof p.extras.text === 'string' ? 'text' : p.kind);
 }
+
+/**
+ * Compare mode (labels against a run): Paul Tol's "vibrant" colours, chosen to stay apart for the common colour
+ * vision deficiencies, and each status also has its own line (TP solid, FP dashed, FN a wide dotted halo), so
+ * nothing rests on hue alone.
+ */
+export const COMPARE_COLORS = { tp: '#33BBEE', fp: '#EE7733', fn: '#EE3377', muted: '#9aa1ad' } as const;
+export const COMPARE_DASH = { tp: [] as number[], fp: [8, 5], fn: [2, 4] } as const;

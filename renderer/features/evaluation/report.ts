@@ -29,14 +29,25 @@ export const metricTooltip = (v: number | string | null | undefined): string => 
 
 export type Trend = 'up' | 'down' | 'same';
 
-/** `a − b` for two runs' values of one metric (higher is better for every metric the page shows); null when either is undefined. */
-export function metricDelta(a: number | string | null | undefined, b: number | string | null | undefined): { value: number; text: string; trend: Trend } | null {
+/** Error rates read the other way: lower is better. */
+export const LOWER_IS_BETTER: ReadonlySet<string> = new Set(['CER', 'WER']);
+
+/**
+ * `a − b` for two runs' values of one metric; `better` says whether that is an improvement for `a` (higher is better
+ * for every metric but the error rates). Null when either is undefined.
+ */
+export function metricDelta(
+  a: number | string | null | undefined,
+  b: number | string | null | undefined,
+  name = '',
+): { value: number; text: string; trend: Trend; better: boolean | null } | null {
   if (isUndefinedMetric(a) || isUndefinedMetric(b)) return null;
   const value = (a as number) - (b as number);
   // Compare what is written: a difference that rounds to 0.000 is shown as no change, not as a green "+0.000".
   const rounded = Number(value.toFixed(DIGITS));
-  if (rounded === 0) return { value, text: `±${(0).toFixed(DIGITS)}`, trend: 'same' };
-  return { value, text: `${rounded > 0 ? '+' : '−'}${Math.abs(value).toFixed(DIGITS)}`, trend: rounded > 0 ? 'up' : 'down' };
+  if (rounded === 0) return { value, text: `±${(0).toFixed(DIGITS)}`, trend: 'same', better: null };
+  const trend: Trend = rounded > 0 ? 'up' : 'down';
+  return { value, text: `${rounded > 0 ? '+' : '−'}${Math.abs(value).toFixed(DIGITS)}`, trend, better: (trend === 'up') !== LOWER_IS_BETTER.has(name) };
 }
 
 const DET_AREA = (area: string, maxDets: number, iou = '0.50:0.95') => `IoU=${iou} · area=${area} · maxDets=${maxDets}`;
@@ -109,9 +120,6 @@ export function metricDescription(name: string, iouType: EvalReport['iouType']):
       return name;
   }
 }
-
-/** Error rates read the other way: lower is better. */
-export const LOWER_IS_BETTER = new Set(['CER', 'WER']);
 
 /** The metric names of a report, in the order the core gave them. */
 export const metricNames = (r: EvalReport): string[] => Object.keys(r.metrics);

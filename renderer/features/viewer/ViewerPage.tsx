@@ -14,6 +14,11 @@ import { getEditor, useEditorSelector } from '../editor/session.js';
 import { ShapePanel } from '../editor/ShapePanel.js';
 import { HeatmapLayer, type HeatmapLayerHandle } from '../../canvas/layers/HeatmapLayer.js';
 import { PredictionsLayer } from '../../canvas/layers/PredictionsLayer.js';
+import { CompareLayer } from '../../canvas/layers/CompareLayer.js';
+import { matchCompareShortcut } from '../../editor/shortcuts.js';
+import { acceptAllCandidates, acceptedShape, describePrediction, matchCompare, predictionAt, prepareCompare, type CompareResult } from '../compare/compare.js';
+import { ComparePanel } from '../compare/ComparePanel.js';
+import { compareView, toggleCompare } from '../compare/view.js';
 import { ViewportBus } from '../../canvas/layers/viewportBus.js';
 import { navigate } from '../app/route.js';
 import { useStore } from '../app/store.js';
@@ -64,6 +69,39 @@ export function ViewerPage({ id }: { id: number }) {
     [split, view.minScore, view.showSuppressed],
   );
   const notes = useMemo(() => suppressionNotes(split.shapes), [split]);
+
+  // Compare mode: the labels (as the editor shows them, so an accept is matched at once) against the run shown.
+  const cmp = useStore(compareView);
+  // Wrapped: the selector compares shallowly, and a Map has no own keys to compare.
+  const { labelShapes } = useEditorSelector(editor, (st) => ({ labelShapes: st.shapes }));
+  const labelClasses = useEditorSelector(editor, (st) => st.classes);
+  const editorImage = useEditorSelector(editor, (st) => st.image?.id ?? null);
+  const prepared = useMemo(() => {
+    if (!cmp.on || !row || row.id !== id || editorImage !== id) return null;
+    return prepareCompare({ labels: [...labelShapes.values()], predictions: split.shapes, classes: labelClasses, image: row, rejected: cmp.rejected });
+  }, [cmp.on, row, id, editorImage, labelShapes, labelClasses, split, cmp.rejected]);
+  const compared = useMemo<CompareResult | null>(
+    () => (prepared ? matchCompare(prepared, { iouThreshold: cmp.iouThreshold, minScore: view.minScore, hiddenClasses: cmp.hiddenClasses }) : null),
+    [prepared, cmp.iouThreshold, view.minScore, cmp.hiddenClasses],
+  );
+  const comparedRef = useRef(compared);
+  comparedRef.current = compared;
+  const [hoveredPrediction, setHoveredPrediction] = useState<number | null>(null);
+  const hoverRef = useRef<number | null>(null);
+  const setHover = useCallback((pid: number | null) => {
+    if (hoverRef.current === pid) return;
+    hoverRef.current = pid;
+    setHoveredPrediction(pid);
+  }, []);
+  useEffect(() => {
+    setHover(null);
+    compareView.set({ selected: null, lastRejected: null });
+  }, [id, setHover]);
+  const focus = cmp.on ? (hoveredPrediction ?? cmp.selected) : null;
+  const focused = compared?.predictions.find((p) => p.prediction.id === focus) ?? null;
+  const className = (category: number) => prepared?.classes.find((c) => c.id === category)?.name ?? '?';
+  const tip = focused ? describePrediction(focused, className(focused.category)) : null;
+  const acceptAll = compared ? acceptAllCandidates(compared) : [];
 
   useEffect(() => {
     let live = true;
@@ -132,9 +170,18 @@ export function ViewerPage({ id }: { id: number }) {
 
   const interaction = useMemo<ViewerInteraction>(
     () => ({
-      pointerDown: (e, at, vp) => editor.pointerDown(pointerInput(e, at, vp)),
+      pointerDown: (e, at, vp) => {
+        const r = comparedRef.current;
+        if (r && e.button === 0) {
+          const hit = predictionAt(r, at.x, at.y, 4 / vp.scale, compareView.get().showRejected);
+          compareView.set({ selected: hit?.prediction.id ?? null });
+        }
+        return editor.pointerDown(pointerInput(e, at, vp));
+      },
       pointerMove: (e, at, vp) => {
         painter.current?.setPointer(at);
+        const r = comparedRef.current;
+        setHover(r ? (predictionAt(r, at.x, at.y, 4 / vp.scale, compareView.get().showRejected)?.prediction.id ?? null) : null);
         editor.pointerMove(pointerInput(e, at, vp));
       },
       pointerUp: (e, at, vp) => {
@@ -146,9 +193,12 @@ export function ViewerPage({ id }: { id: number }) {
       contextMenu: (e, at, vp) => {
         editor.contextMenu(pointerInput({ ...e, button: 2 }, at, vp));
       },
-      pointerLeave: () => painter.current?.setPointer(null),
+      pointerLeave: () => {
+        painter.current?.setPointer(null);
+        setHover(null);
+      },
     }),
-    [editor],
+    [editor, setHover],
   );
   const runModel = models?.find((m) => m.name === runs.find((r) => r.id === runId)?.model);
   const skeleton = useMemo(() => {
@@ -164,6 +214,54 @@ export function ViewerPage({ id }: { id: number }) {
   );
   useEffect(() => heat.current?.setHover(null), [id]);
 
+  // A: the prediction under the pointer, else the one clicked, becomes a label (one undoable step).
+  const target = () => {
+    const r = comparedRef.current;
+    const pid = hoverRef.current ?? compareView.get().selected;
+    return r && pid !== null ? (r.predictions.find((p) => p.prediction.id === pid) ?? null) : null;
+  };
+  const acceptOne = useCallback(() => {
+    const t = target();
+    if (!t || !row) return editor.say('Point at a prediction (or click it) first, then press A.');
+    void editor.acceptPredictions([acceptedShape(t, row)]);
+  }, [editor, row]);
+  const acceptAllShown = useCallback(() => {
+    const r = comparedRef.current;
+    if (!r || !row) return;
+    const all = acceptAllCandidates(r);
+    if (!all.length) return editor.say('No unmatched prediction above the confidence slider is left to accept.');
+    void editor.acceptPredictions(all.map((p) => acceptedShape(p, row))).then((ids) => {
+      if (ids.length) editor.say(`Accepted ${ids.length} prediction${ids.length === 1 ? '' : 's'} as labels (Ctrl+Z takes them back).`);
+    });
+  }, [editor, row]);
+  const setRejected = useCallback(
+    (ids: number[], rejected: boolean, text: string | null) => {
+      const before = compareView.get().rejected;
+      const next = new Map(before);
+      for (const pid of ids) next.set(pid, rejected);
+      compareView.set({ rejected: next, lastRejected: text ? { ids, text } : null });
+      api.call('predictions.reject', { ids, rejected }).catch((err) => {
+        compareView.set({ rejected: before, lastRejected: null });
+        editor.say(`The prediction could not be ${rejected ? 'rejected' : 'restored'}: ${errorMessage(err)}`, 'error');
+      });
+    },
+    [editor, id],
+  );
+  // X: reject the prediction under the pointer (else the one clicked); on a rejected one (shown), take it back.
+  const rejectOne = useCallback(() => {
+    const t = target();
+    if (!t) return editor.say('Point at a prediction (or click it) first, then press X.');
+    const name = prepared?.classes.find((c) => c.id === t.category)?.name ?? 'prediction';
+    if (t.rejected) setRejected([t.prediction.id], false, null);
+    else setRejected([t.prediction.id], true, `Rejected ${name}${t.prediction.score === null ? '' : ` ${t.prediction.score.toFixed(2)}`}.`);
+    setHover(null);
+    if (compareView.get().selected === t.prediction.id) compareView.set({ selected: null });
+  }, [editor, prepared, setRejected, setHover]);
+  const undoReject = useCallback(() => {
+    const last = compareView.get().lastRejected;
+    if (last) setRejected(last.ids, false, null);
+  }, [setRejected]);
+
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (isTyping(e.target) || help) return;
@@ -172,8 +270,19 @@ export function ViewerPage({ id }: { id: number }) {
         e.preventDefault();
         return;
       }
-      if (editor.keyDown({ key: e.key, ctrl: e.ctrlKey || e.metaKey, shift: e.shiftKey, alt: e.altKey })) {
+      const keyInput = { key: e.key, ctrl: e.ctrlKey || e.metaKey, shift: e.shiftKey, alt: e.altKey };
+      if (editor.keyDown(keyInput)) {
         e.preventDefault();
+        return;
+      }
+      // Compare keys: C always; A, Shift+A and X only in compare mode (A is "previous image" otherwise).
+      const cc = matchCompareShortcut(keyInput);
+      if (cc === 'compare.toggle' || (cc && compareView.get().on)) {
+        e.preventDefault();
+        if (cc === 'compare.toggle') toggleCompare();
+        else if (cc === 'compare.accept') acceptOne();
+        else if (cc === 'compare.acceptAll') acceptAllShown();
+        else rejectOne();
         return;
       }
       const ctrl = e.ctrlKey || e.metaKey;
@@ -227,7 +336,7 @@ export function ViewerPage({ id }: { id: number }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [neighbors, editor, help, id, filter, sort]);
+  }, [neighbors, editor, help, id, filter, sort, acceptOne, acceptAllShown, rejectOne]);
 
   return (
     <div className="viewer">
@@ -259,6 +368,16 @@ export function ViewerPage({ id }: { id: number }) {
             ›
           </button>
           <span className="viewer-title">{current ? current.relPath : ''}</span>
+          <button
+            type="button"
+            className={`btn btn-small${cmp.on ? ' btn-primary' : ''}`}
+            aria-pressed={cmp.on}
+            data-testid="compare-toggle"
+            title="Compare the labels with a run's predictions (C)"
+            onClick={toggleCompare}
+          >
+            Compare <kbd>C</kbd>
+          </button>
         </div>
         <EditorToolbar editor={editor} onHelp={() => setHelp(true)} />
         {notice ? (
@@ -283,8 +402,20 @@ export function ViewerPage({ id }: { id: number }) {
             layers={
               current ? (
                 <>
+                  {cmp.on ? (
+                    <CompareLayer
+                      result={compared}
+                      labelGeometry={(lid) => labelShapes.get(lid)?.geometry}
+                      showRejected={cmp.showRejected}
+                      focus={focus}
+                      tip={tip}
+                      imageSize={{ width: current.width, height: current.height }}
+                      opacity={view.opacity}
+                      bus={bus}
+                    />
+                  ) : null}
                   <PredictionsLayer
-                    predictions={shapes}
+                    predictions={cmp.on ? [] : shapes}
                     proposals={view.showProposals ? (split.extras.proposals ?? null) : null}
                     imageSize={{ width: current.width, height: current.height }}
                     visible={view.visible}
@@ -306,6 +437,15 @@ export function ViewerPage({ id }: { id: number }) {
         {current ? (
           <>
             <Details row={current} onChange={setRow} />
+            <ComparePanel
+              runs={runs}
+              runId={runId}
+              classes={prepared?.classes ?? []}
+              result={compared}
+              acceptAllCount={acceptAll.length}
+              onAcceptAll={acceptAllShown}
+              onUndoReject={undoReject}
+            />
             <ShapePanel editor={editor} />
             <ClassesPanel editor={editor} />
             <LabelsTextPanel editor={editor} />
