@@ -464,6 +464,9 @@ describe('side panels', () => {
     await page.getByRole('group', { name: 'Delete tmp' }).getByLabel(/Move them to/).check();
     await page.getByLabel('Move to class').selectOption(String(keep.id));
     await page.getByTestId('confirm-delete-class').click();
+    // The delete asks the server what uses the class before it queues its step: wait for the dialog to close (the
+    // step is queued then), or "saved" could be the state from before it.
+    await page.getByTestId('confirm-delete-class').waitFor({ state: 'detached' });
     await saved();
     expect(store.classes.list().some((c) => c.name === 'tmp')).toBe(false);
     [row] = await list(ids[0]);

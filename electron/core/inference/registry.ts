@@ -246,7 +246,8 @@ export class ModelRegistry {
 
   private provider(db: Database | null, name: string): ExecutionProvider | null {
     const known = this.pool.providers.get(name);
-    if (known || !db) return known ?? null;
+    // `db` was taken before the awaits of a listing: the project may have been closed since (nothing to report then).
+    if (known || !db || !db.open) return known ?? null;
     const row = db
       .prepare('SELECT r.provider FROM model_runs r JOIN models m ON m.id = r.model_id WHERE m.name = ? AND r.provider IS NOT NULL ORDER BY r.id DESC LIMIT 1')
       .get(name) as { provider: ExecutionProvider } | undefined;

@@ -5,7 +5,7 @@ import { SHORTCUTS } from '../../editor/shortcuts.js';
 /** Keys the image view handles itself (the editor's own come from its binding table). */
 export const PAGE_SHORTCUTS: { key: string; description: string; group: string }[] = [
   { key: 'D / →', description: 'Next image (→ nudges when shapes are selected)', group: 'Navigate' },
-  { key: 'A / ←', description: 'Previous image', group: 'Navigate' },
+  { key: 'A / ←', description: 'Previous image (in compare mode A accepts a prediction: use ←)', group: 'Navigate' },
   { key: 'N', description: 'Next unlabeled image', group: 'Navigate' },
   { key: 'Ctrl+Enter', description: 'Mark done and go to the next image', group: 'Navigate' },
   { key: 'Esc', description: 'Cancel the drawing, clear the selection, then back to the library', group: 'Navigate' },
