@@ -8,53 +8,14 @@
  * taken from /proc/self/status VmHWM after resetting it (`5` > /proc/self/clear_refs) where Linux allows, else from
  * RSS samples (every 5 ms, and at every progress report the job makes, which land inside its synchronous stretches).
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Job } from '../common/api/contract.js';
 import type { JobContext } from '../electron/core/jobs.js';
+import { beginWindow, cpuMs, endWindow, gc, MiB, sampleRss } from './peak-memory.js';
 
-const MiB = 2 ** 20;
 const [mode, ...args] = process.argv.slice(2);
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
-/** CPU time of the whole process (all threads) since `from`, in ms: steadier than wall time on a shared machine. */
-const cpuMs = (from: NodeJS.CpuUsage) => {
-  const c = process.cpuUsage(from);
-  return (c.user + c.system) / 1000;
-};
 
-let peakSampled = 0;
-const sample = () => (peakSampled = Math.max(peakSampled, process.memoryUsage.rss()));
 
-function vmHwm(): number | null {
-  try {
-    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-    return kb === undefined ? null : (Number(kb) * 1024);
-  } catch {
-    return null;
-  }
-}
-
-/** Start a peak window: GC, reset the kernel's high-water mark, and return the RSS the window starts from. */
-function beginWindow(): { rss: number; hwmReset: boolean } {
-  gc();
-  gc();
-  let hwmReset = false;
-  try {
-    writeFileSync('/proc/self/clear_refs', '5');
-    hwmReset = true;
-  } catch {
-    /* not Linux, or not allowed: the samples still give a (lower) peak */
-  }
-  const rss = process.memoryUsage.rss();
-  peakSampled = rss;
-  return { rss, hwmReset };
-}
-
-/** Peak bytes in the window: VmHWM when it was reset, else the sampled peak. */
-function endWindow(w: { rss: number; hwmReset: boolean }): { peak: number; sampledPeak: number; source: string } {
-  sample();
-  const hwm = w.hwmReset ? vmHwm() : null;
-  return hwm === null ? { peak: peakSampled, sampledPeak: peakSampled, source: 'sampled RSS' } : { peak: Math.max(hwm, peakSampled), sampledPeak: peakSampled, source: 'VmHWM' };
-}
 
 async function runJob(mode: 'export' | 'import', project: string, target: string, appDataDir: string) {
   const { AppCore } = await import('../electron/core/app.js');
@@ -69,7 +30,7 @@ async function runJob(mode: 'export' | 'import', project: string, target: string
       work({
         signal: ctx.signal,
         progress: (done, total, message) => {
-          sample();
+          sampleRss();
           const m = message ?? '';
           const key = m.replace(/[0-9]+/g, '#');
           const now = performance.now();
@@ -82,7 +43,7 @@ async function runJob(mode: 'export' | 'import', project: string, target: string
   const openT0 = performance.now();
   const summary = await core.openProject(project);
   const openMs = performance.now() - openT0;
-  const timer = setInterval(sample, 5);
+  const timer = setInterval(sampleRss, 5);
   const w = beginWindow();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();

@@ -8,17 +8,10 @@ import { copyFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLASSES, datasetProjects, OBJECTS_PER_IMAGE, ROOT } from './datasets-gen.js';
-import { log, round, withWorkDir, type Bench, type Row } from './util.js';
+import { log, round, withWorkDir, type Bench, type Row, positiveIntEnv as positiveInt } from './util.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}=${raw} is not a positive whole number.`);
-  return n;
-}
 
 const IMAGES = positiveInt('SIGHTLINE_BENCH_DATASETS_IMAGES', 100_000);
 const RUNS = positiveInt('SIGHTLINE_BENCH_DATASETS_RUNS', 1);

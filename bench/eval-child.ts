@@ -11,10 +11,11 @@
  * 3. The compare view's slider: `matchImage` of one image's labels against its predictions, each call timed alone,
  *    at each of the config's slider positions over its first `sliderImages` images, after a warm-up over other images.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+
 import { generateDetectionBenchData, type DetectionBenchShape } from '../common/metrics/cocoBenchData.js';
 import { cocoEvaluate, type EvalDt, type EvalGt, type IouType } from '../common/metrics/cocoEval.js';
 import { matchImage } from '../common/metrics/matchImage.js';
+import { beginWindow, cpuMs, endWindow, gc, MiB, sampleRss } from './peak-memory.js';
 
 export interface ChildConfig {
   shape: DetectionBenchShape;
@@ -24,40 +25,7 @@ export interface ChildConfig {
   sliderThresholds: number[];
 }
 
-const MiB = 2 ** 20;
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
-const cpuMs = (from: NodeJS.CpuUsage) => {
-  const c = process.cpuUsage(from);
-  return (c.user + c.system) / 1000;
-};
 
-function vmHwm(): number | null {
-  try {
-    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-    return kb === undefined ? null : Number(kb) * 1024;
-  } catch {
-    return null;
-  }
-}
-
-function beginWindow(): { rss: number; hwmReset: boolean } {
-  gc();
-  gc();
-  let hwmReset = false;
-  try {
-    writeFileSync('/proc/self/clear_refs', '5');
-    hwmReset = true;
-  } catch {
-    /* not Linux, or not allowed */
-  }
-  return { rss: process.memoryUsage.rss(), hwmReset };
-}
-
-function endWindow(w: { rss: number; hwmReset: boolean }): { peak: number; source: string } {
-  const now = process.memoryUsage.rss();
-  const hwm = w.hwmReset ? vmHwm() : null;
-  return hwm === null ? { peak: now, source: 'RSS after (no VmHWM reset: a lower bound)' } : { peak: Math.max(hwm, now), source: 'VmHWM' };
-}
 
 const quantile = (sorted: Float64Array, q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 

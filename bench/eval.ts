@@ -9,17 +9,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CocoStats } from '../common/metrics/cocoEval.js';
 import type { ChildConfig } from './eval-child.js';
-import { log, round, type Bench, type Row } from './util.js';
+import { log, round, type Bench, type Row, positiveIntEnv as positiveInt } from './util.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-function positiveInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}=${raw} is not a positive whole number.`);
-  return n;
-}
 
 const IMAGES = positiveInt('SIGHTLINE_BENCH_EVAL_IMAGES', 5000);
 const RUNS = positiveInt('SIGHTLINE_BENCH_EVAL_RUNS', 3);

@@ -85,3 +85,12 @@ export const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 1
 export function log(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
 }
+
+/** A positive whole number from the environment (a benchmark's size), or the default. */
+export function positiveIntEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}=${raw} is not a positive whole number.`);
+  return n;
+}

@@ -3,16 +3,15 @@
  * neighbours step through the same order, rejected predictions leave the numbers, and "predicted but not labeled"
  * filters by class. Data: the coco-bbox-b reference case imported as a user would (labels + a predictions run).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EvalReport, ImageSort, ImportSummary } from '../common/api/contract.js';
+import type { EvalReport, ImageSort } from '../common/api/contract.js';
 import { AppCore } from '../electron/core/app.js';
+import { referenceMissing, referenceProject } from './reference-cases.js';
 
-const CASE = path.resolve(__dirname, '../../shared/reference/metrics/coco-bbox-b');
-const missing = existsSync(CASE) ? null : `${CASE} is absent`;
+const missing = referenceMissing('coco-bbox-b');
 if (missing) console.warn(`error-ranking: skipped, ${missing}`);
 
 let tmp: string;
@@ -23,15 +22,7 @@ beforeAll(async () => {
   if (missing) return;
   tmp = mkdtempSync(path.join(os.tmpdir(), 'sightline-ranking-'));
   core = new AppCore({ appDataDir: path.join(tmp, 'appdata'), transport: 'http' });
-  const gt = JSON.parse(readFileSync(path.join(CASE, 'gt.json'), 'utf8')) as { images: { file_name: string; width: number; height: number }[] };
-  const photos = path.join(tmp, 'photos');
-  mkdirSync(photos);
-  for (const im of gt.images) await sharp({ create: { width: im.width, height: im.height, channels: 3, background: '#777' } }).jpeg().toFile(path.join(photos, im.file_name));
-  await core.openProject(path.join(tmp, 'p.sightline'), { create: true });
-  await core.jobs.wait(core.startImport(photos));
-  const run = async (args: Record<string, unknown>) => (await core.jobs.wait(((await core.dispatch('datasets.import', args)) as { jobId: string }).jobId)).result as ImportSummary;
-  expect((await run({ format: 'coco', from: path.join(CASE, 'gt.json') })).errors).toEqual([]);
-  runId = (await run({ format: 'coco-results', from: path.join(CASE, 'dt.json'), as: 'predictions' })).run!;
+  runId = (await referenceProject(core, 'coco-bbox-b', path.join(tmp, 'p.sightline'), path.join(tmp, 'photos'))).runId;
 }, 60_000);
 afterAll(async () => {
   await core?.close();

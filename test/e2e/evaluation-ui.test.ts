@@ -6,19 +6,20 @@
  * that are not blank), list a confusion cell's images when the cell is clicked on the canvas, open the viewer from
  * that list, and show two runs side by side with their differences.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallName, CallRequest, CallResponse, EvalReport, ImportSummary, Job } from '../../common/api/contract.js';
+import type { CallName, CallRequest, CallResponse, EvalReport } from '../../common/api/contract.js';
 import { heatmapCellCenter } from '../../renderer/features/evaluation/chartOptions.js';
 import { formatMetric, metricDelta, UNDEFINED_TOOLTIP } from '../../renderer/features/evaluation/report.js';
 import { openFolderInBrowser, type AppInBrowser } from './chromium.js';
+import { importDataset as importDatasetInto, readReferenceCase, REFERENCE, referenceMissing, writeReferenceImages } from '../reference-cases.js';
 
-const CASE = path.resolve(import.meta.dirname, '../../../shared/reference/metrics/coco-bbox-b');
-const missing = existsSync(path.join(CASE, 'gt.json')) ? null : `${CASE} is absent`;
+const CASE = path.join(REFERENCE, 'coco-bbox-b');
+const missing = referenceMissing('coco-bbox-b');
 if (missing) console.warn(`evaluation-ui: skipped, ${missing}`);
 
 const SHOTS = process.env.SIGHTLINE_SCREENSHOTS;
@@ -35,13 +36,7 @@ let expected: { stats: Record<string, number>; per_category_AP: Record<string, n
 
 const call = <K extends CallName>(name: K, args: CallRequest<K>) => app.core.dispatch(name, args) as Promise<CallResponse<K>>;
 
-async function importDataset(args: CallRequest<'datasets.import'>): Promise<ImportSummary> {
-  const { jobId } = await call('datasets.import', args);
-  const job: Job = await app.core.jobs.wait(jobId);
-  const summary = job.result as ImportSummary;
-  expect(summary?.errors, job.error ?? '').toEqual([]);
-  return summary;
-}
+const importDataset = (args: CallRequest<'datasets.import'>) => importDatasetInto(app.core, args);
 
 /** A screenshot of the whole page: the page scrolls inside `.eval-main`, so the window is made as tall as its content. */
 async function shot(name: string) {
@@ -73,13 +68,10 @@ async function openEvaluation(hash = '#/evaluation') {
 beforeAll(async () => {
   if (missing) return;
   dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-eval-ui-'));
-  const gt = JSON.parse(readFileSync(path.join(CASE, 'gt.json'), 'utf8')) as { images: { file_name: string; width: number; height: number }[] };
-  expected = JSON.parse(readFileSync(path.join(CASE, 'expected.json'), 'utf8'));
+  const ref = readReferenceCase('coco-bbox-b');
+  expected = ref.expected as typeof expected;
   const photos = path.join(dir, 'photos');
-  mkdirSync(photos);
-  for (const im of gt.images) {
-    await sharp({ create: { width: im.width, height: im.height, channels: 3, background: '#808080' } }).jpeg().toFile(path.join(photos, im.file_name));
-  }
+  await writeReferenceImages(ref, photos);
   app = await openFolderInBrowser(path.join(dir, 'home'), photos);
   page = app.page;
 

@@ -2,19 +2,18 @@
  * Error ranking in the library, in a real Chromium (issue 9): sort by "Most errors", evaluate the run, and the grid
  * shows the images worst first; the viewer's next image is the next-worst. Data: coco-bbox-b imported as a user would.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EvalReport, ImportSummary } from '../../common/api/contract.js';
+import type { EvalReport } from '../../common/api/contract.js';
 import { AppCore } from '../../electron/core/app.js';
 import { startServer, type RunningServer } from '../../electron/server/http.js';
 import { DIST, launchChromium } from './chromium.js';
+import { referenceMissing, referenceProject } from '../reference-cases.js';
 
-const CASE = path.resolve(__dirname, '../../../shared/reference/metrics/coco-bbox-b');
-const missing = existsSync(CASE) ? null : `${CASE} is absent`;
+const missing = referenceMissing('coco-bbox-b');
 if (missing) console.warn(`ranking-ui: skipped, ${missing}`);
 
 let tmp: string;
@@ -28,15 +27,7 @@ beforeAll(async () => {
   if (missing) return;
   tmp = mkdtempSync(path.join(os.tmpdir(), 'sightline-ranking-ui-'));
   core = new AppCore({ appDataDir: path.join(tmp, 'appdata'), transport: 'http' });
-  const gt = JSON.parse(readFileSync(path.join(CASE, 'gt.json'), 'utf8')) as { images: { file_name: string; width: number; height: number }[] };
-  const photos = path.join(tmp, 'photos');
-  mkdirSync(photos);
-  for (const im of gt.images) await sharp({ create: { width: im.width, height: im.height, channels: 3, background: '#777' } }).jpeg().toFile(path.join(photos, im.file_name));
-  await core.openProject(path.join(tmp, 'p.sightline'), { create: true });
-  await core.jobs.wait(core.startImport(photos));
-  const run = async (args: Record<string, unknown>) => (await core.jobs.wait(((await core.dispatch('datasets.import', args)) as { jobId: string }).jobId)).result as ImportSummary;
-  await run({ format: 'coco', from: path.join(CASE, 'gt.json') });
-  runId = (await run({ format: 'coco-results', from: path.join(CASE, 'dt.json'), as: 'predictions' })).run!;
+  runId = (await referenceProject(core, 'coco-bbox-b', path.join(tmp, 'p.sightline'), path.join(tmp, 'photos'))).runId;
   server = await startServer({ host: core, staticDir: DIST });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

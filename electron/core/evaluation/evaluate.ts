@@ -5,10 +5,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import { ApiError, type AnnotationKind, type EvalReport, type EvalType, type Geometry } from '../../../common/api/contract.js';
-import { rleFromPolygons } from '../../../common/geometry/cocoPolygon.js';
-import { polygonArea } from '../../../common/geometry/polygon.js';
-import { rleArea, rleBbox, type Rle } from '../../../common/geometry/rle.js';
-import { keypointExtent } from '../../../common/formats/coco.js';
+import { shapeOf } from '../../../common/metrics/cocoShape.js';
 import { semanticMap } from '../../../common/formats/masks.js';
 import { captionMetrics, captionSamplesFromText } from '../../../common/metrics/captions.js';
 import { cocoEvaluate, COCO_PERSON_SIGMAS, type CocoEvalResult, type EvalCategory, type EvalDt, type EvalGt, type EvalImage } from '../../../common/metrics/cocoEval.js';
@@ -87,28 +84,6 @@ export function defaultEvalType(db: Database, runId: number): EvalType {
   if (kinds.has('caption')) return 'caption';
   if (kinds.has('mask') || kinds.has('polygon')) return 'segm';
   return 'bbox';
-}
-
-/** Box, mask and area of a shape as COCO evaluation sees it (the area our COCO export writes). */
-function shapeOf(g: Geometry, size: { width: number; height: number }, needMask: boolean): { bbox: number[]; area: number; segm?: Rle } | null {
-  switch (g.type) {
-    case 'box':
-      return { bbox: [g.x, g.y, g.w, g.h], area: g.w * g.h };
-    case 'polygon': {
-      const xs = g.points.filter((_, i) => i % 2 === 0);
-      const ys = g.points.filter((_, i) => i % 2 === 1);
-      const x0 = Math.min(...xs), y0 = Math.min(...ys);
-      return { bbox: [x0, y0, Math.max(...xs) - x0, Math.max(...ys) - y0], area: polygonArea(g.points), ...(needMask ? { segm: rleFromPolygons([g.points], size.height, size.width) } : {}) };
-    }
-    case 'mask':
-      return { bbox: rleBbox(g), area: rleArea(g), segm: g };
-    case 'keypoints': {
-      const [x, y, w, h] = keypointExtent(g.points);
-      return { bbox: [x, y, w, h], area: w * h };
-    }
-    default:
-      return null;
-  }
 }
 
 const truthy = (v: unknown) => v === true || v === 1 || v === '1' || v === 'true';

@@ -9,13 +9,13 @@
  * confidence (a few microseconds for a few dozen boxes).
  */
 import type { AnnotationKind, Geometry, LabelClass, Prediction } from '../../../common/api/contract.js';
-import { rleFromPolygons } from '../../../common/geometry/cocoPolygon.js';
-import { polygonArea } from '../../../common/geometry/polygon.js';
-import { decodeRle, encodeRle, rleArea, rleBbox, type Rle } from '../../../common/geometry/rle.js';
-import { keypointExtent } from '../../../common/formats/coco.js';
+import type { Rle } from '../../../common/geometry/rle.js';
+import { resampleRle, shapeOf } from '../../../common/metrics/cocoShape.js';
 import { COCO_PERSON_SIGMAS } from '../../../common/metrics/cocoEval.js';
 import type { EvalCategory, EvalDt, EvalGt, IouType } from '../../../common/metrics/cocoTypes.js';
 import { matchImage } from '../../../common/metrics/matchImage.js';
+
+export { resampleRle, shapeOf };
 import type { AnnotationState } from '../../../common/api/contract.js';
 
 /** A label as the editor holds it. */
@@ -125,48 +125,6 @@ export function measuredKinds(iouType: IouType): ReadonlySet<AnnotationKind> {
 }
 
 export const isRejected = (p: Prediction, overrides?: ReadonlyMap<number, boolean>): boolean => overrides?.get(p.id) ?? p.extras.rejected === true;
-
-/** Nearest-neighbour resampling of a mask to another size (a model may give masks at its own resolution). */
-export function resampleRle(rle: Rle, width: number, height: number): Rle {
-  if (rle.width === width && rle.height === height) return rle;
-  const src = decodeRle(rle);
-  const out = new Uint8Array(width * height);
-  const sx = rle.width / width, sy = rle.height / height;
-  for (let y = 0; y < height; y++) {
-    const row = Math.min(rle.height - 1, Math.floor((y + 0.5) * sy)) * rle.width;
-    for (let x = 0; x < width; x++) out[y * width + x] = src[row + Math.min(rle.width - 1, Math.floor((x + 0.5) * sx))];
-  }
-  return encodeRle(out, width, height);
-}
-
-/** Box, mask and area of a shape as COCO evaluation sees it (the core's `shapeOf`). */
-export function shapeOf(g: Geometry, size: { width: number; height: number }, needMask: boolean): { bbox: [number, number, number, number]; area: number; segm?: Rle } | null {
-  switch (g.type) {
-    case 'box':
-      return { bbox: [g.x, g.y, g.w, g.h], area: g.w * g.h };
-    case 'polygon': {
-      if (g.points.length < 6) return null;
-      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-      for (let i = 0; i + 1 < g.points.length; i += 2) {
-        x0 = Math.min(x0, g.points[i]);
-        x1 = Math.max(x1, g.points[i]);
-        y0 = Math.min(y0, g.points[i + 1]);
-        y1 = Math.max(y1, g.points[i + 1]);
-      }
-      return { bbox: [x0, y0, x1 - x0, y1 - y0], area: polygonArea(g.points), ...(needMask ? { segm: rleFromPolygons([g.points], size.height, size.width) } : {}) };
-    }
-    case 'mask': {
-      const m = resampleRle(g, size.width, size.height);
-      return { bbox: rleBbox(m), area: rleArea(m), segm: m };
-    }
-    case 'keypoints': {
-      const [x, y, w, h] = keypointExtent(g.points);
-      return { bbox: [x, y, w, h], area: w * h };
-    }
-    default:
-      return null;
-  }
-}
 
 const truthy = (v: unknown) => v === true || v === 1 || v === '1' || v === 'true';
 
