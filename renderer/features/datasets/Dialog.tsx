@@ -129,3 +129,25 @@ export function Stat({ label, value, testId }: { label: string; value: ReactNode
     </div>
   );
 }
+
+/** The end of a dataset dialog's form: the error that stopped the start, Close, and the submit button. */
+export function FormActions(props: { testPrefix: string; startError: string | null; starting: boolean; submitLabel: string; onClose: () => void }) {
+  return (
+    <>
+      {props.startError ? (
+        <p className="error" role="alert" data-testid={`${props.testPrefix}-start-error`}>
+          {props.startError}
+        </p>
+      ) : null}
+      <div className="row dataset-actions">
+        <span className="spacer" />
+        <button type="button" className="btn" onClick={props.onClose}>
+          Close
+        </button>
+        <button type="submit" className="btn btn-primary" data-testid={`${props.testPrefix}-start`} disabled={props.starting}>
+          {props.starting ? 'Starting…' : props.submitLabel}
+        </button>
+      </div>
+    </>
+  );
+}

@@ -8,7 +8,7 @@ import { ExportSummary, type ExportFormat, type Job, type ModelRun } from '../..
 import { api, errorMessage } from '../../api.js';
 import { projectStore } from '../app/project.js';
 import { useStore } from '../app/store.js';
-import { DatasetDialog, JobRunning, ShortList, Stat } from './Dialog.js';
+import { DatasetDialog, FormActions, JobRunning, ShortList, Stat } from './Dialog.js';
 import {
   EXPORT_FORMATS,
   EXPORT_FORMAT_ORDER,
@@ -23,6 +23,7 @@ import {
   type ImagesMode,
 } from './options.js';
 import { useJob } from './useJob.js';
+import { useRuns } from '../app/useRuns.js';
 
 export function ExportDialog({ onClose }: { onClose: () => void }) {
   const [draft, setDraft] = useState<ExportDraft>(() => defaultExportDraft());
@@ -75,21 +76,10 @@ function ExportForm(props: {
 }) {
   const { draft, setDraft, errors } = props;
   const { project } = useStore(projectStore);
-  const [runs, setRuns] = useState<ModelRun[] | null>(null);
-  const [runsError, setRunsError] = useState<string | null>(null);
+  const { runs, runsError } = useRuns();
   const info = EXPORT_FORMATS[draft.format];
   const set = (patch: Partial<ExportDraft>) => setDraft({ ...draft, ...patch });
 
-  useEffect(() => {
-    let live = true;
-    api.call('runs.list').then(
-      (r) => live && setRuns([...r].sort((a, b) => b.id - a.id)),
-      (err) => live && setRunsError(errorMessage(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -220,20 +210,7 @@ function ExportForm(props: {
         Replace the folder if it exists
       </label>
 
-      {props.startError ? (
-        <p className="error" role="alert" data-testid="export-start-error">
-          {props.startError}
-        </p>
-      ) : null}
-      <div className="row dataset-actions">
-        <span className="spacer" />
-        <button type="button" className="btn" onClick={props.onClose}>
-          Close
-        </button>
-        <button type="submit" className="btn btn-primary" data-testid="export-start" disabled={props.starting}>
-          {props.starting ? 'Starting…' : 'Export'}
-        </button>
-      </div>
+      <FormActions testPrefix="export" startError={props.startError} starting={props.starting} submitLabel={'Export'} onClose={props.onClose} />
     </form>
   );
 }

@@ -7,7 +7,7 @@ import { useState, type FormEvent } from 'react';
 import { ImportSummary, type ImportFormat, type Job } from '../../../common/api/contract.js';
 import { api, errorMessage } from '../../api.js';
 import { navigate } from '../app/route.js';
-import { DatasetDialog, JobRunning, ShortList, Stat } from './Dialog.js';
+import { DatasetDialog, FormActions, JobRunning, ShortList, Stat } from './Dialog.js';
 import { IMPORT_FORMATS, IMPORT_FORMAT_ORDER, buildImportOptions, type ImportDraft } from './options.js';
 import { useJob } from './useJob.js';
 
@@ -145,20 +145,7 @@ function ImportForm(props: {
         Dry run first: show what would be imported before writing anything
       </label>
 
-      {props.startError ? (
-        <p className="error" role="alert" data-testid="import-start-error">
-          {props.startError}
-        </p>
-      ) : null}
-      <div className="row dataset-actions">
-        <span className="spacer" />
-        <button type="button" className="btn" onClick={props.onClose}>
-          Close
-        </button>
-        <button type="submit" className="btn btn-primary" data-testid="import-start" disabled={props.starting}>
-          {props.starting ? 'Starting…' : draft.dryRunFirst ? 'Check (dry run)' : 'Import'}
-        </button>
-      </div>
+      <FormActions testPrefix="import" startError={props.startError} starting={props.starting} submitLabel={draft.dryRunFirst ? 'Check (dry run)' : 'Import'} onClose={props.onClose} />
     </form>
   );
 }

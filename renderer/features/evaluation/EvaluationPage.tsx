@@ -34,6 +34,7 @@ import {
   type ImageSelection,
 } from './report.js';
 import './evaluation.css';
+import { useRuns } from '../app/useRuns.js';
 
 type EvaluationRoute = Extract<Route, { name: 'evaluation' }>;
 
@@ -81,21 +82,10 @@ function useEvaluation(runId: number | undefined, iouType: EvalType | undefined,
 }
 
 export function EvaluationPage({ route }: { route: EvaluationRoute }) {
-  const [runs, setRuns] = useState<ModelRun[] | null>(null);
-  const [runsError, setRunsError] = useState<string | null>(null);
   const [nonce, setNonce] = useState(0);
+  const { runs, runsError } = useRuns(nonce);
   const [selection, setSelection] = useState<{ n: number; sel: ImageSelection } | null>(null);
 
-  useEffect(() => {
-    let live = true;
-    api.call('runs.list').then(
-      (r) => live && setRuns([...r].sort((a, b) => b.id - a.id)),
-      (err) => live && setRunsError(errorMessage(err)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [nonce]);
 
   const update = useCallback((patch: Partial<Omit<EvaluationRoute, 'name'>>) => navigate({ ...route, ...patch }, true), [route]);
 
