@@ -31,6 +31,11 @@ describe('confidence filtering', () => {
     expect(visibleShapes(shapes, { minScore: 0, showSuppressed: false })).toHaveLength(4);
   });
 
+  it('never draws a prediction rejected in the compare view (it stays in the run)', () => {
+    const withRejected = [...shapes, pred({ score: 0.99, extras: { rejected: true } })];
+    expect(visibleShapes(withRejected, { minScore: 0, showSuppressed: true }).map((p) => p.score)).toEqual([0.95, 0.5, 0.2, null, 0.8]);
+  });
+
   it('shows NMS-suppressed candidates only when asked, still subject to the slider', () => {
     expect(visibleShapes(shapes, { minScore: 0.5, showSuppressed: true }).map((p) => p.score)).toEqual([0.95, 0.5, null, 0.8]);
     expect(visibleShapes(shapes, { minScore: 0.9, showSuppressed: true }).map((p) => p.score)).toEqual([0.95, null]);

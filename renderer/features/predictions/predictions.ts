@@ -123,8 +123,11 @@ export interface ShapeFilter {
   showSuppressed: boolean;
 }
 
+/** Rejected in the compare view (`predictions.reject`): kept in the run, hidden from the canvas. */
+export const isRejected = (p: Prediction) => p.extras.rejected === true;
+
 export function visibleShapes(shapes: readonly Prediction[], f: ShapeFilter): Prediction[] {
-  return shapes.filter((p) => (f.showSuppressed || !isSuppressed(p)) && (p.score === null || p.score >= f.minScore));
+  return shapes.filter((p) => !isRejected(p) && (f.showSuppressed || !isSuppressed(p)) && (p.score === null || p.score >= f.minScore));
 }
 
 /** The run shown when the person has not picked one: the newest run with predictions on this image. */

@@ -40,11 +40,16 @@ export function useImagePredictions(imageId: number, runChoice: number | null): 
         }, REFRESH_MS);
       }
     });
+    // A rejection or restore (compare view, or another window) changes what this image shows; imported runs too.
+    const offProject = api.on('project', (e) => {
+      if ((e.reason === 'predictions' && (!e.imageIds || e.imageIds.includes(imageId))) || e.reason === 'images') setVersion((v) => v + 1);
+    });
     return () => {
       off();
+      offProject();
       if (timer) clearTimeout(timer);
     };
-  }, []);
+  }, [imageId]);
 
   useEffect(() => {
     let live = true;
