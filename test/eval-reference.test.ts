@@ -43,6 +43,14 @@ describe.skipIf(missing !== null)('pycocotools numbers through import and eval.r
       const report = (await core.dispatch('eval.run', { runId, iouType })) as EvalReport;
       for (const [k, v] of Object.entries(expected.stats)) expect(Math.abs((report.metrics[k] as number) - v), `${k}: ${report.metrics[k]} vs ${v}`).toBeLessThanOrEqual(1e-9);
       expect(Object.keys(report.metrics).sort()).toEqual(Object.keys(expected.stats).sort());
+      // Each class's images: those with its (non-crowd) labels and those with its predictions, by the project's ids.
+      for (const row of report.classImages!) {
+        const cls = (await core.dispatch('classes.list', {}) as { id: number; name: string }[]).find((c) => c.name === row.class)!;
+        for (const id of row.gt) {
+          const labels = (await core.dispatch('annotations.list', { imageId: id })) as { classId: number | null }[];
+          expect(labels.some((a) => a.classId === cls.id), `${row.class} on image ${id}`).toBe(true);
+        }
+      }
       if (name === 'coco-bbox-b') {
         // The CLI prints the same numbers, named at the top level of its JSON.
         const file = path.join(tmp, `${name}.sightline`);

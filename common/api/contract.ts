@@ -518,6 +518,8 @@ export const EvalReport = z.object({
   confusionImages: z.array(z.array(z.array(Id))).optional(),
   prCurves: z.array(z.object({ class: z.string(), recall: z.array(z.number()), precision: z.array(z.number()) })).optional(),
   perImage: z.array(z.object({ imageId: Id, tp: z.number().int(), fp: z.number().int(), fn: z.number().int(), meanIou: z.number() })).optional(),
+  /** Per class, the images behind numGt (its labels, crowd regions left out as COCO does) and numDt (its predictions). */
+  classImages: z.array(z.object({ class: z.string(), gt: z.array(Id), dt: z.array(Id) })).optional(),
   notes: z.array(z.string()),
 });
 export type EvalReport = z.infer<typeof EvalReport>;

@@ -139,6 +139,13 @@ function cocoReport(ctx: Ctx, iouType: 'bbox' | 'segm' | 'keypoints'): EvalRepor
     perImage: res.perImage.map((p) => ({ ...p, imageId: ids.toProject(p.imageId) })),
     notes: [],
   };
+  const byClass = new Map<number, { gt: Set<number>; dt: Set<number> }>();
+  const entry = (c: number) => byClass.get(c) ?? byClass.set(c, { gt: new Set(), dt: new Set() }).get(c)!;
+  for (const g of input.gts) if (!g.iscrowd) entry(g.categoryId).gt.add(ids.toProject(g.imageId));
+  for (const d of input.dts) entry(d.categoryId).dt.add(ids.toProject(d.imageId));
+  report.classImages = ctx.classes
+    .filter((c) => byClass.has(c.id))
+    .map((c) => ({ class: c.name, gt: [...byClass.get(c.id)!.gt].sort((a, b) => a - b), dt: [...byClass.get(c.id)!.dt].sort((a, b) => a - b) }));
   if (iouType !== 'keypoints') {
     const cm: ConfusionMatrix = confusionMatrix({ ...input, iouType, iouThreshold: 0.5 });
     report.confusion = { names: cm.names, counts: cm.counts, iouThreshold: cm.iouThreshold };

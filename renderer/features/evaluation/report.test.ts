@@ -115,6 +115,12 @@ describe('the images behind a number', () => {
     expect(classImagesSelection(report, 'background', 'numGt')).toBeNull();
   });
 
+  it('a class count lists the per-class images the core sent, when it sent them (crowd regions included in neither matrix)', () => {
+    const withLists = { ...report, classImages: [{ class: 'cat', gt: [10, 11, 14], dt: [10, 12, 15] }] };
+    expect(classImagesSelection(withLists, 'cat', 'numGt')).toMatchObject({ count: 2, imageIds: [10, 11, 14] });
+    expect(classImagesSelection(withLists, 'cat', 'numDt')).toMatchObject({ count: 3, imageIds: [10, 12, 15] });
+  });
+
   it('totals over the images, and the images with false positives worst first', () => {
     expect(perImageTotals(report)).toEqual({ tp: 1, fp: 3, fn: 1 });
     const fp = perImageSelection(report, 'fp')!;

@@ -182,6 +182,14 @@ export function confusionCellSelection(r: EvalReport, row: number, col: number):
  * predictions lying on them, are in neither: as COCO, they do not count).
  */
 export function classImagesSelection(r: EvalReport, className: string, which: 'numGt' | 'numDt'): ImageSelection | null {
+  const title = which === 'numGt' ? `Images with labels of ${className}` : `Images with predictions of ${className}`;
+  const listed = r.classImages?.find((x) => x.class === className);
+  if (listed) {
+    const row = perClassRow(r, className);
+    const count = typeof row?.[which] === 'number' ? (row[which] as number) : 0;
+    return { title, run: `Run #${r.run}`, count, imageIds: which === 'numGt' ? listed.gt : listed.dt };
+  }
+  // Reports without per-class lists: read them off the confusion matrix.
   const c = r.confusion;
   const cells = r.confusionImages;
   if (!c || !cells) return null;
