@@ -87,3 +87,30 @@ describe.skipIf(missing !== null)('error ranking', () => {
     expect(found).toBeGreaterThan(0); // the case has such images: the filter is not vacuously right
   });
 });
+
+describe.skipIf(missing !== null)('accept across the project', () => {
+  it('counts first, then accepts every unmatched prediction above the slider, one undoable step per image', async () => {
+    const before = (await core.dispatch('eval.run', { runId, iouType: 'bbox' })) as EvalReport;
+    const labelsBefore = ((await core.dispatch('projects.summary', {})) as { annotations: number }).annotations;
+    const dry = (await core.dispatch('predictions.acceptAll', { runId, minScore: 0, iouThreshold: 0.5, dryRun: true })) as { accepted: number; images: number };
+    // Independently: at score 0 and IoU 0.5 the unmatched predictions are the false positives COCO's matching counts
+    // (maxDets 100 is not reached in this case), less those of no project class (none here).
+    const fps = before.perImage!.reduce((n, p) => n + p.fp, 0);
+    expect(dry).toEqual({ accepted: fps, images: before.perImage!.filter((p) => p.fp > 0).length });
+    expect(((await core.dispatch('projects.summary', {})) as { annotations: number }).annotations).toBe(labelsBefore);
+
+    const done = (await core.dispatch('predictions.acceptAll', { runId, minScore: 0, iouThreshold: 0.5 })) as { accepted: number; images: number };
+    expect(done).toEqual(dry);
+    expect(((await core.dispatch('projects.summary', {})) as { annotations: number }).annotations).toBe(labelsBefore + fps);
+    const worst = [...before.perImage!].sort((a, b) => b.fp - a.fp)[0];
+    const accepted = ((await core.dispatch('annotations.list', { imageId: worst.imageId })) as { origin: string; derivedFrom: number | null }[]).filter((a) => a.origin === 'model');
+    expect(accepted.length).toBe(worst.fp);
+    expect(accepted.every((a) => a.derivedFrom !== null)).toBe(true);
+    // Every prediction now has a label: nothing is left to accept, and the run has no false positive left.
+    expect(((await core.dispatch('predictions.acceptAll', { runId, minScore: 0, iouThreshold: 0.5, dryRun: true })) as { accepted: number }).accepted).toBe(0);
+    // The image's history takes the step back.
+    const history = (await core.dispatch('edits.history', { imageId: worst.imageId })) as { undo: { key: string }[] };
+    await core.dispatch('edits.undo', { imageId: worst.imageId, key: history.undo[history.undo.length - 1].key });
+    expect(((await core.dispatch('annotations.list', { imageId: worst.imageId })) as { origin: string }[]).filter((a) => a.origin === 'model')).toEqual([]);
+  });
+});

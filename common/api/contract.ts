@@ -688,6 +688,16 @@ export const callSchemas = {
   'datasets.import': { req: ImportDatasetOptions, res: z.object({ jobId: z.string() }) },
   /** Open a folder this session exported to in the system's file manager (only those folders). */
   'datasets.reveal': { req: z.object({ path: UserPath }).strict(), res: Ok },
+  /**
+   * Accept, on every image the run processed, each prediction above `minScore` that matches no label at `iouThreshold`:
+   * one undoable step per image. `dryRun` counts them (for the confirmation) without writing.
+   */
+  'predictions.acceptAll': {
+    req: z
+      .object({ runId: Id, minScore: z.number().min(0).max(1).default(0.5), iouThreshold: z.number().min(0).max(1).default(0.5), dryRun: z.boolean().default(false), client: z.string().max(64).optional() })
+      .strict(),
+    res: z.object({ accepted: z.number().int(), images: z.number().int() }),
+  },
   /** Measure a run against the labels (COCO bbox / segm / keypoints, semantic, captions); the type follows the run when left out. */
   'eval.run': { req: z.object({ runId: Id, iouType: EvalType.optional() }).strict(), res: EvalReport },
   /**

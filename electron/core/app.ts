@@ -29,7 +29,7 @@ import { ensurePrivateDirSync, PRIVATE_FILE_MODE } from './privateFiles.js';
 import { generateDemoImages } from '../../demo/generate.js';
 import { runExport } from './datasets/export.js';
 import { runImport } from './datasets/import.js';
-import { evaluateRun } from './evaluation/evaluate.js';
+import { acceptAcrossProject, evaluateRun } from './evaluation/evaluate.js';
 import type { ExportSummary, ImportSummary } from '../../common/api/contract.js';
 import { spawn } from 'node:child_process';
 
@@ -435,6 +435,12 @@ export class AppCore implements CoreHost {
         // Predictions, not labels: an editor showing the image does not reload its labels for this.
         this.emit('project', { reason: 'predictions', imageIds: images });
         return { updated };
+      },
+      'predictions.acceptAll': ({ runId, minScore, iouThreshold, dryRun, client }) => {
+        const { store } = this.project();
+        const { imageIds, ...r } = acceptAcrossProject(store.db, store.edits, { runId, minScore, iouThreshold, dryRun, client });
+        if (imageIds.length) this.emit('project', { reason: 'annotations', imageIds, ...(client === undefined ? {} : { client }) });
+        return r;
       },
       'eval.run': ({ runId, iouType }) => evaluateRun(this.project().store.db, runId, iouType),
       'jobs.list': () => this.jobs.list(),

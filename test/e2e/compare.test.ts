@@ -204,6 +204,18 @@ describe('compare mode', () => {
     await page.keyboard.press('Control+z');
     await saved();
     await expect.poll(async () => (await list()).length).toBe(3);
+
+    // Across the project: a count to confirm, then one step per image; the image shown gets its labels at once.
+    await page.getByTestId('accept-project').click();
+    await expect.poll(() => page.getByTestId('accept-project-count').textContent()).toBe('2');
+    await page.getByTestId('accept-project-confirm').click();
+    await expect.poll(() => page.getByTestId('accept-project-done').textContent()).toMatch(/Accepted 2 predictions on 1 image/);
+    await expect.poll(async () => (await list()).filter((a) => a.origin === 'model').length).toBe(2);
+    await expect.poll(counts).toEqual({ tp: 4, fp: 0, fn: 1 });
+    expect(await page.getByText(/Another window changed/).count()).toBe(0); // this window's own change, not another's
+    await page.keyboard.press('Control+z');
+    await saved();
+    await expect.poll(async () => (await list()).length).toBe(3);
     // C again leaves compare mode: A is "previous image" once more (there is none before img1, so nothing happens).
     await page.keyboard.press('c');
     await expect.poll(() => page.getByTestId('compare-toggle').getAttribute('aria-pressed')).toBe('false');

@@ -4,8 +4,10 @@
  * ground truth; only images the run processed (and did not fail on) are evaluated.
  */
 import type { Database } from 'better-sqlite3';
-import { ApiError, type AnnotationKind, type EvalReport, type EvalType, type Geometry } from '../../../common/api/contract.js';
-import { shapeOf } from '../../../common/metrics/cocoShape.js';
+import { ApiError, type AnnotationKind, type EditChange, type EvalReport, type EvalType, type Geometry } from '../../../common/api/contract.js';
+import type { EditsRepo } from '../project/edits.js';
+import { resampleRle, shapeOf } from '../../../common/metrics/cocoShape.js';
+import { matchImage } from '../../../common/metrics/matchImage.js';
 import { semanticMap } from '../../../common/formats/masks.js';
 import { captionMetrics, captionSamplesFromText } from '../../../common/metrics/captions.js';
 import { cocoEvaluate, COCO_PERSON_SIGMAS, type CocoEvalResult, type EvalCategory, type EvalDt, type EvalGt, type EvalImage } from '../../../common/metrics/cocoEval.js';
@@ -124,6 +126,7 @@ function cocoInputs(ctx: Ctx, iouType: 'bbox' | 'segm' | 'keypoints') {
   }
   return { images, categories, gts, dts, ids };
 }
+
 
 function cocoReport(ctx: Ctx, iouType: 'bbox' | 'segm' | 'keypoints'): EvalReport {
   const { ids, ...input } = cocoInputs(ctx, iouType);
@@ -252,4 +255,60 @@ export function evaluateRun(db: Database, runId: number, iouType?: EvalType): Ev
   if (type === 'caption') return captionReport(ctx);
   if (type === 'semantic') return semanticReport(ctx);
   return cocoReport(ctx, type);
+}
+
+// ---------------------------------------------------------------- accept across the project (issue 9, part 5)
+
+export interface AcceptAllResult {
+  /** Predictions accepted (or, on a dry run, that would be). */
+  accepted: number;
+  /** Images that got (or would get) labels. */
+  images: number;
+}
+
+/**
+ * Accept, on every image the run processed, each prediction above `minScore` that matches no label at
+ * `iouThreshold` (the compare view's Shift+A, project-wide): one undoable step per image in that image's history,
+ * origin `model` and `derivedFrom` the prediction. Predictions already accepted, rejected ones and those of no project
+ * class are skipped. `dryRun` only counts, for the confirmation.
+ */
+export function acceptAcrossProject(
+  db: Database,
+  edits: Pick<EditsRepo, 'apply' | 'reserveIds'>,
+  args: { runId: number; minScore: number; iouThreshold: number; dryRun: boolean; client?: string },
+): AcceptAllResult & { imageIds: number[] } {
+  const ctx = load(db, args.runId);
+  const type = defaultEvalType(db, args.runId);
+  if (type === 'semantic' || type === 'caption') throw new ApiError('bad_request', `Run ${args.runId} predicts ${type === 'caption' ? 'captions' : 'class maps'}: there are no shapes to accept one by one.`);
+  const { ids, gts, dts, categories } = cocoInputs(ctx, type);
+  const accepted = new Set(db.prepare('SELECT derived_from FROM annotations WHERE derived_from IS NOT NULL').pluck().all() as number[]);
+  const byImage = new Map<number, { gts: EvalGt[]; dts: EvalDt[] }>();
+  const slot = (id: number) => byImage.get(id) ?? byImage.set(id, { gts: [], dts: [] }).get(id)!;
+  for (const g of gts) slot(g.imageId).gts.push(g);
+  for (const d of dts) slot(d.imageId).dts.push(d);
+  const picks = new Map<number, number[]>(); // project image id → prediction ids
+  for (const [cocoImage, { gts: g, dts: d }] of byImage) {
+    if (d.length === 0) continue;
+    const m = matchImage(g, d, { iouType: type, iouThreshold: args.iouThreshold, scoreThreshold: args.minScore, categories });
+    const chosen = m.dts.map((r, i) => (r.status === 'fp' && !accepted.has(d[i].id!) ? d[i].id! : null)).filter((x): x is number => x !== null);
+    if (chosen.length) picks.set(ids.toProject(cocoImage), chosen);
+  }
+  const total = [...picks.values()].reduce((n, l) => n + l.length, 0);
+  if (args.dryRun || total === 0) return { accepted: total, images: picks.size, imageIds: [] };
+  const read = db.prepare('SELECT id, class_id, label, kind, geometry, mask FROM predictions WHERE id = ?');
+  const stamp = Date.now().toString(36);
+  for (const [imageId, predIds] of picks) {
+    const { first } = edits.reserveIds('annotations', predIds.length);
+    const size = ctx.images.get(imageId)!;
+    const changes = predIds.map((pid, i) => {
+      const r = read.get(pid) as Row;
+      let geometry = decodeGeometry(r.geometry, r.mask);
+      // A mask at the model's size becomes one of the image's size, as the compare view's accept does.
+      if (geometry.type === 'mask' && (geometry.width !== size.width || geometry.height !== size.height)) geometry = { type: 'mask', ...resampleRle(geometry, size.width, size.height) };
+      const after = { imageId, classId: classOf(ctx, r), kind: r.kind, geometry, attributes: {}, origin: 'model' as const, derivedFrom: pid };
+      return { t: 'annotation' as const, id: first + i, before: null, after } satisfies EditChange;
+    });
+    edits.apply(imageId, { key: `acceptall-${args.runId}-${imageId}-${stamp}`, label: `Accept ${predIds.length} prediction${predIds.length === 1 ? '' : 's'} of run ${args.runId}`, changes }, args.client);
+  }
+  return { accepted: total, images: picks.size, imageIds: [...picks.keys()] };
 }

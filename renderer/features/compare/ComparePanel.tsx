@@ -8,6 +8,7 @@ import { useStore } from '../app/store.js';
 import { predictionsView } from '../predictions/view.js';
 import type { CompareClass, CompareResult } from './compare.js';
 import { compareView, toggleCompare } from './view.js';
+import { AcceptAcrossProject } from './AcceptAcrossProject.js';
 
 const IOU_NAME = { bbox: 'box IoU', segm: 'mask IoU', keypoints: 'OKS' } as const;
 
@@ -23,8 +24,12 @@ export function ComparePanel(props: {
   acceptAllCount: number;
   onAcceptAll: () => void;
   onUndoReject: () => void;
+  /** The editor's client id: the accept-across-project steps are this window's own, not "another window's". */
+  client?: string;
+  /** After an accept across the project: the image shown got labels the server wrote. */
+  onAcceptedAcrossProject?: () => void;
 }) {
-  const { runs, runId, classes, result, acceptAllCount, onAcceptAll, onUndoReject } = props;
+  const { runs, runId, classes, result, acceptAllCount, onAcceptAll, onUndoReject, client, onAcceptedAcrossProject } = props;
   const view = useStore(compareView);
   const { minScore, runId: runChoice } = useStore(predictionsView);
   const counts = result?.counts ?? { tp: 0, fp: 0, fn: 0 };
@@ -153,6 +158,7 @@ export function ComparePanel(props: {
           >
             Accept {acceptAllCount} unmatched (Shift+A)
           </button>
+          {runId !== null ? <AcceptAcrossProject runId={runId} minScore={minScore} iouThreshold={view.iouThreshold} client={client} onDone={onAcceptedAcrossProject} /> : null}
           <p className="muted small">
             Point at a prediction (or click it): <kbd>A</kbd> accepts it as a label (Ctrl+Z takes it back), <kbd>X</kbd> rejects it (X on a shown rejected one, or
             Undo, takes that back). ← goes to the previous image while comparing.

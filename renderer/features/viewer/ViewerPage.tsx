@@ -445,6 +445,8 @@ export function ViewerPage({ id }: { id: number }) {
               acceptAllCount={acceptAll.length}
               onAcceptAll={acceptAllShown}
               onUndoReject={undoReject}
+              client={editor.client}
+              onAcceptedAcrossProject={() => void editor.reload().catch(() => undefined)}
             />
             <ShapePanel editor={editor} />
             <ClassesPanel editor={editor} />
