@@ -180,6 +180,8 @@ describe('the round-trip check fails when the files differ from the project', ()
     ['yolo', 'data.yaml names reordered', (d) => edit(d, 'data.yaml', (t) => t.replace('0: person', '0: persons'))],
     ['voc', 'a difficult flag cleared', (d) => edit(d, 'Annotations/astronaut.xml', (t) => t.replace('<difficult>1</difficult>', '<difficult>0</difficult>'))],
     ['labelme', 'a polygon point moved', (d) => edit(d, 'chelsea.json', (t) => t.replace(/120(\.0)?,\s*15/, '121, 15'))],
+    ['coco-results', 'a score changed', (d) => edit(d, 'results.json', (t) => t.replace('"score":1', '"score":0.5'))],
+    ['coco-results', 'a result dropped', (d) => edit(d, 'results.json', (t) => t.replace(/\{"image_id"[^\n]*\},?\n/, ''))],
     ['captions', 'a caption changed', (d) => edit(d, 'captions.jsonl', (t) => t.replace('helmet', 'hat'))],
     ['masks', 'a mask pixel repainted', (d) => {
       const f = path.join(d, 'masks/coffee.png');

@@ -4,7 +4,7 @@
  * An existing target is replaced only after the new export is complete and verified, so it is never half-written.
  */
 import { constants as fsc, createWriteStream, existsSync, mkdirSync, readdirSync, statSync, type WriteStream } from 'node:fs';
-import { copyFile, mkdir, rename, rm, symlink } from 'node:fs/promises';
+import { copyFile, mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { nodeZlib } from './zlib.js';
@@ -14,10 +14,9 @@ import { ApiError, type ExportFormat, type ExportSummary } from '../../../common
 import { ExportTally, type FormatClass, type Zlib } from '../../../common/formats/types.js';
 import { splitImages } from '../../../common/formats/split.js';
 import type { JobContext } from '../jobs.js';
-import { checkSource, countImages, exportClasses, iterateImages, iterateRecords, parseSource, type ExportRecord, type ExportSource } from './project.js';
+import { checkSource, classesPerImage, countImages, exportClasses, iterateImages, iterateRecords, parseSource, type ExportRecord, type ExportSource } from './project.js';
 import { EXPORTERS } from './exporters.js';
 
-export { nodeZlib };
 
 export interface ExportArgs {
   format: ExportFormat;
@@ -40,6 +39,12 @@ export interface ExportContext {
   source: ExportSource;
   classes: FormatClass[];
   classByName: Map<string, FormatClass>;
+  /** Class name → its 0-based place in the class order (YOLO ids, mask values - 1). */
+  classIndex: Map<string, number>;
+  /** Keypoint names of each class that has a template. */
+  keypointNames: Map<string, string[]>;
+  /** The class whose regions are "void" (255) in segmentation PNGs: one named ignore, void or __ignore__. */
+  ignoreClass: string | undefined;
   tally: ExportTally;
   warnings: string[];
   files: Set<string>;
@@ -145,7 +150,7 @@ export async function runExport(
   /** For tests: change the written files before they are read back (the check must then fail). */
   hooks: { afterWrite?(dir: string): Promise<void> } = {},
 ): Promise<ExportSummary> {
-  const exporter = EXPORTERS[args.format];
+  const exporter = EXPORTERS[args.format](); // per run: exporters keep state between write and verify
   const out = path.resolve(args.out);
   const source = parseSource(args.source);
   if (!emptyOrAbsent(out) && !args.overwrite) {
@@ -172,15 +177,14 @@ export async function runExport(
     if (args.split && Object.keys(args.split).length > 0) {
       if (!exporter.supportsSplit) warnings.push(`${args.format} exports have no train/val/test layout: the split was not applied.`);
       else {
-        const items: { id: number; classes: string[] }[] = [];
-        for (const r of iterateRecords(db, source)) items.push({ id: r.image.id, classes: [...new Set(r.objects.map((o) => o.class).filter((c): c is string => c !== null))] });
+        const items = classesPerImage(db, source);
         const fractions = Object.fromEntries(Object.entries(args.split).filter(([, v]) => (v ?? 0) > 0)) as Record<string, number>;
         const map = splitImages(items, fractions, args.seed);
         splitOf = (id) => map.get(id) ?? Object.keys(fractions)[0];
         splits = Object.keys(fractions);
       }
     }
-    let rotated = 0;
+    const rotated = countImages(db, source, { rotated: true });
     /** Re-encoded copies: JPEG stays JPEG (and VOC's JPEGImages gets JPEG); anything else rotated becomes PNG. */
     const encoding = (rec: ExportRecord, opts: { jpeg?: boolean }): 'jpeg' | 'png' | null => {
       const needsUpright = args.upright && rec.image.orientation !== 1;
@@ -194,6 +198,9 @@ export async function runExport(
       source,
       classes,
       classByName: new Map(classes.map((c) => [c.name, c])),
+      classIndex: new Map(classes.map((c) => [c.name, c.index])),
+      keypointNames: new Map(classes.filter((c) => c.keypoints).map((c) => [c.name, c.keypoints!.names])),
+      ignoreClass: classes.find((c) => /^(ignore|void|__ignore__)$/i.test(c.name))?.name,
       tally: new ExportTally(),
       warnings,
       files: new Set(),
@@ -207,7 +214,7 @@ export async function runExport(
       progress: (done, message) => job.progress(done, total * 2, message),
       records: () => iterateRecords(db, source),
       imagesOnly: () => iterateImages(db, source),
-      rotated: 0,
+      rotated,
       placedName: (rec, rel, opts = {}) => {
         const encodeAs = encoding(rec, opts);
         if (encodeAs === 'jpeg' && !/\.jpe?g$/i.test(rel)) return rel.replace(/\.[^./]+$/, '') + '.jpg';
@@ -249,12 +256,9 @@ export async function runExport(
         ctx.files.add(rel);
         const dest = path.join(dir, ...rel.split('/'));
         await mkdir(path.dirname(dest), { recursive: true });
-        const { writeFile } = await import('node:fs/promises');
         await writeFile(dest, data);
       },
     };
-    rotated = countImages(db, source, { rotated: true });
-    ctx.rotated = rotated;
     if (rotated > 0 && !args.upright) {
       warnings.push(
         `${rotated} image(s) carry an EXIF rotation: the labels are for the upright image, which loaders that ignore EXIF will not see. Export with upright copies (--upright) to be safe.`,

@@ -4,13 +4,13 @@
  * the layout (which file holds what) and streams.
  */
 import { readFile } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type { AnnotationKind, ExportFormat } from '../../../common/api/contract.js';
 import { compareObjects, type Comparable } from '../../../common/formats/compare.js';
 import { FormatError, type FormatObject, type Held } from '../../../common/formats/types.js';
 import * as coco from '../../../common/formats/coco.js';
 import { splitJsonFile } from './importers.js';
+import { IdSet } from '../../../common/formats/idSet.js';
 import * as yolo from '../../../common/formats/yolo.js';
 import * as labelme from '../../../common/formats/labelme.js';
 import * as voc from '../../../common/formats/voc.js';
@@ -19,7 +19,7 @@ import * as captions from '../../../common/formats/captions.js';
 import { decodePng, encodePng } from '../../../common/formats/png.js';
 import type { ExportContext, Exporter } from './export.js';
 import { throwIfCancelled } from './export.js';
-import { cocoImageIdMap, type ExportRecord } from './project.js';
+import { cocoImageIdMap, countImages, type ExportRecord } from './project.js';
 
 // ---------------------------------------------------------------- shared pieces
 
@@ -120,83 +120,72 @@ function kindsOf(ctx: ExportContext): AnnotationKind[] {
   return ctx.db.prepare(sql).pluck().all() as AnnotationKind[];
 }
 
-/** kpt_shape only when the export has keypoints: [the longest template, 3 (x y visibility)]. */
-function yoloKptShape(ctx: ExportContext): [number, number] | null {
-  if (!kindsOf(ctx).includes('keypoints')) return null;
-  const counts = ctx.classes.filter((c) => c.keypoints).map((c) => c.keypoints!.names.length);
-  return counts.length ? [Math.max(...counts), 3] : null;
-}
-
 /**
  * One layout for the whole dataset (Ultralytics misreads mixed files): detect, segment (boxes as 4-corner
- * polygons) or pose, chosen by what the export holds; every change is counted in the summary.
+ * polygons) or pose, chosen by what the export holds; every change is counted in the summary. kpt_shape only when the
+ * export has keypoints: [the longest template, 3 (x y visibility)].
  */
 function yoloOptions(ctx: ExportContext): { task: yolo.YoloTask; kptShape: [number, number] | null; withScore: boolean } {
-  const kptShape = yoloKptShape(ctx);
-  return { task: yolo.yoloTask(kindsOf(ctx), kptShape), kptShape, withScore: ctx.source.kind === 'run' };
+  const kinds = kindsOf(ctx);
+  const counts = ctx.classes.filter((c) => c.keypoints).map((c) => c.keypoints!.names.length);
+  const kptShape: [number, number] | null = kinds.includes('keypoints') && counts.length ? [Math.max(...counts), 3] : null;
+  return { task: yolo.yoloTask(kinds, kptShape), kptShape, withScore: ctx.source.kind === 'run' };
 }
 
-let opts: ReturnType<typeof yoloOptions> | undefined;
-const yoloExporter = perImage({
-  defaultImages: 'copy',
-  async begin() {
-    opts = undefined;
-  },
-  supportsSplit: true,
-  async writeImage(ctx, rec, split) {
-    const sub = split ? `${split}/` : '';
-    await nameImage(ctx, rec, `images/${sub}${rec.image.file}`, `images/${sub}`);
-    const classIndex = new Map(ctx.classes.map((c) => [c.name, c.index]));
-    const text = yolo.yoloLabelText(rec, classIndex, ctx.tally, (opts ??= yoloOptions(ctx)));
-    await ctx.writeFile(`labels/${sub}${stem(rec.image.file)}.txt`, text);
-    return text === '' ? 0 : text.trimEnd().split('\n').length;
-  },
-  async end(ctx) {
-    const splits = ctx.splits.length ? Object.fromEntries(ctx.splits.map((s) => [s, `images/${s}`])) : { train: 'images', val: 'images' };
-    await ctx.writeFile('data.yaml', yolo.yoloDataYaml({ names: ctx.classes.map((c) => c.name), kptShape: (opts ??= yoloOptions(ctx)).kptShape, splits }));
-  },
-  async verifyImage(ctx, rec, split) {
-    const sub = split ? `${split}/` : '';
-    const file = `labels/${sub}${stem(rec.image.file)}.txt`;
-    const text = await readText(ctx, file);
-    if (text === null) return [`${file} was not written`];
-    const names = ctx.classes.map((c) => c.name);
-    const o = (opts ??= yoloOptions(ctx));
-    const classIndex = new Map(ctx.classes.map((c) => [c.name, c.index]));
-    const expected = heldObjects(rec, (x) => yolo.holdYolo(x, rec.image, { ...o, classIndex })).flatMap((h) => h.held);
-    try {
-      const parsed = yolo.parseYoloLabel(text, file, { names, width: rec.image.width, height: rec.image.height, kptShape: o.kptShape, task: o.task, withScore: o.withScore });
-      return compareObjects(where(rec), expected, parsed, yolo.YOLO_PRECISION_PX(rec.image), 1e-6);
-    } catch (e) {
-      return [formatErrorText(e)];
-    }
-  },
-  async verifyEnd(ctx) {
-    const text = await readText(ctx, 'data.yaml');
-    if (text === null) return ['data.yaml was not written'];
-    const y = yolo.parseYoloDataYaml(text, 'data.yaml');
-    const want = ctx.classes.map((c) => c.name);
-    return JSON.stringify(y.names) === JSON.stringify(want) ? [] : [`data.yaml names ${JSON.stringify(y.names)} are not the project's classes ${JSON.stringify(want)}`];
-  },
-});
-
+function yoloExporter(): Exporter {
+  let opts: ReturnType<typeof yoloOptions>;
+  let names: string[];
+  const labelFile = (rec: ExportRecord, split: string | null) => `labels/${split ? `${split}/` : ''}${stem(rec.image.file)}.txt`;
+  return perImage({
+    defaultImages: 'copy',
+    supportsSplit: true,
+    async begin(ctx) {
+      opts = yoloOptions(ctx);
+      names = ctx.classes.map((c) => c.name);
+    },
+    async writeImage(ctx, rec, split) {
+      const sub = split ? `${split}/` : '';
+      await nameImage(ctx, rec, `images/${sub}${rec.image.file}`, `images/${sub}`);
+      const text = yolo.yoloLabelText(rec, ctx.classIndex, ctx.tally, opts);
+      await ctx.writeFile(labelFile(rec, split), text);
+      return text === '' ? 0 : text.trimEnd().split('\n').length;
+    },
+    async end(ctx) {
+      const splits = ctx.splits.length ? Object.fromEntries(ctx.splits.map((s) => [s, `images/${s}`])) : { train: 'images', val: 'images' };
+      await ctx.writeFile('data.yaml', yolo.yoloDataYaml({ names, kptShape: opts.kptShape, splits }));
+    },
+    async verifyImage(ctx, rec, split) {
+      const file = labelFile(rec, split);
+      const text = await readText(ctx, file);
+      if (text === null) return [`${file} was not written`];
+      const expected = heldObjects(rec, (x) => yolo.holdYolo(x, rec.image, { ...opts, classIndex: ctx.classIndex })).flatMap((h) => h.held);
+      try {
+        const parsed = yolo.parseYoloLabel(text, file, { names, width: rec.image.width, height: rec.image.height, kptShape: opts.kptShape, task: opts.task, withScore: opts.withScore });
+        return compareObjects(where(rec), expected, parsed, yolo.YOLO_PRECISION_PX(rec.image), 1e-6);
+      } catch (e) {
+        return [formatErrorText(e)];
+      }
+    },
+    async verifyEnd(ctx) {
+      const text = await readText(ctx, 'data.yaml');
+      if (text === null) return ['data.yaml was not written'];
+      const y = yolo.parseYoloDataYaml(text, 'data.yaml');
+      return JSON.stringify(y.names) === JSON.stringify(names) ? [] : [`data.yaml names ${JSON.stringify(y.names)} are not the project's classes ${JSON.stringify(names)}`];
+    },
+  });
+}
 
 // ---------------------------------------------------------------- COCO (instances + captions, results)
 
 type Rec = ExportRecord;
 
-/**
- * COCO image ids: the id a COCO import gave the image (so results made against that COCO file match it), else the
- * project's image id, else (taken by a COCO id) the next free id. Both directions, for writing and reading back.
- */
+/** COCO image ids (`cocoImageIdMap`), read once per export. */
 const cocoIdsCache = new WeakMap<ExportContext, { toCoco: (id: number) => number; toProject: (id: number) => number }>();
 function cocoImageIds(ctx: ExportContext): { toCoco: (id: number) => number; toProject: (id: number) => number } {
   let ids = cocoIdsCache.get(ctx);
-  if (!ids) cocoIdsCache.set(ctx, (ids = computeCocoImageIds(ctx)));
+  if (!ids) cocoIdsCache.set(ctx, (ids = cocoImageIdMap(ctx.db)));
   return ids;
 }
-
-const computeCocoImageIds = (ctx: ExportContext) => cocoImageIdMap(ctx.db);
 
 function* imagesOf(ctx: ExportContext, split: string | null, names: Map<number, string>, counter?: { n: number }): Generator<Rec['image'] & { file: string }> {
   const ids = cocoImageIds(ctx);
@@ -207,15 +196,16 @@ function* imagesOf(ctx: ExportContext, split: string | null, names: Map<number, 
   }
 }
 
-function* objectsOf(ctx: ExportContext, split: string | null, names: Map<number, string>, keep: (o: FormatObject) => boolean, phase = 'Writing annotations') {
+function* objectsOf(ctx: ExportContext, split: string | null, names: Map<number, string>, keep: (o: FormatObject) => boolean, counter?: { n: number }) {
   const ids = cocoImageIds(ctx);
   let done = 0;
   for (const rec of ctx.records()) {
-    if (++done % 1000 === 0) ctx.progress(done, `${phase}: ${done} of ${ctx.total} images`);
+    if (++done % 1000 === 0) ctx.progress(done, `Writing annotations: ${done} of ${ctx.total} images`);
     if (rec.image.missing || (split !== null && ctx.splitOf?.(rec.image.id) !== split)) continue;
     const image = { ...rec.image, id: ids.toCoco(rec.image.id), file: names.get(rec.image.id) ?? rec.image.file };
     for (const object of rec.objects) {
       if (!keep(object)) continue;
+      if (counter) counter.n++;
       yield { image, object, categoryId: object.class === null ? 0 : (ctx.classByName.get(object.class)?.categoryId ?? 0) };
     }
   }
@@ -241,13 +231,10 @@ async function cocoImageNames(ctx: ExportContext, split: string | null): Promise
   for (const image of ctx.imagesOnly()) {
     throwIfCancelled(ctx.signal);
     if (image.missing || (split !== null && ctx.splitOf?.(image.id) !== split)) continue;
+    // With images 'none', only the rotated ones get (upright) copies.
     if (ctx.images === 'none' && image.orientation === 1) continue;
-    const rec = { image, objects: [] };
     const dir = split ? `images/${split}` : 'images';
-    if (ctx.images !== 'none' || (ctx.upright && rec.image.orientation !== 1)) {
-      const placed = await ctx.placeImage(rec, `${dir}/${rec.image.file}`);
-      names.set(rec.image.id, path.posix.relative(dir, placed));
-    }
+    names.set(image.id, path.posix.relative(dir, await ctx.placeImage({ image, objects: [] }, `${dir}/${image.file}`)));
     if (++done % 200 === 0) ctx.progress(done, `Placing images: ${done}`);
   }
   return names;
@@ -281,19 +268,51 @@ function holdInstance(ctx: ExportContext, rec: ExportRecord, o: FormatObject): H
   return coco.holdCocoInstance(o, template);
 }
 
-/** Lockstep read-back of a COCO file written in image id order: compare each image's annotations as they come. */
-async function verifyCocoFile(ctx: ExportContext, rel: string, split: string | null, names: Map<number, string>, kind: 'instances' | 'captions'): Promise<string[]> {
+/** What the results writer keeps of an object (cocoResultsChunks / cocoCaptionResultsChunks decide the same way). */
+function holdResult(ctx: ExportContext, rec: ExportRecord, o: FormatObject): Held {
+  if (o.kind === 'caption') return coco.holdCocoCaption(o);
+  const cls = o.class === null ? undefined : ctx.classByName.get(o.class);
+  if (o.class !== null && !cls) return 'predictions whose label is not a project class (no category id)';
+  if (o.geometry.type === 'mask' && (o.geometry.width !== rec.image.width || o.geometry.height !== rec.image.height)) return coco.NOT_IN_INSTANCES.maskSize;
+  return coco.holdCocoResult(o, cls?.keypoints?.names ?? null);
+}
+
+type CocoFileKind = 'instances' | 'captions' | 'results' | 'caption-results';
+
+/** The export's image sizes by COCO id, read from the project as records ask for them (the last one kept). */
+function exportImageSizes(ctx: ExportContext, ids: { toProject: (id: number) => number }) {
+  const get = ctx.db.prepare('SELECT width, height FROM images WHERE id = ?');
+  let last: { id: number; size: { width: number; height: number } | undefined } | null = null;
+  const lookup = (id: number) => {
+    if (last?.id !== id) last = { id, size: get.get(ids.toProject(id)) as { width: number; height: number } | undefined };
+    return last.size;
+  };
+  return { get: lookup, has: (id: number) => lookup(id) !== undefined };
+}
+
+/**
+ * Lockstep read-back of a COCO file written in image id order (instances, captions, a results list): each image's
+ * records are compared as they come with a second pass over the project, so neither side is held in memory.
+ */
+async function verifyCocoFile(ctx: ExportContext, rel: string, split: string | null, names: Map<number, string>, kind: CocoFileKind): Promise<string[]> {
   const diffs: string[] = [];
   const file = path.join(ctx.dir, ...rel.split('/'));
+  const hasImages = kind === 'instances' || kind === 'captions';
   const expectedImages = imagesOf(ctx, split, names);
   const ids = cocoImageIds(ctx);
   const records = ctx.records();
-  const categories = new Map<number, { name: string; keypoints: string[] | null }>();
-  const imageSizes = new Map<number, { width: number | null; height: number | null }>();
-  const seenIds = new Set<number>();
+  // A results list names categories and images by id only: they are the export's own.
+  const categories = new Map<number, { name: string; keypoints: readonly string[] | null }>(
+    hasImages ? [] : ctx.classes.map((c) => [c.categoryId, { name: c.name, keypoints: c.keypoints?.names ?? null }]),
+  );
+  const imageSizes = hasImages ? new Map<number, { width: number | null; height: number | null }>() : exportImageSizes(ctx, ids);
+  const seenIds = new IdSet();
+  const parse = kind === 'instances' ? coco.parseCocoAnnotation : kind === 'results' ? coco.parseCocoResult : coco.parseCocoCaption;
+  const keep = (o: FormatObject) => (kind === 'captions' || kind === 'caption-results') === (o.kind === 'caption');
+  const hold = (rec: ExportRecord, o: FormatObject): Held =>
+    !keep(o) ? 'elsewhere' : kind === 'instances' ? holdInstance(ctx, rec, o) : kind === 'results' || kind === 'caption-results' ? holdResult(ctx, rec, o) : coco.holdCocoCaption(o);
   let group: { imageId: number; objects: Comparable[] } | null = null;
-  const expectedFor = (rec: ExportRecord): Comparable[] =>
-    heldObjects(rec, kind === 'instances' ? (o) => holdInstance(ctx, rec, o) : (o) => coco.holdCocoCaption(o)).flatMap((h) => h.held);
+  const expectedFor = (rec: ExportRecord): Comparable[] => heldObjects(rec, (o) => hold(rec, o)).flatMap((h) => h.held);
   let read = 0;
   const nextRecord = (): ExportRecord | null => {
     for (let r = records.next(); !r.done; r = records.next()) {
@@ -319,22 +338,22 @@ async function verifyCocoFile(ctx: ExportContext, rel: string, split: string | n
   };
   let pendingRecord: ExportRecord | null = null;
   try {
-    for await (const el of splitJsonFile(file, rel, ctx.signal, (k) => k === 'images' || k === 'annotations' || k === 'categories')) {
+    for await (const el of splitJsonFile(file, rel, ctx.signal, (k) => k === null || k === 'images' || k === 'annotations' || k === 'categories')) {
       if (!('index' in el)) continue;
-      const where = `${el.key}[${el.index}] (line ${el.line})`;
+      const where = `${el.key ?? ''}[${el.index}] (line ${el.line})`;
       const raw = JSON.parse(el.text);
       if (el.key === 'categories') {
         const c = coco.parseCocoCategory(raw, where, rel);
         categories.set(c.id, { name: c.name, keypoints: c.keypoints });
       } else if (el.key === 'images') {
         const im = coco.parseCocoImage(raw, where, rel);
-        imageSizes.set(im.id, { width: im.width, height: im.height });
+        (imageSizes as Map<number, { width: number | null; height: number | null }>).set(im.id, { width: im.width, height: im.height });
         const want = expectedImages.next();
         if (want.done || want.value.id !== im.id || want.value.file !== im.file || want.value.width !== im.width || want.value.height !== im.height) {
           diffs.push(`${rel}: ${where} is ${JSON.stringify({ id: im.id, file_name: im.file, width: im.width, height: im.height })}, expected ${want.done ? 'no more images' : JSON.stringify({ id: want.value.id, file_name: want.value.file, width: want.value.width, height: want.value.height })}`);
         }
       } else {
-        const parsed = kind === 'captions' ? coco.parseCocoCaption(raw, where, { file: rel, categories, images: imageSizes, seenIds }) : coco.parseCocoAnnotation(raw, where, { file: rel, categories, images: imageSizes, seenIds });
+        const parsed = parse(raw, where, { file: rel, categories, images: imageSizes, seenIds });
         const r = { ...parsed, imageId: ids.toProject(parsed.imageId) };
         if (!group || group.imageId !== r.imageId) {
           if (group) close(group.imageId);
@@ -345,7 +364,7 @@ async function verifyCocoFile(ctx: ExportContext, rel: string, split: string | n
       }
       if (diffs.length >= 100) break;
     }
-    if (!expectedImages.next().done) diffs.push(`${rel}: fewer images than exported`);
+    if (hasImages && !expectedImages.next().done) diffs.push(`${rel}: fewer images than exported`);
     close(Number.MAX_SAFE_INTEGER);
   } catch (e) {
     diffs.push(formatErrorText(e));
@@ -353,7 +372,7 @@ async function verifyCocoFile(ctx: ExportContext, rel: string, split: string | n
   return diffs;
 }
 
-const cocoExporter: Exporter = {
+const cocoExporter = (): Exporter => ({
   defaultImages: 'none',
   supportsSplit: true,
   async write(ctx) {
@@ -364,15 +383,9 @@ const cocoExporter: Exporter = {
     for (const split of cocoSplits(ctx)) {
       const names = await cocoImageNames(ctx, split);
       const counter = { n: 0 };
-      const objects = objectsOf(ctx, split, names, (o) => o.kind !== 'caption');
-      const counted = (function* () {
-        for (const o of objects) {
-          counter.n++;
-          yield o;
-        }
-      })();
       const imageCount = { n: 0 };
-      await writeChunks(ctx, cocoFile('instances', split), coco.cocoInstancesChunks(cocoInfo(ctx), categories, imagesOf(ctx, split, names, imageCount), counted, ctx.tally));
+      const objects = objectsOf(ctx, split, names, (o) => o.kind !== 'caption', counter);
+      await writeChunks(ctx, cocoFile('instances', split), coco.cocoInstancesChunks(cocoInfo(ctx), categories, imagesOf(ctx, split, names, imageCount), objects, ctx.tally));
       if (captions) {
         const caps = objectsOf(ctx, split, names, (o) => o.kind === 'caption');
         await writeChunks(ctx, cocoFile('captions', split), coco.cocoCaptionsChunks(cocoInfo(ctx), imagesOf(ctx, split, names), caps, ctx.tally));
@@ -389,10 +402,10 @@ const cocoExporter: Exporter = {
       const names = new Map<number, string>();
       if (ctx.images !== 'none' || ctx.upright) {
         // The names the write pass gave (copies): the same rule, without copying again.
-        for (const rec of ctx.records()) {
-          if (rec.image.missing || (split !== null && ctx.splitOf?.(rec.image.id) !== split)) continue;
-          const dir = split ? `images/${split}` : 'images';
-          if (ctx.images !== 'none' || (ctx.upright && rec.image.orientation !== 1)) names.set(rec.image.id, path.posix.relative(dir, ctx.placedName(rec, `${dir}/${rec.image.file}`)));
+        const dir = split ? `images/${split}` : 'images';
+        for (const image of ctx.imagesOnly()) {
+          if (image.missing || (split !== null && ctx.splitOf?.(image.id) !== split)) continue;
+          if (ctx.images !== 'none' || (ctx.upright && image.orientation !== 1)) names.set(image.id, path.posix.relative(dir, ctx.placedName({ image, objects: [] }, `${dir}/${image.file}`)));
         }
       }
       diffs.push(...(await verifyCocoFile(ctx, cocoFile('instances', split), split, names, 'instances')));
@@ -400,25 +413,20 @@ const cocoExporter: Exporter = {
     }
     return diffs;
   },
-};
+});
 
 
 // ---------------------------------------------------------------- Pascal VOC
-
-/** The class whose regions are "void" (255) in segmentation PNGs: one named ignore, void or __ignore__. */
-function ignoreClassOf(ctx: ExportContext): string | undefined {
-  return ctx.classes.find((c) => /^(ignore|void|__ignore__)$/i.test(c.name))?.name;
-}
 
 /** VOC ids must be unique file stems: the path with "/" as "_", made unique by the image id when two collide. */
 function vocIds(ctx: ExportContext): Map<number, string> {
   const ids = new Map<number, string>();
   const taken = new Set<string>();
-  for (const rec of ctx.records()) {
-    let id = stem(rec.image.file).replace(/[/\\]/g, '_').replace(/\s/g, '_');
-    if (taken.has(id)) id = `${id}_${rec.image.id}`;
+  for (const image of ctx.imagesOnly()) {
+    let id = stem(image.file).replace(/[/\\]/g, '_').replace(/\s/g, '_');
+    if (taken.has(id)) id = `${id}_${image.id}`;
     taken.add(id);
-    ids.set(rec.image.id, id);
+    ids.set(image.id, id);
   }
   return ids;
 }
@@ -426,25 +434,23 @@ function vocIds(ctx: ExportContext): Map<number, string> {
 function vocExporter(): Exporter {
   let ids = new Map<number, string>();
   const sets: voc.VocSetEntry[] = [];
-  const classIndex = (ctx: ExportContext) => new Map(ctx.classes.map((c) => [c.name, c.index]));
   return perImage({
     defaultImages: 'copy',
     supportsSplit: true,
     async begin(ctx) {
       ids = vocIds(ctx);
-      sets.length = 0;
       if (ctx.images === 'none') ctx.warnings.push('VOC loaders read JPEGImages/<id>.jpg: this export has no images (--images none).');
     },
     async writeImage(ctx, rec, split) {
       const id = ids.get(rec.image.id)!;
-      const ignoreClass = ignoreClassOf(ctx);
+      const ignoreClass = ctx.ignoreClass;
       let filename = `${id}.jpg`;
       if (ctx.images !== 'none') filename = path.posix.basename(await ctx.placeImage(rec, `JPEGImages/${id}.jpg`, { jpeg: true }));
       const xml = voc.vocAnnotationXml(rec, { folder: 'JPEGImages', filename, depth: 3, ignoreClass }, ctx.tally);
       await ctx.writeFile(`Annotations/${id}.xml`, xml);
       const segmented = voc.vocSegmented(rec, { ignoreClass });
       if (segmented) {
-        const ci = classIndex(ctx);
+        const ci = ctx.classIndex;
         const palette = masks.vocPalette();
         const cls = masks.semanticMap(rec, ci, { ignoreClass, tally: ctx.tally });
         const inst = masks.instanceMap(rec, { ignoreClass, classIndex: ci });
@@ -465,9 +471,9 @@ function vocExporter(): Exporter {
       const file = `Annotations/${id}.xml`;
       const text = await readText(ctx, file);
       if (text === null) return [`${file} was not written`];
-      const ignoreClass = ignoreClassOf(ctx);
+      const ignoreClass = ctx.ignoreClass;
       const expected = masks
-        .holdVocImage(rec, { ignoreClass, classIndex: classIndex(ctx) })
+        .holdVocImage(rec, { ignoreClass, classIndex: ctx.classIndex })
         .flatMap((h) => (typeof h.held === 'string' ? [] : h.held));
       try {
         let objects = voc.parseVocXml(text, file).objects;
@@ -489,16 +495,16 @@ function vocExporter(): Exporter {
 // ---------------------------------------------------------------- semantic masks
 
 function masksExporter(): Exporter {
-  const classIndex = (ctx: ExportContext) => new Map(ctx.classes.map((c) => [c.name, c.index]));
+  let names: string[] | null = null;
   return perImage({
     defaultImages: 'none',
     supportsSplit: false,
     async writeImage(ctx, rec) {
-      const ignoreClass = ignoreClassOf(ctx);
-      const map = masks.semanticMap(rec, classIndex(ctx), { ignoreClass, tally: ctx.tally });
+      const ignoreClass = ctx.ignoreClass;
+      const map = masks.semanticMap(rec, ctx.classIndex, { ignoreClass, tally: ctx.tally });
       await ctx.writeFile(`masks/${stem(rec.image.file)}.png`, encodePng({ width: rec.image.width, height: rec.image.height, channels: 1, data: map, palette: masks.vocPalette() }, ctx.zlib));
       if (ctx.images !== 'none' || (ctx.upright && rec.image.orientation !== 1)) await ctx.placeImage(rec, `images/${rec.image.file}`);
-      const held = masks.holdSemantic(rec, classIndex(ctx), { ignoreClass });
+      const held = masks.holdSemantic(rec, ctx.classIndex, { ignoreClass });
       return typeof held === 'string' ? 0 : held.length;
     },
     async end(ctx) {
@@ -510,10 +516,10 @@ function masksExporter(): Exporter {
         const bytes = await readFile(path.join(ctx.dir, ...file.split('/')));
         const png = decodePng(bytes, ctx.zlib, file);
         if (png.width !== rec.image.width || png.height !== rec.image.height) return [`${file} is ${png.width}×${png.height}, not ${rec.image.width}×${rec.image.height}`];
-        const names = masks.parseClassesTxt((await readText(ctx, 'classes.txt')) ?? '', 'classes.txt');
-        const ignoreClass = ignoreClassOf(ctx);
+        names ??= masks.parseClassesTxt((await readText(ctx, 'classes.txt')) ?? '', 'classes.txt');
+        const ignoreClass = ctx.ignoreClass;
         const got = masks.masksFromSemanticMap(png.data, png.width, png.height, names, { ignoreClass, file });
-        const held = masks.holdSemantic(rec, classIndex(ctx), { ignoreClass });
+        const held = masks.holdSemantic(rec, ctx.classIndex, { ignoreClass });
         return compareObjects(where(rec), typeof held === 'string' ? [] : held, got, 0, 0);
       } catch (e) {
         return [formatErrorText(e)];
@@ -524,16 +530,14 @@ function masksExporter(): Exporter {
 
 // ---------------------------------------------------------------- LabelMe
 
-const keypointNamesOf = (ctx: ExportContext) => new Map(ctx.classes.filter((c) => c.keypoints).map((c) => [c.name, c.keypoints!.names]));
-
-const labelmeExporter = perImage({
+const labelmeExporter = () => perImage({
   defaultImages: 'none',
   supportsSplit: false,
   async writeImage(ctx, rec) {
     const jsonRel = `${stem(rec.image.file)}.json`;
     const dirRel = path.posix.dirname(jsonRel) === '.' ? '' : path.posix.dirname(jsonRel);
     const imagePath = await nameImage(ctx, rec, rec.image.file, dirRel);
-    const doc = labelme.labelmeJson(rec, imagePath, ctx.tally, ctx.zlib, keypointNamesOf(ctx));
+    const doc = labelme.labelmeJson(rec, imagePath, ctx.tally, ctx.zlib, ctx.keypointNames);
     await ctx.writeFile(jsonRel, JSON.stringify(doc, null, 2) + '\n');
     return doc.shapes.length;
   },
@@ -541,7 +545,7 @@ const labelmeExporter = perImage({
     const file = `${stem(rec.image.file)}.json`;
     const text = await readText(ctx, file);
     if (text === null) return [`${file} was not written`];
-    const names = keypointNamesOf(ctx);
+    const names = ctx.keypointNames;
     const lctx = labelme.labelmeContext(rec, names);
     const expected = heldObjects(rec, (o) => labelme.holdLabelme(o, rec.image, lctx)).flatMap((h) => h.held);
     try {
@@ -557,7 +561,7 @@ const labelmeExporter = perImage({
 
 // ---------------------------------------------------------------- captions (JSON Lines)
 
-const captionsExporter: Exporter = {
+const captionsExporter = (): Exporter => ({
   defaultImages: 'none',
   supportsSplit: false,
   async write(ctx) {
@@ -595,11 +599,11 @@ const captionsExporter: Exporter = {
       return [formatErrorText(e)];
     }
   },
-};
+});
 
 // ---------------------------------------------------------------- COCO results (one run)
 
-const cocoResultsExporter: Exporter = {
+const cocoResultsExporter = (): Exporter => ({
   defaultImages: 'none',
   supportsSplit: false,
   async write(ctx) {
@@ -618,55 +622,25 @@ const cocoResultsExporter: Exporter = {
     })();
     await writeChunks(ctx, 'results.json', coco.cocoResultsChunks(counted, ctx.tally, categories));
     if (hasCaptions(ctx)) await writeChunks(ctx, 'captions_results.json', coco.cocoCaptionResultsChunks(objectsOf(ctx, null, names, (x) => x.kind === 'caption'), ctx.tally));
-    let images = 0;
-    for (const _ of imagesOf(ctx, null, names)) images++;
+    const images = countImages(ctx.db, ctx.source) - countImages(ctx.db, ctx.source, { missing: true });
     return { images, annotations: n };
   },
   async verify(ctx) {
-    const diffs: string[] = [];
-    const categories = new Map(ctx.classes.map((c) => [c.categoryId, { name: c.name, keypoints: c.keypoints?.names ?? null }]));
-    const sizes = new Map<number, { width: number | null; height: number | null }>();
-    const got = new Map<number, Comparable[]>();
-    const ids = cocoImageIds(ctx);
-    for (const rec of ctx.records()) sizes.set(ids.toCoco(rec.image.id), { width: rec.image.width, height: rec.image.height });
-    const c = { file: 'results.json', categories, images: sizes, seenIds: new Set<number>() };
-    const read = async (rel: string, parse: typeof coco.parseCocoResult) => {
-      for await (const el of splitJsonFile(path.join(ctx.dir, rel), rel, ctx.signal, () => true)) {
-        if (!('index' in el)) continue;
-        const r = parse(JSON.parse(el.text), `[${el.index}] (line ${el.line})`, { ...c, file: rel });
-        const pid = ids.toProject(r.imageId);
-        got.set(pid, [...(got.get(pid) ?? []), ...r.objects]);
-      }
-    };
-    try {
-      await read('results.json', coco.parseCocoResult);
-      if (hasCaptions(ctx)) await read('captions_results.json', coco.parseCocoCaption);
-    } catch (e) {
-      return [formatErrorText(e)];
-    }
-    for (const rec of ctx.records()) {
-      if (rec.image.missing) continue;
-      const expected = heldObjects(rec, (o) => {
-        if (o.kind === 'caption') return coco.holdCocoCaption(o);
-        const cls = o.class === null ? undefined : ctx.classByName.get(o.class);
-        if (o.class !== null && !cls) return 'no category';
-        if (o.geometry.type === 'mask' && (o.geometry.width !== rec.image.width || o.geometry.height !== rec.image.height)) return coco.NOT_IN_INSTANCES.maskSize;
-        return coco.holdCocoResult(o, cls?.keypoints?.names ?? null);
-      }).flatMap((h) => h.held);
-      diffs.push(...compareObjects(where(rec), expected, got.get(rec.image.id) ?? [], 0, 0));
-    }
+    const diffs = await verifyCocoFile(ctx, 'results.json', null, new Map(), 'results');
+    if (hasCaptions(ctx)) diffs.push(...(await verifyCocoFile(ctx, 'captions_results.json', null, new Map(), 'caption-results')));
     return diffs;
   },
-};
+});
 
 // ---------------------------------------------------------------- exporters by format
 
-export const EXPORTERS: Record<ExportFormat, Exporter> = {
+/** A fresh exporter per export: they keep per-run state (layout, ids, image lists) between writing and verifying. */
+export const EXPORTERS: Record<ExportFormat, () => Exporter> = {
   coco: cocoExporter,
   'coco-results': cocoResultsExporter,
   yolo: yoloExporter,
-  voc: vocExporter(),
+  voc: vocExporter,
   labelme: labelmeExporter,
-  masks: masksExporter(),
+  masks: masksExporter,
   captions: captionsExporter,
 };

@@ -168,9 +168,30 @@ function toObject(r: ObjectRow, classNames: Map<number, string>): FormatObject {
   };
 }
 
+/**
+ * Each image of the export with the class names of its objects (what a stratified split needs), from the class
+ * columns alone: no geometry is read.
+ */
+export function classesPerImage(db: Database, source: ExportSource): { id: number; classes: string[] }[] {
+  const params = source.kind === 'run' ? { runId: source.runId } : {};
+  const classOf =
+    source.kind === 'labels'
+      ? `SELECT a.image_id AS imageId, c.name AS name FROM annotations a JOIN label_classes c ON c.id = a.class_id`
+      : `SELECT p.image_id AS imageId, coalesce(c.name, p.label) AS name FROM predictions p LEFT JOIN label_classes c ON c.id = p.class_id
+           WHERE p.run_id = @runId AND coalesce(c.name, p.label) IS NOT NULL AND json_extract(p.extras, '$.suppressed') IS NULL`;
+  const byImage = new Map<number, Set<string>>();
+  for (const r of db.prepare(classOf).iterate(params) as IterableIterator<{ imageId: number; name: string }>) {
+    const set = byImage.get(r.imageId);
+    if (set) set.add(r.name);
+    else byImage.set(r.imageId, new Set([r.name]));
+  }
+  return (db.prepare(`SELECT id FROM (${imageQuery(source)})`).pluck().all(params) as number[]).map((id) => ({ id, classes: [...(byImage.get(id) ?? [])] }));
+}
+
 /** Counts for progress, without reading the rows. */
-export function countImages(db: Database, source: ExportSource, opts: { rotated?: boolean } = {}): number {
-  return db.prepare(`SELECT count(*) FROM (${imageQuery(source)})${opts.rotated ? ' WHERE orientation != 1' : ''}`).pluck().get(source.kind === 'run' ? { runId: source.runId } : {}) as number;
+export function countImages(db: Database, source: ExportSource, opts: { rotated?: boolean; missing?: boolean } = {}): number {
+  const where = [opts.rotated ? 'orientation != 1' : '', opts.missing ? 'missing = 1' : ''].filter(Boolean).join(' AND ');
+  return db.prepare(`SELECT count(*) FROM (${imageQuery(source)})${where ? ` WHERE ${where}` : ''}`).pluck().get(source.kind === 'run' ? { runId: source.runId } : {}) as number;
 }
 
 /** The export's images alone, in id order, without reading their objects (COCO's images section). */
