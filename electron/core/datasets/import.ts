@@ -16,6 +16,8 @@ import { encodeGeometry } from '../project/annotations.js';
 import type { ProjectStore } from '../project/store.js';
 import { IdCounters } from '../project/ids.js';
 import { IMPORTERS } from './importers.js';
+import { createPrivateFileSync } from '../privateFiles.js';
+import { cocoImageIdMap, exportClasses } from './project.js';
 
 export interface ImportArgs {
   format: ImportFormat;
@@ -45,8 +47,12 @@ export interface ReaderContext {
   from: string;
   as: 'labels' | 'predictions';
   signal: AbortSignal;
-  /** The project's knowledge for COCO results: COCO ids a COCO import brought in. */
-  cocoIds(kind: 'image' | 'category'): Map<number, number>;
+  /**
+   * The COCO ids the project answers to, as its own COCO export writes them: categories (the ids a COCO import
+   * brought in, else the class ids), images (likewise, `toProject`), which images a COCO import brought in, and
+   * whether one did.
+   */
+  coco(): { categories: Map<number, { name: string; keypoints: string[] | null }>; toProject(cocoImageId: number): number; importedImages: number[]; imported: boolean };
   /** Project class names (for formats that name keypoints by class). */
   classes(): { id: number; name: string; keypoints: { names: string[]; edges: [number, number][] } | null }[];
   /** The project's image ids (COCO results from our own export name them directly). */
@@ -154,11 +160,6 @@ class ImageMatcher {
   }
 }
 
-interface ClassPlan {
-  /** dataset name → project name */
-  resolve(name: string): string;
-}
-
 export async function runImport(store: ProjectStore, args: ImportArgs, job: JobContext): Promise<ImportSummary> {
   const reader = IMPORTERS[args.format];
   const from = path.resolve(args.from);
@@ -185,23 +186,22 @@ export async function runImport(store: ProjectStore, args: ImportArgs, job: JobC
   const mapped = new Map<string, string>();
   const cocoCategory = new Map<number, string>(); // COCO category id → project class name
   const cocoImage = new Map<number, number>(); // COCO image id → project image id
-  const classPlan: ClassPlan = {
-    resolve(name: string): string {
-      if (exact.has(name)) return name;
-      if (added.has(name)) return name;
-      const hit = mapped.get(name);
-      if (hit) return hit;
-      const same = folded.get(name.trim().toLowerCase());
-      if (same && same.length === 1) {
-        mapped.set(name, same[0]);
-        return same[0];
-      }
-      added.set(name, { keypoints: null, edges: [] });
-      return name;
-    },
+  /** A dataset's class name → the project's: the same name, else the one class spelled alike but for case, else a new class. */
+  const resolveClass = (name: string): string => {
+    if (exact.has(name) || added.has(name)) return name;
+    const hit = mapped.get(name);
+    if (hit) return hit;
+    const same = folded.get(name.trim().toLowerCase());
+    if (same && same.length === 1) {
+      mapped.set(name, same[0]);
+      return same[0];
+    }
+    added.set(name, { keypoints: null, edges: [] });
+    return name;
   };
 
   const staging = path.join(os.tmpdir(), `sightline-import-${process.pid}-${randomBytes(6).toString('hex')}.db`);
+  createPrivateFileSync(staging); // the dataset's labels: private to the user, as every file Sightline writes
   const stage = new Database(staging);
   stage.pragma('journal_mode = OFF');
   stage.pragma('synchronous = OFF');
@@ -230,7 +230,7 @@ export async function runImport(store: ProjectStore, args: ImportArgs, job: JobC
 
   const stageObjects = (imageId: number, objects: ParsedObject[]) => {
     for (const o of objects) {
-      const cls = o.class === null ? null : classPlan.resolve(o.class);
+      const cls = o.class === null ? null : resolveClass(o.class);
       const g = encodeGeometry(o.geometry);
       const attrs = JSON.stringify(o.attributes);
       staged.push([imageId, cls, o.kind, g.json, g.mask, attrs, o.score]);
@@ -244,7 +244,12 @@ export async function runImport(store: ProjectStore, args: ImportArgs, job: JobC
     from,
     as: args.as,
     signal: job.signal,
-    cocoIds: (kind) => new Map((db.prepare('SELECT coco_id AS c, local_id AS l FROM coco_ids WHERE kind = ?').all(kind) as { c: number; l: number }[]).map((r) => [r.c, r.l])),
+    coco: () => ({
+      categories: new Map(exportClasses(db).map((c) => [c.categoryId, { name: c.name, keypoints: c.keypoints?.names ?? null }])),
+      toProject: cocoImageIdMap(db).toProject,
+      importedImages: db.prepare(`SELECT DISTINCT local_id FROM coco_ids WHERE kind = 'image'`).pluck().all() as number[],
+      imported: db.prepare(`SELECT 1 FROM coco_ids WHERE kind = 'category' LIMIT 1`).get() !== undefined,
+    }),
     classes: projectClasses,
     hasImage: (id) => imageSize.get(id) !== undefined,
     imageSize: (id) => (imageSize.get(id) as { width: number; height: number } | undefined) ?? null,
@@ -265,12 +270,19 @@ export async function runImport(store: ProjectStore, args: ImportArgs, job: JobC
   };
 
   const coveredIds = new Set<number>();
+  /** An image the dataset covers (counted once, whichever way the dataset names it). */
+  const cover = (id: number) => {
+    if (coveredIds.has(id)) return;
+    coveredIds.add(id);
+    images++;
+    covered.push(id);
+  };
   try {
     for await (const item of reader(ctx)) {
       if (job.signal.aborted) break;
       if (errors.length >= MAX_ERRORS) break;
       if (item.type === 'class') {
-        const name = classPlan.resolve(item.name);
+        const name = resolveClass(item.name);
         if (item.cocoId !== undefined) cocoCategory.set(item.cocoId, name);
         const a = added.get(name);
         if (a && item.keypoints) {
@@ -285,30 +297,23 @@ export async function runImport(store: ProjectStore, args: ImportArgs, job: JobC
         continue;
       }
       if (item.type === 'project-image') {
-        if (!coveredIds.has(item.imageId)) {
-          coveredIds.add(item.imageId);
-          images++;
-          covered.push(item.imageId);
-        }
+        cover(item.imageId);
         stageObjects(item.imageId, item.objects);
         continue;
       }
-      matcher ??= new ImageMatcher(db);
-      const m = matcher.match(item.file);
+      const m = ctx.match(item.file);
       if ('reason' in m) {
-        if (unmatched.length < 10_000) unmatched.push({ file: item.file, reason: m.reason });
+        ctx.unmatched(item.file, m.reason);
         continue;
       }
-      const size = imageSize.get(m.id) as { width: number; height: number };
-      if (item.width !== null && item.height !== null && (item.width !== size.width || item.height !== size.height)) {
+      if (item.width !== null && item.height !== null && (item.width !== m.width || item.height !== m.height)) {
         ctx.error(
-          new FormatError(item.file, null, `the dataset says ${item.width}×${item.height} but the project's image is ${size.width}×${size.height} (as displayed); is it the same image, or was it rotated?`),
+          new FormatError(item.file, null, `the dataset says ${item.width}×${item.height} but the project's image is ${m.width}×${m.height} (as displayed); is it the same image, or was it rotated?`),
         );
         continue;
       }
       if (item.cocoId !== undefined) cocoImage.set(item.cocoId, m.id);
-      images++;
-      covered.push(m.id);
+      cover(m.id);
       stageObjects(m.id, item.objects);
     }
     flush();

@@ -194,48 +194,24 @@ const readCoco: DatasetReader = async function* (ctx) {
   }
 };
 
-/** A COCO results list: image and category ids from a COCO import made before, else those of our own export. */
+/**
+ * A COCO results list. Its ids are read as the project's own COCO export writes them: those a COCO import brought in
+ * (results made against that dataset), else the project's class and image ids (results of Sightline's own export).
+ */
 const readCocoResults: DatasetReader = async function* (ctx) {
   const file = ctx.from;
-  const imageIds = ctx.cocoIds('image');
-  const categoryIds = ctx.cocoIds('category');
-  const classes = ctx.classes();
-  const className = new Map(classes.map((k) => [k.id, k.name]));
-  const keypointNames = new Map(classes.map((k) => [k.name, k.keypoints?.names ?? null]));
-  const categories = new Map<number, { name: string; keypoints: string[] | null }>();
-  for (const [cocoId, local] of categoryIds) {
-    const name = className.get(local);
-    if (name) categories.set(cocoId, { name, keypoints: keypointNames.get(name) ?? null });
-  }
-  const ownExport = categoryIds.size === 0;
-  if (ownExport) {
-    // No COCO import before: the ids are those Sightline's own export gives (class ids, image ids).
-    for (const k of classes) categories.set(k.id, { name: k.name, keypoints: k.keypoints?.names ?? null });
+  const ids = ctx.coco();
+  if (!ids.imported) {
     ctx.warn('No COCO instances file was imported into this project before, so the results are read with the ids Sightline exports (image id = project image id, category id = class id).');
   }
-  const sizes = new Map<number, { width: number; height: number }>();
-  const resolveImage = (cocoId: number): number | null => {
-    const local = imageIds.size ? imageIds.get(cocoId) : ctx.hasImage(cocoId) ? cocoId : undefined;
-    return local ?? null;
+  const sizes = new Map<number, { width: number; height: number } | null>();
+  /** A results record's image: its project image's size, by COCO id (undefined: not in the project). */
+  const imageOf = (cocoId: number) => {
+    const local = ids.toProject(cocoId);
+    if (!sizes.has(local)) sizes.set(local, ctx.imageSize(local));
+    return sizes.get(local) ?? undefined;
   };
-  const c = {
-    file,
-    categories,
-    images: {
-      get: (id: number) => {
-        const local = resolveImage(id);
-        if (local === null) return undefined;
-        let s = sizes.get(local);
-        if (!s) {
-          s = ctx.imageSize(local) ?? undefined;
-          if (s) sizes.set(local, s);
-        }
-        return s;
-      },
-      has: (id: number) => resolveImage(id) !== null,
-    } as unknown as Map<number, { width: number; height: number }>,
-    seenIds: new IdSet(),
-  };
+  const c = { file, categories: ids.categories, images: { get: imageOf, has: (id: number) => imageOf(id) !== undefined }, seenIds: new IdSet() };
   try {
     for await (const el of splitJsonFile(file, file, ctx.signal, () => true)) {
       if (!('index' in el)) continue;
@@ -243,7 +219,7 @@ const readCocoResults: DatasetReader = async function* (ctx) {
       try {
         const raw = parseRecord(el.text, file, where);
         const r = (raw as { caption?: unknown })?.caption !== undefined ? coco.parseCocoCaption(raw, where, c) : coco.parseCocoResult(raw, where, c);
-        yield { type: 'project-image', imageId: resolveImage(r.imageId)!, objects: r.objects } satisfies ImportItem;
+        yield { type: 'project-image', imageId: ids.toProject(r.imageId), objects: r.objects } satisfies ImportItem;
       } catch (e) {
         report(ctx, e);
       }
@@ -253,7 +229,7 @@ const readCocoResults: DatasetReader = async function* (ctx) {
   }
   // Results made against an imported COCO dataset cover all of its images, also those where the model found nothing
   // (pycocotools evaluates every image of the ground truth): each gets the run's "ran here" row.
-  for (const local of imageIds.values()) if (ctx.hasImage(local)) yield { type: 'project-image', imageId: local, objects: [] } satisfies ImportItem;
+  for (const local of ids.importedImages) if (ctx.hasImage(local)) yield { type: 'project-image', imageId: local, objects: [] } satisfies ImportItem;
 };
 
 // ---------------------------------------------------------------- YOLO
