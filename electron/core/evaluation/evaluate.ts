@@ -12,7 +12,7 @@ import { semanticMap } from '../../../common/formats/masks.js';
 import { captionMetrics, captionSamplesFromText } from '../../../common/metrics/captions.js';
 import { cocoEvaluate, COCO_PERSON_SIGMAS, type CocoEvalResult, type EvalCategory, type EvalDt, type EvalGt, type EvalImage } from '../../../common/metrics/cocoEval.js';
 import { confusionMatrix, type ConfusionMatrix } from '../../../common/metrics/confusion.js';
-import { SemanticAccumulator, semanticImageMetrics } from '../../../common/metrics/semantic.js';
+import { SemanticAccumulator } from '../../../common/metrics/semantic.js';
 import { decodeGeometry } from '../project/annotations.js';
 import { IMAGE_EXTRAS } from '../inference/runs.js';
 import { cocoImageIdMap } from '../datasets/project.js';
@@ -168,7 +168,9 @@ function captionReport(ctx: Ctx): EvalReport {
   for (const r of labels(ctx)) {
     if (r.kind !== 'caption' || !ctx.images.has(r.image_id)) continue;
     const text = (JSON.parse(r.geometry) as { text: string }).text;
-    refs.set(r.image_id, [...(refs.get(r.image_id) ?? []), text]);
+    const list = refs.get(r.image_id);
+    if (list) list.push(text);
+    else refs.set(r.image_id, [text]);
   }
   const cands = new Map<number, { text: string; score: number }>();
   for (const r of predictions(ctx)) {
@@ -197,25 +199,48 @@ function captionReport(ctx: Ctx): EvalReport {
   };
 }
 
+/**
+ * Rows ordered by image id, handed out one image at a time: `take(id)` for ascending ids gives that image's rows
+ * (those `keep` accepts) and skips the rows of images not asked for.
+ */
+function byImage(rows: Generator<Row>, keep: (r: Row) => boolean): { take(imageId: number): Row[] } {
+  let next = rows.next();
+  return {
+    take(imageId) {
+      const out: Row[] = [];
+      while (!next.done && next.value.image_id < imageId) next = rows.next();
+      while (!next.done && next.value.image_id === imageId) {
+        if (keep(next.value)) out.push(next.value);
+        next = rows.next();
+      }
+      return out;
+    },
+  };
+}
+
 function semanticReport(ctx: Ctx): EvalReport {
   const classIndex = new Map(ctx.classes.map((c, i) => [c.name, i]));
   const acc = new SemanticAccumulator(ctx.classes.length + 1, { ignore: 255 });
-  const gtBy = new Map<number, Row[]>();
-  for (const r of labels(ctx)) if (ctx.images.has(r.image_id) && (r.kind === 'mask' || r.kind === 'polygon')) gtBy.set(r.image_id, [...(gtBy.get(r.image_id) ?? []), r]);
-  const dtBy = new Map<number, Row[]>();
-  for (const r of predictions(ctx)) if (ctx.images.has(r.image_id) && r.kind === 'mask') dtBy.set(r.image_id, [...(dtBy.get(r.image_id) ?? []), r]);
-  const name = (r: Row) => (r.class_id !== null ? ctx.classes.find((c) => c.id === r.class_id)?.name : r.label) ?? null;
+  // Labels and predictions come ordered by image: walked beside the images, one image's rows in memory at a time.
+  const gts = byImage(labels(ctx), (r) => r.kind === 'mask' || r.kind === 'polygon');
+  const dts = byImage(predictions(ctx), (r) => r.kind === 'mask');
+  const names = new Map(ctx.classes.map((c) => [c.id, c.name]));
+  const name = (r: Row) => (r.class_id !== null ? names.get(r.class_id) : r.label) ?? null;
   const toRecord = (id: number, rows: Row[]) => ({
     image: { id, file: '', ...ctx.images.get(id)! },
     objects: rows.map((r) => ({ id: r.id, class: name(r), kind: r.kind, geometry: decodeGeometry(r.geometry, r.mask), attributes: {}, score: r.score })),
   });
   let n = 0;
   const perImage: { imageId: number; miou: number | null }[] = [];
+  const one = new SemanticAccumulator(ctx.classes.length + 1, { ignore: 255 });
   for (const id of ctx.images.keys()) {
-    const gt = semanticMap(toRecord(id, gtBy.get(id) ?? []), classIndex);
-    const dt = semanticMap(toRecord(id, dtBy.get(id) ?? []), classIndex);
-    acc.add(gt, dt);
-    perImage.push({ imageId: id, miou: semanticImageMetrics(gt, dt, ctx.classes.length + 1, { ignore: 255 }).mIoU });
+    const gt = semanticMap(toRecord(id, gts.take(id)), classIndex);
+    const dt = semanticMap(toRecord(id, dts.take(id)), classIndex);
+    // One pass over the pixels: the image's own confusion gives its mIoU and is added to the run's.
+    one.reset();
+    one.add(gt, dt);
+    acc.merge(one);
+    perImage.push({ imageId: id, miou: one.result().mIoU });
     n++;
   }
   storeImageErrors(ctx, perImage.map((p) => ({ imageId: p.imageId, miou: p.miou })));
