@@ -6,6 +6,7 @@ import type { ModelRun } from '../../../common/api/contract.js';
 import { COMPARE_COLORS } from '../../canvas/layers/colors.js';
 import { useStore } from '../app/store.js';
 import { predictionsView } from '../predictions/view.js';
+import { RunPicker } from '../predictions/RunPicker.js';
 import type { CompareClass, CompareResult } from './compare.js';
 import { compareView, toggleCompare } from './view.js';
 import { AcceptAcrossProject } from './AcceptAcrossProject.js';
@@ -31,7 +32,7 @@ export function ComparePanel(props: {
 }) {
   const { runs, runId, classes, result, acceptAllCount, onAcceptAll, onUndoReject, client, onAcceptedAcrossProject } = props;
   const view = useStore(compareView);
-  const { minScore, runId: runChoice } = useStore(predictionsView);
+  const { minScore } = useStore(predictionsView);
   const counts = result?.counts ?? { tp: 0, fp: 0, fn: 0 };
 
   return (
@@ -48,22 +49,7 @@ export function ComparePanel(props: {
         <p className="muted small">Match a run's predictions with the labels: true positives, false positives and missed labels.</p>
       ) : (
         <>
-          <label className="field">
-            <span>Run</span>
-            <select
-              data-testid="compare-run-picker"
-              aria-label="Model run compared"
-              value={runChoice ?? ''}
-              onChange={(e) => predictionsView.set({ runId: e.target.value ? Number(e.target.value) : null })}
-            >
-              <option value="">Latest on this image{runId !== null ? ` (#${runId})` : ''}</option>
-              {runs.map((r) => (
-                <option key={r.id} value={r.id}>
-                  #{r.id} {r.model}
-                </option>
-              ))}
-            </select>
-          </label>
+          <RunPicker runs={runs} shown={runId} testId="compare-run-picker" label="Model run compared" />
           {runId === null ? <p className="muted small">No model has run on this image yet.</p> : null}
           <ul className="legend" data-testid="compare-legend" aria-label="Matching counts">
             <li title="True positive: a prediction that matches a label">

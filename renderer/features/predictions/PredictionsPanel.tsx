@@ -3,14 +3,7 @@ import { labelColor } from '../../canvas/layers/colors.js';
 import { useStore } from '../app/store.js';
 import { formatScore, isSuppressed, labelCounts, type SplitPredictions } from './predictions.js';
 import { predictionsView, togglePredictions } from './view.js';
-
-function runLabel(r: ModelRun): string {
-  const started = new Date(r.startedAt);
-  const today = started.toDateString() === new Date().toDateString();
-  const when = started.toLocaleString(undefined, today ? { timeStyle: 'short' } : { dateStyle: 'short', timeStyle: 'short' });
-  const state = r.status === 'done' ? '' : ` · ${r.status}`;
-  return `#${r.id} ${r.model} · ${when}${state}`;
-}
+import { RunPicker } from './RunPicker.js';
 
 function summary(run: ModelRun | null, split: SplitPredictions, drawn: number, suppressed: number): string {
   if (run && !split.processed) return run.status === 'running' ? `${run.model} is running…` : `Run #${run.id} (${run.model}) did not include this image.`;
@@ -43,22 +36,7 @@ export function PredictionsPanel(props: { runs: ModelRun[]; runId: number | null
           Show <kbd>P</kbd>
         </label>
       </div>
-      <label className="field">
-        <span>Run</span>
-        <select
-          data-testid="run-picker"
-          aria-label="Model run shown"
-          value={view.runId ?? ''}
-          onChange={(e) => predictionsView.set({ runId: e.target.value ? Number(e.target.value) : null })}
-        >
-          <option value="">Latest on this image</option>
-          {runs.map((r) => (
-            <option key={r.id} value={r.id}>
-              {runLabel(r)}
-            </option>
-          ))}
-        </select>
-      </label>
+      <RunPicker runs={runs} testId="run-picker" label="Model run shown" />
       <p className="muted small" data-testid="predictions-summary">
         {runId === null ? 'No model has run on this image yet.' : summary(run, split, drawn, suppressed)}
         {run?.status === 'failed' && run.error ? <span className="error"> {run.error}</span> : null}
