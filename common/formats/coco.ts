@@ -12,6 +12,7 @@
 import type { Geometry } from '../api/contract.js';
 import { rleFromPolygons } from '../geometry/cocoPolygon.js';
 import { polygonArea } from '../geometry/polygon.js';
+import { keypointExtent, polygonExtent } from '../geometry/extent.js';
 import { rleArea, rleBbox, rleFromString, rleToString, type Rle } from '../geometry/rle.js';
 import { JsonSplitter } from './jsonStream.js';
 import {
@@ -183,29 +184,6 @@ export function holdCocoCaption(obj: FormatObject): Held {
   return [{ class: null, kind: 'caption', geometry: obj.geometry, attributes: {}, score: obj.score }];
 }
 
-/** [x, y, w, h] around the labeled (v > 0) keypoints; all zeros when none is labeled. */
-export function keypointExtent(points: readonly number[]): [number, number, number, number] {
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  for (let i = 0; i < points.length; i += 3) {
-    if (!(points[i + 2] > 0)) continue;
-    x0 = Math.min(x0, points[i]);
-    x1 = Math.max(x1, points[i]);
-    y0 = Math.min(y0, points[i + 1]);
-    y1 = Math.max(y1, points[i + 1]);
-  }
-  return x0 === Infinity ? [0, 0, 0, 0] : [x0, y0, x1 - x0, y1 - y0];
-}
-
-function polygonExtent(p: readonly number[]): [number, number, number, number] {
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-  for (let i = 0; i < p.length; i += 2) {
-    x0 = Math.min(x0, p[i]);
-    x1 = Math.max(x1, p[i]);
-    y0 = Math.min(y0, p[i + 1]);
-    y1 = Math.max(y1, p[i + 1]);
-  }
-  return [x0, y0, x1 - x0, y1 - y0];
-}
 
 /** The geometric part of an annotation or result: segmentation, area, bbox, keypoints. */
 function cocoShape(g: Geometry, crowd: boolean): {

@@ -13,6 +13,7 @@ import { encodeLabelRles, rleArea } from '../geometry/rle.js';
 import type { Geometry } from '../api/contract.js';
 import { boxFromVoc, vocObjects, VOC_FLAGS, type VocObject, type VocOptions } from './voc.js';
 import { ExportTally, FormatError, type FormatAttributes, type FormatClass, type FormatImage, type FormatObject, type FormatRecord, type Held, type ParsedObject } from './types.js';
+import { polygonExtent } from '../geometry/extent.js';
 
 /** 255: VOC's void / the ignore class. Values 1…254 are classes or instances. */
 export const IGNORE_VALUE = 255;
@@ -111,13 +112,8 @@ function paint(shapes: Shape[], width: number, height: number): { map: Uint8Arra
     } else {
       const m = polygonToMask(g.points, width, height);
       // Only the polygon's rows and columns can be set: scan its clipped extent, not the whole image.
-      let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-      for (let j = 0; j < g.points.length; j += 2) {
-        x0 = Math.min(x0, g.points[j]);
-        x1 = Math.max(x1, g.points[j]);
-        y0 = Math.min(y0, g.points[j + 1]);
-        y1 = Math.max(y1, g.points[j + 1]);
-      }
+      const [x0, y0, w, h] = polygonExtent(g.points);
+      const x1 = x0 + w, y1 = y0 + h;
       const cx0 = Math.max(0, Math.floor(x0)), cx1 = Math.min(width, Math.ceil(x1));
       const cy0 = Math.max(0, Math.floor(y0)), cy1 = Math.min(height, Math.ceil(y1));
       for (let y = cy0; y < cy1; y++) {

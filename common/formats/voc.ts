@@ -16,6 +16,7 @@
 import { encodeLabelRles, rleBbox } from '../geometry/rle.js';
 import { escapeXml, parseXml, xmlChild, xmlChildren } from './xml.js';
 import { ExportTally, FormatError, type AttributeValue, type FormatAttributes, type FormatClass, type FormatImage, type FormatObject, type FormatRecord, type Held, type ParsedImage, type ParsedObject } from './types.js';
+import { polygonExtent } from '../geometry/extent.js';
 
 /** The attributes a VOC object holds, as 0/1 elements, in the devkit's order. */
 export const VOC_FLAGS = ['truncated', 'difficult', 'occluded'] as const;
@@ -99,14 +100,8 @@ function vocBoxOf(obj: FormatObject, image: FormatImage, opts: VocOptions): BoxR
     [x0, y0, x1, y1] = [g.x, g.y, g.x + g.w, g.y + g.h];
   } else if (g.type === 'polygon') {
     // The polygon's own extent, rounded like a box (as COCO's bbox of a polygon is its extent).
-    x0 = y0 = Infinity;
-    x1 = y1 = -Infinity;
-    for (let i = 0; i < g.points.length; i += 2) {
-      x0 = Math.min(x0, g.points[i]);
-      x1 = Math.max(x1, g.points[i]);
-      y0 = Math.min(y0, g.points[i + 1]);
-      y1 = Math.max(y1, g.points[i + 1]);
-    }
+    const [ex, ey, ew, eh] = polygonExtent(g.points);
+    [x0, y0, x1, y1] = [ex, ey, ex + ew, ey + eh];
   } else {
     if (g.width !== image.width || g.height !== image.height) return NOT_EXPORTED.maskSize;
     const [bx, by, bw, bh] = rleBbox(g);

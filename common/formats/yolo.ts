@@ -23,6 +23,7 @@ import { rleBbox, type Rle } from '../geometry/rle.js';
 import { maskCrop } from './labelme.js';
 import { FormatError, type ExportTally, type FormatAttributes, type FormatImage, type FormatObject, type FormatRecord, type Held, type ParsedObject } from './types.js';
 import { parseYaml, YamlError, yamlString, type YamlMap, type YamlValue } from './yaml.js';
+import { keypointExtent, polygonExtent } from '../geometry/extent.js';
 
 export type YoloTask = 'detect' | 'segment' | 'pose';
 
@@ -143,14 +144,8 @@ export function holdYolo(obj: FormatObject, image: FormatImage, opts: YoloOption
     }
     case 'polygon': {
       if (task === 'detect') {
-        let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-        for (let i = 0; i < g.points.length; i += 2) {
-          x0 = Math.min(x0, g.points[i]);
-          x1 = Math.max(x1, g.points[i]);
-          y0 = Math.min(y0, g.points[i + 1]);
-          y1 = Math.max(y1, g.points[i + 1]);
-        }
-        const b = clipBox(x0, y0, x1, y1);
+        const [x0, y0, w, h] = polygonExtent(g.points);
+        const b = clipBox(x0, y0, x0 + w, y0 + h);
         if (!b) return R.outside;
         changes.add(R.polygonAsBox);
         return held({ type: 'box', x: b[0], y: b[1], w: b[2] - b[0], h: b[3] - b[1] }, 'box');
@@ -253,15 +248,8 @@ export function yoloLabelText(record: FormatRecord, classIndex: Map<string, numb
       else if (g.type === 'polygon') g.points.forEach((v, i) => values.push(f(v / (i % 2 ? H : W))));
       else if (g.type === 'keypoints') {
         // The box is the labeled points' extent: Sightline's keypoints carry no box of their own.
-        let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-        for (let i = 0; i < g.points.length; i += 3) {
-          if (g.points[i + 2] === 0) continue;
-          x0 = Math.min(x0, g.points[i]);
-          x1 = Math.max(x1, g.points[i]);
-          y0 = Math.min(y0, g.points[i + 1]);
-          y1 = Math.max(y1, g.points[i + 1]);
-        }
-        values.push(f((x0 + x1) / 2 / W), f((y0 + y1) / 2 / H), f((x1 - x0) / W), f((y1 - y0) / H));
+        const [x0, y0, w, h] = keypointExtent(g.points);
+        values.push(f((x0 + w / 2) / W), f((y0 + h / 2) / H), f(w / W), f(h / H));
         const dims = opts.kptShape![1];
         for (let i = 0; i < g.points.length; i += 3) {
           values.push(f(g.points[i] / W), f(g.points[i + 1] / H));

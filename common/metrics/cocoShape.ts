@@ -6,7 +6,7 @@ import type { Geometry } from '../api/contract.js';
 import { rleFromPolygons } from '../geometry/cocoPolygon.js';
 import { polygonArea } from '../geometry/polygon.js';
 import { decodeRle, encodeRle, rleArea, rleBbox, type Rle } from '../geometry/rle.js';
-import { keypointExtent } from '../formats/coco.js';
+import { keypointExtent, polygonExtent } from '../geometry/extent.js';
 
 /** Nearest-neighbour resampling of a mask to another size (a model may give masks at its own resolution). */
 export function resampleRle(rle: Rle, width: number, height: number): Rle {
@@ -28,14 +28,7 @@ export function shapeOf(g: Geometry, size: { width: number; height: number }, ne
       return { bbox: [g.x, g.y, g.w, g.h], area: g.w * g.h };
     case 'polygon': {
       if (g.points.length < 6) return null;
-      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-      for (let i = 0; i + 1 < g.points.length; i += 2) {
-        x0 = Math.min(x0, g.points[i]);
-        x1 = Math.max(x1, g.points[i]);
-        y0 = Math.min(y0, g.points[i + 1]);
-        y1 = Math.max(y1, g.points[i + 1]);
-      }
-      return { bbox: [x0, y0, x1 - x0, y1 - y0], area: polygonArea(g.points), ...(needMask ? { segm: rleFromPolygons([g.points], size.height, size.width) } : {}) };
+      return { bbox: polygonExtent(g.points), area: polygonArea(g.points), ...(needMask ? { segm: rleFromPolygons([g.points], size.height, size.width) } : {}) };
     }
     case 'mask': {
       const m = resampleRle(g, size.width, size.height);
