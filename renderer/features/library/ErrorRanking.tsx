@@ -4,7 +4,8 @@
  * previous / next follow the library's order, so D steps to the next-worst image.
  */
 import { useEffect, useState } from 'react';
-import type { ImageFilter, ImageSort, LabelClass, ModelRun } from '../../../common/api/contract.js';
+import type { ImageFilter, ImageSort, LabelClass } from '../../../common/api/contract.js';
+import { useRuns } from '../app/useRuns.js';
 import { api } from '../../api.js';
 import { useAction } from '../app/useAction.js';
 import { libraryStore } from './query.js';
@@ -15,10 +16,9 @@ export const isEvalSort = (by: ImageSort['by']) => (EVAL_SORTS as readonly strin
 export const worstFirst = (by: ImageSort['by']): ImageSort['dir'] => (by === 'errors' ? 'desc' : 'asc');
 
 export function ErrorRanking({ sort, filter, onSort, onFilter }: { sort: ImageSort; filter: ImageFilter; onSort: (s: ImageSort) => void; onFilter: (f: Partial<ImageFilter>) => void }) {
-  const [runs, setRuns] = useState<ModelRun[]>([]);
+  const runs = (useRuns().runs ?? []).filter((x) => x.predictions > 0);
   const [classes, setClasses] = useState<LabelClass[]>([]);
   useEffect(() => {
-    void api.call('runs.list').then((r) => setRuns(r.filter((x) => x.predictions > 0)), () => setRuns([]));
     void api.call('classes.list').then(setClasses, () => setClasses([]));
   }, []);
   const evaluate = useAction(async () => {

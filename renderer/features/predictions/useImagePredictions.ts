@@ -2,6 +2,9 @@ import { useEffect, useState } from 'react';
 import type { ModelRun, Prediction } from '../../../common/api/contract.js';
 import { api, errorMessage } from '../../api.js';
 import { defaultRunId } from './predictions.js';
+import { useRuns } from '../app/useRuns.js';
+
+const NO_RUNS: ModelRun[] = [];
 
 /** While a run is going, refetch at most this often: predictions land image by image. */
 const REFRESH_MS = 1000;
@@ -20,10 +23,10 @@ export interface ImagePredictions {
  * so the previous image's shapes are never drawn over the next one.
  */
 export function useImagePredictions(imageId: number, runChoice: number | null): ImagePredictions {
-  const [runs, setRuns] = useState<ModelRun[]>([]);
   const [shown, setShown] = useState<{ imageId: number; runId: number | null; predictions: Prediction[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
+  const runs = useRuns(version).runs ?? NO_RUNS;
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | null = null;
@@ -51,16 +54,6 @@ export function useImagePredictions(imageId: number, runChoice: number | null): 
     };
   }, [imageId]);
 
-  useEffect(() => {
-    let live = true;
-    api.call('runs.list').then(
-      (r) => live && setRuns([...r].sort((a, b) => b.id - a.id)),
-      () => undefined,
-    );
-    return () => {
-      live = false;
-    };
-  }, [version]);
 
   useEffect(() => {
     let live = true;
