@@ -30,6 +30,7 @@ import { generateDemoImages } from '../../demo/generate.js';
 import { runExport } from './datasets/export.js';
 import { runImport } from './datasets/import.js';
 import { acceptAcrossProject, evaluateRun } from './evaluation/evaluate.js';
+import { RunsRepo } from './inference/runs.js';
 import type { ExportSummary, ImportSummary } from '../../common/api/contract.js';
 import { spawn } from 'node:child_process';
 
@@ -297,8 +298,10 @@ export class AppCore implements CoreHost {
       `Import ${args.format} from ${path.resolve(args.from)}${args.dryRun ? ' (dry run)' : ''}`,
       async (ctx) => {
         const r = await runImport(store, args, ctx);
-        if (r.written) this.emitProject(r.classesAdded.length ? 'classes' : 'images');
-        if (r.written && r.classesAdded.length) this.emitProject('images');
+        if (r.written) {
+          if (r.classesAdded.length) this.emitProject('classes');
+          this.emitProject('images');
+        }
         return r;
       },
       (r: ImportSummary) => ({
@@ -421,19 +424,9 @@ export class AppCore implements CoreHost {
         return { ok: true as const };
       },
       'predictions.reject': ({ ids, rejected }) => {
-        const db = this.project().store.db;
-        const set = db.prepare(
-          rejected
-            ? `UPDATE predictions SET extras = json_set(extras, '$.rejected', json('true')) WHERE id = ? AND NOT (kind = 'tag' AND label IS NULL)`
-            : `UPDATE predictions SET extras = json_remove(extras, '$.rejected') WHERE id = ?`,
-        );
-        let updated = 0;
-        db.transaction(() => {
-          for (const id of ids) updated += set.run(id).changes;
-        })();
-        const images = db.prepare(`SELECT DISTINCT image_id FROM predictions WHERE id IN (SELECT value FROM json_each(?))`).pluck().all(JSON.stringify(ids)) as number[];
+        const { updated, imageIds } = new RunsRepo(this.project().store.db).reject(ids, rejected);
         // Predictions, not labels: an editor showing the image does not reload its labels for this.
-        this.emit('project', { reason: 'predictions', imageIds: images });
+        this.emit('project', { reason: 'predictions', imageIds });
         return { updated };
       },
       'predictions.acceptAll': ({ runId, minScore, iouThreshold, dryRun, client }) => {

@@ -118,6 +118,24 @@ export class RunsRepo {
     return (rows as PredictionRecord[]).map(toPrediction);
   }
 
+  /**
+   * Reject predictions (or take a rejection back): `extras.rejected`, so they stay in their run but leave the compare
+   * view and evaluation. Image rows are never rejected. Returns the rows changed and the images they are on.
+   */
+  reject(ids: number[], rejected: boolean): { updated: number; imageIds: number[] } {
+    const set = this.db.prepare(
+      rejected
+        ? `UPDATE predictions SET extras = json_set(extras, '$.rejected', json('true')) WHERE id = ? AND NOT coalesce(${isImageRow('predictions')}, 0)`
+        : `UPDATE predictions SET extras = json_remove(extras, '$.rejected') WHERE id = ?`,
+    );
+    let updated = 0;
+    this.db.transaction(() => {
+      for (const id of ids) updated += set.run(id).changes;
+    })();
+    const imageIds = this.db.prepare(`SELECT DISTINCT image_id FROM predictions WHERE id IN (SELECT value FROM json_each(?))`).pluck().all(JSON.stringify(ids)) as number[];
+    return { updated, imageIds };
+  }
+
   /** Every kept prediction of a run with its image's path (the CLI's report); no image rows, no suppressed ones. */
   forRun(runId: number): (Prediction & { path: string })[] {
     const rows = this.db
