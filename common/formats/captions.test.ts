@@ -1,4 +1,4 @@
-import { formatObject, golden as goldenText } from './testkit.js';
+import { formatObject, golden as goldenText } from '../../test/formats-testkit.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,4 @@
-import { formatObject, refusal } from './testkit.js';
+import { formatObject, refusal } from '../../test/formats-testkit.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,4 @@
-import { refusal } from './testkit.js';
+import { refusal } from '../../test/formats-testkit.js';
 import { describe, expect, it } from 'vitest';
 import { decodeXmlBytes, escapeXml, parseXml, xmlChild, xmlChildren, type XmlElement } from './xml.js';
 import { FormatError } from './types.js';

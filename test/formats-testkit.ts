@@ -1,12 +1,12 @@
-/** Helpers the formats' tests share (imported by *.test.ts only). */
+/** Helpers the dataset formats' tests (common/formats/*.test.ts) share; here, so common/ holds no Node code. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import type { Geometry } from '../api/contract.js';
-import { FormatError, type FormatObject } from './types.js';
+import type { Geometry } from '../common/api/contract.js';
+import { FormatError, type FormatObject } from '../common/formats/types.js';
 
-const TESTDATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testdata');
+const TESTDATA = path.join(path.dirname(fileURLToPath(import.meta.url)), '../common/formats/testdata');
 
 /** A golden file's text: testdata/<format>/<name>. */
 export const golden = (format: string, name: string): string => readFileSync(path.join(TESTDATA, format, name), 'utf8');
