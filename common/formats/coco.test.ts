@@ -425,6 +425,46 @@ describe('COCO import of the pycocotools reference files', () => {
   });
 });
 
+describe('COCO import: the parts of one annotation are linked by group_id', () => {
+  const file = (annotations: Record<string, unknown>[]) =>
+    JSON.stringify({
+      categories: [{ id: 1, name: 'person', keypoints: ['a', 'b'], skeleton: [[1, 2]] }],
+      images: [{ id: 7, file_name: 'x.jpg', width: 100, height: 80 }],
+      annotations,
+    });
+  const kp = { image_id: 7, category_id: 1, iscrowd: 0, keypoints: [10, 10, 2, 20, 30, 1], num_keypoints: 2 };
+
+  it('keypoints and a person box that is not their extent: two objects with the annotation id as group_id', () => {
+    const parsed = parseCocoFile(file([{ id: 41, ...kp, bbox: [5, 5, 30, 40], area: 900 }]), 'kp.json');
+    const objs = parsed.images[0].objects;
+    expect(objs.map((o) => [o.geometry.type, o.attributes.group_id])).toEqual([
+      ['keypoints', 41],
+      ['box', 41],
+    ]);
+    // Each object has its own attributes (editing one must not change the other).
+    expect(objs[0].attributes).not.toBe(objs[1].attributes);
+  });
+
+  it("the file's own group_id wins; a single object gets none; no points labeled still links the box", () => {
+    const own = parseCocoFile(file([{ id: 41, ...kp, bbox: [5, 5, 30, 40], attributes: { group_id: 3 } }]), 'own.json').images[0].objects;
+    expect(own.map((o) => o.attributes.group_id)).toEqual([3, 3]);
+    const extent = parseCocoFile(file([{ id: 42, ...kp, bbox: [10, 10, 10, 20] }]), 'extent.json').images[0].objects;
+    expect(extent.map((o) => [o.geometry.type, o.attributes.group_id])).toEqual([['keypoints', undefined]]);
+    const none = parseCocoFile(file([{ id: 43, ...kp, keypoints: [0, 0, 0, 0, 0, 0], num_keypoints: 0, bbox: [5, 5, 30, 40] }]), 'none.json').images[0].objects;
+    expect(none.map((o) => [o.geometry.type, o.attributes.group_id])).toEqual([
+      ['keypoints', 43],
+      ['box', 43],
+    ]);
+  });
+
+  it('results are not linked (pycocotools takes a keypoint result’s box from its points)', () => {
+    const gt = parseCocoFile(file([]), 'gt.json');
+    const known = knownOf([{ id: 1, name: 'person', keypoints: ['a', 'b'] }], gt.images.map((i) => ({ id: i.id, file: i.file, width: i.width!, height: i.height! })));
+    const dt = parseCocoFile(JSON.stringify([{ image_id: 7, category_id: 1, keypoints: [10, 10, 1, 20, 30, 1], bbox: [5, 5, 30, 40], score: 0.9 }]), 'dt.json', known);
+    expect(dt.images[0].objects.map((o) => o.attributes.group_id)).toEqual([undefined, undefined]);
+  });
+});
+
 // ---------------------------------------------------------------- bad input
 
 describe('COCO import: bad input names the file and the record', () => {

@@ -617,6 +617,7 @@ function objectsOf(
   attributes: FormatAttributes,
   score: number | null,
   lenient: boolean,
+  group: number | null,
 ): ParsedObject[] {
   // An empty bbox stands for none (pycocotools' loadRes knows `bbox: []` too).
   const bbox = raw.bbox === undefined || raw.bbox === null || (Array.isArray(raw.bbox) && raw.bbox.length === 0) ? null : readBbox(r, raw.bbox);
@@ -631,6 +632,10 @@ function objectsOf(
     if (!same) geometries.push({ type: 'box', x: bbox[0], y: bbox[1], w: bbox[2], h: bbox[3] });
   }
   if (geometries.length === 0) r.fail('has no bbox, segmentation or keypoints');
+  // Keypoints and the person's box, one COCO annotation, become two objects linked by a `group_id` (as Datumaro and
+  // LabelMe link the parts of one instance): the file's own group_id, else the annotation's id. Evaluation reads the
+  // box back for OKS where no point is labeled, as pycocotools does.
+  if (group !== null && geometries.length > 1 && attributes.group_id === undefined) attributes.group_id = group;
   return geometries.map((geometry, i) => ({
     class: cat.name,
     kind: geometry.type,
@@ -657,7 +662,7 @@ export function parseCocoAnnotation(raw: unknown, where: string, ctx: CocoContex
     else delete attributes.iscrowd;
   }
   const score = readScore(r, raw, false);
-  const objects = objectsOf(r, raw, cat, img, attributes, score, false);
+  const objects = objectsOf(r, raw, cat, img, attributes, score, false, id);
   // The file's area, where it is not what the shape gives (COCO's areas are mask areas): kept, for evaluation.
   if (raw.area !== undefined && raw.area !== null) {
     if (typeof raw.area !== 'number' || !Number.isFinite(raw.area) || raw.area < 0) r.fail(`area must be a number ≥ 0, found ${show(raw.area)}`);
@@ -676,7 +681,7 @@ export function parseCocoResult(raw: unknown, where: string, ctx: CocoContext, l
   const img = imageOf(r, raw, ctx);
   const cat = categoryOf(r, raw, ctx);
   const score = readScore(r, raw, true);
-  return { imageId: img.id, objects: objectsOf(r, raw, cat, img, {}, score, true) };
+  return { imageId: img.id, objects: objectsOf(r, raw, cat, img, {}, score, true, null) };
 }
 
 /** One caption: a captions file's annotation `{id, image_id, caption}` or a caption result `{image_id, caption}`. */

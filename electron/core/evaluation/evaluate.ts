@@ -90,6 +90,20 @@ export function defaultEvalType(db: Database, runId: number): EvalType {
 
 const truthy = (v: unknown) => v === true || v === 1 || v === '1' || v === 'true';
 
+/** Labeled boxes that carry a group_id, by `image:class:group` (the first of each), as [x, y, w, h]. */
+function groupedBoxes(ctx: Ctx): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  const rows = ctx.db
+    .prepare(`SELECT image_id, class_id, geometry, json_extract(attributes, '$.group_id') AS grp FROM annotations WHERE kind = 'box' AND class_id IS NOT NULL AND json_extract(attributes, '$.group_id') IS NOT NULL ORDER BY id`)
+    .all() as { image_id: number; class_id: number; geometry: string; grp: number | string }[];
+  for (const r of rows) {
+    const key = `${r.image_id}:${r.class_id}:${String(r.grp)}`;
+    const g = decodeGeometry(r.geometry, null);
+    if (g.type === 'box' && !out.has(key)) out.set(key, [g.x, g.y, g.w, g.h]);
+  }
+  return out;
+}
+
 function cocoInputs(ctx: Ctx, iouType: 'bbox' | 'segm' | 'keypoints') {
   // Images carry their COCO ids where a COCO import gave them: pycocotools orders images by id, and score ties across
   // images are broken in that order, so the numbers equal pycocotools' on the imported dataset.
@@ -101,6 +115,7 @@ function cocoInputs(ctx: Ctx, iouType: 'bbox' | 'segm' | 'keypoints') {
     ...(iouType === 'keypoints' && c.keypoints ? { sigmas: c.keypoints.names.length === 17 ? COCO_PERSON_SIGMAS : c.keypoints.names.map(() => 0.05) } : {}),
   }));
   const wanted = (k: AnnotationKind) => (iouType === 'keypoints' ? k === 'keypoints' : iouType === 'segm' ? k === 'mask' || k === 'polygon' : k === 'box' || k === 'mask' || k === 'polygon');
+  const boxes = iouType === 'keypoints' ? groupedBoxes(ctx) : null;
   const gts: EvalGt[] = [];
   for (const r of labels(ctx)) {
     const size = ctx.images.get(r.image_id);
@@ -111,8 +126,13 @@ function cocoInputs(ctx: Ctx, iouType: 'bbox' | 'segm' | 'keypoints') {
     const attrs = r.attributes ? (JSON.parse(r.attributes) as Record<string, unknown>) : {};
     // A COCO import keeps the file's area where it is not the shape's (COCO's areas are mask areas): it decides the
     // area ranges and the OKS scale, as in pycocotools.
+    // Keypoints linked by group_id to a box of their class (a COCO person's box) are measured with that box where
+    // pycocotools reads the annotation's bbox: OKS against a person with no labeled point. (The area is the file's,
+    // kept by the import where it is not the points' extent.)
+    const box = g.type === 'keypoints' && attrs.group_id !== undefined ? boxes?.get(`${r.image_id}:${r.class_id}:${String(attrs.group_id)}`) : undefined;
+    const bbox = box ?? s.bbox;
     const area = typeof attrs.area === 'number' ? attrs.area : s.area;
-    gts.push({ id: r.id, imageId: ids.toCoco(r.image_id), categoryId: r.class_id, area, iscrowd: truthy(attrs.iscrowd) ? 1 : 0, bbox: s.bbox, ...(s.segm ? { segm: s.segm } : {}), ...(g.type === 'keypoints' ? { keypoints: g.points } : {}) });
+    gts.push({ id: r.id, imageId: ids.toCoco(r.image_id), categoryId: r.class_id, area, iscrowd: truthy(attrs.iscrowd) ? 1 : 0, bbox, ...(s.segm ? { segm: s.segm } : {}), ...(g.type === 'keypoints' ? { keypoints: g.points } : {}) });
   }
   const dts: EvalDt[] = [];
   for (const r of predictions(ctx)) {
