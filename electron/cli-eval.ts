@@ -4,11 +4,12 @@ import { parseArgs } from 'node:util';
 import { EvalType, type EvalReport } from '../common/api/contract.js';
 import type { AppCore } from './core/app.js';
 
-export const EVAL_HELP = `  sightline eval --project <file.sightline> --run ID [--iou-type bbox|segm|keypoints|semantic|caption] [--json]
+export const EVAL_HELP = `  sightline eval --project <file.sightline> --run ID [--iou-type bbox|segm|keypoints|semantic|caption|text] [--json]
       Measure a model run (or an imported predictions run) against the project's labels, as pycocotools and
       coco-caption compute it. --json prints {"AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs",
       "ARm", "ARl" (keypoints: "AP" … "ARl"; semantic: "mIoU", "pixelAcc", "fwIoU"; captions: "BLEU1" … "BLEU4",
-      "CIDEr"), "perClass": [...], "run", "iouType", "images", "notes"}; -1 where a number is undefined.
+      "CIDEr"; text: "CER", "WER"), "perClass": [...], "run", "iouType", "images", "notes"}; -1 (or null) where a
+      number is undefined. Text lines are labeled as regions with a "text" attribute.
 `;
 
 export class EvalUsageError extends Error {}

@@ -504,7 +504,7 @@ export type ImportSummary = z.infer<typeof ImportSummary>;
 
 // ---------------------------------------------------------------- evaluation (issue 9)
 
-export const EvalType = z.enum(['bbox', 'segm', 'keypoints', 'semantic', 'caption']);
+export const EvalType = z.enum(['bbox', 'segm', 'keypoints', 'semantic', 'caption', 'text']);
 export type EvalType = z.infer<typeof EvalType>;
 
 /** A run measured against the labels: named numbers (COCO's -1, or null, where undefined), per class, and the details. */
@@ -520,9 +520,35 @@ export const EvalReport = z.object({
   perImage: z.array(z.object({ imageId: Id, tp: z.number().int(), fp: z.number().int(), fn: z.number().int(), meanIou: z.number() })).optional(),
   /** Per class, the images behind numGt (its labels, crowd regions left out as COCO does) and numDt (its predictions). */
   classImages: z.array(z.object({ class: z.string(), gt: z.array(Id), dt: z.array(Id) })).optional(),
+  /** Text recognition: the lines with errors, most edits first (at most 200): labeled text against what was read. */
+  textLines: z
+    .array(z.object({ imageId: Id, reference: z.string(), hypothesis: z.string(), charEdits: z.number().int(), referenceChars: z.number().int(), cer: z.number().nullable() }))
+    .optional(),
   notes: z.array(z.string()),
 });
 export type EvalReport = z.infer<typeof EvalReport>;
+
+/**
+ * One image's caption from a run against its labeled captions, scored as the run's caption evaluation scores it:
+ * BLEU-4 with the image's own brevity penalty (coco-caption's per-image score), CIDEr-D with the document
+ * frequencies of every image that evaluation covers (the per-image entry of `eval.run` iouType 'caption').
+ * Scores are null when the image has no run caption or no labeled caption (`note` says which).
+ */
+export const ImageCaptionScore = z.object({
+  runId: Id,
+  imageId: Id,
+  /** The run's caption (its best-scored one), or null. */
+  candidate: z.string().nullable(),
+  references: z.array(z.string()),
+  BLEU4: z.number().nullable(),
+  CIDEr: z.number().nullable(),
+  /** Both sides as scored: lowercased, punctuation removed, split on spaces. */
+  normalised: z.object({ candidate: z.array(z.string()).nullable(), references: z.array(z.array(z.string())) }),
+  /** Images whose references give CIDEr-D its document frequencies. */
+  corpusImages: z.number().int(),
+  note: z.string().nullable(),
+});
+export type ImageCaptionScore = z.infer<typeof ImageCaptionScore>;
 
 const Empty = z.object({}).strict();
 const Ok = z.object({ ok: z.literal(true) });
@@ -700,6 +726,8 @@ export const callSchemas = {
   },
   /** Measure a run against the labels (COCO bbox / segm / keypoints, semantic, captions); the type follows the run when left out. */
   'eval.run': { req: z.object({ runId: Id, iouType: EvalType.optional() }).strict(), res: EvalReport },
+  /** One image's run caption against its labeled captions: BLEU-4 and CIDEr-D as the run's caption evaluation gives them. */
+  'eval.imageCaption': { req: z.object({ runId: Id, imageId: Id }).strict(), res: ImageCaptionScore },
   /**
    * Reject predictions (hidden from the compare view, kept in the run: `extras.rejected`), or take a rejection back.
    * Rejected predictions are left out of evaluation.

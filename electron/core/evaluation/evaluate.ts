@@ -4,15 +4,16 @@
  * ground truth; only images the run processed (and did not fail on) are evaluated.
  */
 import type { Database } from 'better-sqlite3';
-import { ApiError, type AnnotationKind, type EditChange, type EvalReport, type EvalType, type Geometry } from '../../../common/api/contract.js';
+import { ApiError, type AnnotationKind, type EditChange, type EvalReport, type EvalType, type Geometry, type ImageCaptionScore } from '../../../common/api/contract.js';
 import type { EditsRepo } from '../project/edits.js';
 import { resampleRle, shapeOf } from '../../../common/metrics/cocoShape.js';
 import { matchImage } from '../../../common/metrics/matchImage.js';
-import { semanticMap } from '../../../common/formats/masks.js';
-import { captionMetrics, captionSamplesFromText } from '../../../common/metrics/captions.js';
+import { semanticClassList, semanticLabelMap, semanticPredictionMap } from '../../../common/metrics/semanticMaps.js';
+import { captionMetrics, captionSamplesFromText, normalizeCaption } from '../../../common/metrics/captions.js';
 import { cocoEvaluate, COCO_PERSON_SIGMAS, type CocoEvalResult, type EvalCategory, type EvalDt, type EvalGt, type EvalImage } from '../../../common/metrics/cocoEval.js';
 import { confusionMatrix, type ConfusionMatrix } from '../../../common/metrics/confusion.js';
 import { SemanticAccumulator } from '../../../common/metrics/semantic.js';
+import { textMetrics, type TextSample } from '../../../common/metrics/text.js';
 import { decodeGeometry } from '../project/annotations.js';
 import { IMAGE_EXTRAS } from '../inference/runs.js';
 import { cocoImageIdMap } from '../datasets/project.js';
@@ -21,6 +22,8 @@ export type { EvalReport, EvalType };
 
 interface Row {
   id: number;
+  /** A line of text read by a recogniser (text evaluation only). */
+  text?: string;
   image_id: number;
   class_id: number | null;
   label: string | null;
@@ -81,6 +84,7 @@ const classOf = (ctx: Ctx, r: Row): number | null => r.class_id ?? (r.label === 
 export function defaultEvalType(db: Database, runId: number): EvalType {
   const kind = db.prepare('SELECT m.kind FROM model_runs r JOIN models m ON m.id = r.model_id WHERE r.id = ?').pluck().get(runId) as string | undefined;
   if (kind === 'semantic-segmenter') return 'semantic';
+  if (kind === 'text-detector' || kind === 'text-recognizer') return 'text';
   const kinds = new Set(db.prepare(`SELECT DISTINCT kind FROM predictions WHERE run_id = ? AND NOT (kind = 'tag' AND label IS NULL)`).pluck().all(runId) as string[]);
   if (kinds.has('keypoints')) return 'keypoints';
   if (kinds.has('caption')) return 'caption';
@@ -183,7 +187,11 @@ function cocoReport(ctx: Ctx, iouType: 'bbox' | 'segm' | 'keypoints'): EvalRepor
   return report;
 }
 
-function captionReport(ctx: Ctx): EvalReport {
+/**
+ * What the caption evaluation scores: the labeled captions of each image the run processed, the run's caption of
+ * each (`cands`, for every processed image) and the images that have both (`items`, the corpus, in image order).
+ */
+function captionItems(ctx: Ctx) {
   const refs = new Map<number, string[]>();
   for (const r of labels(ctx)) {
     if (r.kind !== 'caption' || !ctx.images.has(r.image_id)) continue;
@@ -194,13 +202,18 @@ function captionReport(ctx: Ctx): EvalReport {
   }
   const cands = new Map<number, { text: string; score: number }>();
   for (const r of predictions(ctx)) {
-    if (r.kind !== 'caption' || !refs.has(r.image_id)) continue;
+    if (r.kind !== 'caption' || !ctx.images.has(r.image_id)) continue;
     const text = (JSON.parse(r.geometry) as { text: string }).text;
     const prev = cands.get(r.image_id);
     // The run's best caption per image (beams are kept in extras; the first, highest-scored one is the caption).
     if (!prev || (r.score ?? 0) > prev.score) cands.set(r.image_id, { text, score: r.score ?? 0 });
   }
   const items = [...refs].filter(([id]) => cands.has(id)).map(([id, references]) => ({ id, references, candidate: cands.get(id)!.text }));
+  return { refs, cands, items };
+}
+
+function captionReport(ctx: Ctx): EvalReport {
+  const { refs, items } = captionItems(ctx);
   const notes = ['Captions are compared after the same normalisation on both sides: lowercase, punctuation removed, split on spaces.'];
   const missing = refs.size - items.length;
   if (missing) notes.push(`${missing} labeled image(s) have no caption from the run and are left out.`);
@@ -217,6 +230,159 @@ function captionReport(ctx: Ctx): EvalReport {
     perClass: [],
     notes,
   };
+}
+
+/**
+ * One image's run caption against its labeled captions (the compare view's caption panel): the per-image BLEU-4
+ * and CIDEr-D of the run's caption evaluation, whose corpus gives CIDEr-D its document frequencies. Stores nothing.
+ */
+export function imageCaptionScore(db: Database, runId: number, imageId: number): ImageCaptionScore {
+  const ctx = load(db, runId);
+  if (!db.prepare('SELECT 1 FROM images WHERE id = ?').get(imageId)) throw new ApiError('not_found', `There is no image ${imageId} in this project.`);
+  const { refs, cands, items } = captionItems(ctx);
+  const candidate = cands.get(imageId)?.text ?? null;
+  // An image the run did not process has no labeled captions in `refs` either: read them for the panel.
+  const references =
+    refs.get(imageId) ??
+    (db.prepare(`SELECT geometry FROM annotations WHERE image_id = ? AND kind = 'caption' ORDER BY id`).pluck().all(imageId) as string[]).map((g) => (JSON.parse(g) as { text: string }).text);
+  const normalised = { candidate: candidate === null ? null : normalizeCaption(candidate), references: references.map(normalizeCaption) };
+  const at = items.findIndex((it) => it.id === imageId);
+  let note: string | null = null;
+  if (!ctx.images.has(imageId)) note = `Run ${runId} did not process this image.`;
+  else if (candidate === null) note = `Run ${runId} has no caption for this image.`;
+  else if (references.length === 0) note = 'This image has no labeled caption to compare with.';
+  const m = at < 0 ? null : captionMetrics(captionSamplesFromText(items)).perSample[at];
+  return { runId, imageId, candidate, references, BLEU4: m?.BLEU4 ?? null, CIDEr: m?.CIDEr ?? null, normalised, corpusImages: items.length, note };
+}
+
+// ---------------------------------------------------------------- text recognition (CER, WER)
+
+/** The attribute that holds a labeled region's text (what a person typed for the line). */
+export const TEXT_ATTRIBUTE = 'text';
+
+/** A region as a polygon, so boxes and polygons of text lines are compared by their pixels. */
+function regionShape(g: Geometry, size: { width: number; height: number }) {
+  const poly: Geometry = g.type === 'box' ? { type: 'polygon', points: [g.x, g.y, g.x + g.w, g.y, g.x + g.w, g.y + g.h, g.x, g.y + g.h] } : g;
+  return shapeOf(poly, size, true);
+}
+
+interface TextPair {
+  imageId: number;
+  reference: string;
+  hypothesis: string;
+}
+
+/**
+ * Text recognition against labeled text (issue 9, CER and WER).
+ * - A text detector + recogniser run (polygons or boxes whose `extras.text` is the line read): the labels are regions
+ *   with a `text` attribute. Per image, predictions (best score first) are matched to labeled regions at IoU ≥ 0.5 as
+ *   COCO matches, one to one and class-agnostic; a matched pair compares the two texts, a missed labeled line counts
+ *   as all deletions (hypothesis ""), a line read where no region is labeled counts as all insertions (reference ""),
+ *   and a line read over a labeled region without text is left out (its text is unknown).
+ * - A recogniser run on whole images (line crops: tags with `extras.text`): the reference is the image's first
+ *   caption, the hypothesis the run's lines joined by a space.
+ * Only images with labeled text are measured. CER and WER are corpus rates (summed edits / summed reference length).
+ */
+function textReport(ctx: Ctx): EvalReport {
+  const pairs: TextPair[] = [];
+  const perImage: { imageId: number; tp: number; fp: number; fn: number; meanIou: number }[] = [];
+  const gts = byImage(labels(ctx), (r) => r.kind === 'polygon' || r.kind === 'box' || r.kind === 'mask' || r.kind === 'caption');
+  const dts = byImage(textPredictions(ctx), () => true);
+  let skipped = 0;
+  for (const [id, size] of ctx.images) {
+    const labelRows = gts.take(id);
+    const predRows = dts.take(id);
+    const regions = labelRows.filter((r) => r.kind !== 'caption');
+    const texted = regions.filter((r) => typeof attributesOf(r)[TEXT_ATTRIBUTE] === 'string');
+    const lines = predRows.filter((r) => r.kind !== 'tag');
+    if (texted.length > 0) {
+      const g: EvalGt[] = [];
+      const gRows: Row[] = [];
+      for (const r of regions) {
+        const shape = regionShape(decodeGeometry(r.geometry, r.mask), size);
+        if (!shape) continue;
+        const text = attributesOf(r)[TEXT_ATTRIBUTE];
+        g.push({ id: r.id, imageId: id, categoryId: 0, area: shape.area, bbox: shape.bbox, segm: shape.segm, ignore: typeof text !== 'string' });
+        gRows.push(r);
+      }
+      const d: EvalDt[] = [];
+      const dRows: Row[] = [];
+      for (const r of lines) {
+        const shape = regionShape(decodeGeometry(r.geometry, r.mask), size);
+        if (!shape) continue;
+        d.push({ id: r.id, imageId: id, categoryId: 0, score: r.score ?? 1, bbox: shape.bbox, segm: shape.segm });
+        dRows.push(r);
+      }
+      const m = matchImage(g, d, { iouType: 'segm', iouThreshold: 0.5, maxDets: Number.MAX_SAFE_INTEGER });
+      const textOf = (r: Row) => String(attributesOf(r)[TEXT_ATTRIBUTE]);
+      let ious = 0;
+      m.dts.forEach((dm, i) => {
+        if (dm.status === 'tp') {
+          pairs.push({ imageId: id, reference: textOf(gRows[dm.gt]), hypothesis: dRows[i].text! });
+          ious += dm.iou;
+        } else if (dm.status === 'fp') pairs.push({ imageId: id, reference: '', hypothesis: dRows[i].text! });
+      });
+      m.gts.forEach((gm, i) => {
+        if (gm.status === 'fn') pairs.push({ imageId: id, reference: textOf(gRows[i]), hypothesis: '' });
+      });
+      perImage.push({ imageId: id, tp: m.tp, fp: m.fp, fn: m.fn, meanIou: m.tp ? ious / m.tp : -1 });
+      continue;
+    }
+    const caption = labelRows.find((r) => r.kind === 'caption');
+    const read = predRows.filter((r) => r.kind === 'tag');
+    if (caption && (read.length > 0 || lines.length === 0)) {
+      const hypothesis = read.map((r) => r.text!).join(' ');
+      pairs.push({ imageId: id, reference: (JSON.parse(caption.geometry) as { text: string }).text, hypothesis });
+      continue;
+    }
+    if (predRows.length) skipped++;
+  }
+  // Spaces at either end are not part of a line (a recogniser reads the margin of a crop as one): dropped on both
+  // sides, as jiwer's default transforms do.
+  for (const p of pairs) {
+    p.reference = p.reference.trim();
+    p.hypothesis = p.hypothesis.trim();
+  }
+  const m = textMetrics(pairs);
+  const edits = new Map<number, number>();
+  pairs.forEach((p, i) => edits.set(p.imageId, (edits.get(p.imageId) ?? 0) + m.perSample[i].charEdits));
+  storeImageErrors(ctx, [...edits].map(([imageId, errors]) => ({ imageId, errors })));
+  const notes = [
+    `Texts are compared as they are (case and punctuation count), in Unicode NFC, without spaces at either end; CER and WER are summed edits over summed reference length, so they can exceed 1.`,
+    `A labeled line is a region with a "${TEXT_ATTRIBUTE}" attribute, matched to a line read at IoU ≥ 0.5; a missed line counts as deleted, a line read where none is labeled as inserted.`,
+  ];
+  if (pairs.length) notes.push(`${pairs.length} line(s): ${m.charEdits} character edit(s) over ${m.referenceChars} labeled character(s), ${m.wordEdits} word edit(s) over ${m.referenceWords} word(s).`);
+  if (skipped) notes.push(`${skipped} image(s) with lines read but no labeled text are left out.`);
+  if (pairs.length === 0) notes.push('No image has labeled text (a region with a "text" attribute, or a caption for a recogniser run on line images).');
+  const lines = pairs
+    .map((p, i) => ({ ...p, charEdits: m.perSample[i].charEdits, referenceChars: m.perSample[i].referenceChars, cer: m.perSample[i].cer }))
+    .filter((p) => p.charEdits > 0)
+    .sort((a, b) => b.charEdits - a.charEdits || a.imageId - b.imageId)
+    .slice(0, 200);
+  return {
+    run: ctx.runId,
+    iouType: 'text',
+    images: new Set(pairs.map((p) => p.imageId)).size,
+    metrics: { CER: m.CER, WER: m.WER },
+    perClass: [],
+    perImage,
+    textLines: lines,
+    notes,
+  };
+}
+
+const attributesOf = (r: Row): Record<string, unknown> => (r.attributes ? (JSON.parse(r.attributes) as Record<string, unknown>) : {});
+
+/** A run's lines of text: regions or whole-image tags whose `extras.text` is what the recogniser read. */
+function* textPredictions(ctx: Ctx): Generator<Row & { text: string }> {
+  yield* ctx.db
+    .prepare(
+      `SELECT id, image_id, class_id, label, kind, geometry, mask, NULL AS attributes, score, json_extract(extras, '$.text') AS text FROM predictions
+        WHERE run_id = ? AND kind IN ('polygon', 'box', 'mask', 'tag') AND json_type(extras, '$.text') = 'text'
+          AND json_extract(extras, '$.suppressed') IS NULL AND coalesce(json_extract(extras, '$.rejected'), 0) = 0
+        ORDER BY image_id, id`,
+    )
+    .iterate(ctx.runId) as IterableIterator<Row & { text: string }>;
 }
 
 /**
@@ -239,23 +405,22 @@ function byImage(rows: Generator<Row>, keep: (r: Row) => boolean): { take(imageI
 }
 
 function semanticReport(ctx: Ctx): EvalReport {
-  const classIndex = new Map(ctx.classes.map((c, i) => [c.name, i]));
-  const acc = new SemanticAccumulator(ctx.classes.length + 1, { ignore: 255 });
+  // The maps are built as the compare view builds them (common/metrics/semanticMaps.ts): the ignore class left out,
+  // masks at a model's own size resampled, so the viewer shows each image's numbers from this evaluation.
+  const list = semanticClassList(ctx.classes.map((c) => c.name));
+  const acc = new SemanticAccumulator(list.numClasses, { ignore: 255 });
   // Labels and predictions come ordered by image: walked beside the images, one image's rows in memory at a time.
   const gts = byImage(labels(ctx), (r) => r.kind === 'mask' || r.kind === 'polygon');
   const dts = byImage(predictions(ctx), (r) => r.kind === 'mask');
   const names = new Map(ctx.classes.map((c) => [c.id, c.name]));
   const name = (r: Row) => (r.class_id !== null ? names.get(r.class_id) : r.label) ?? null;
-  const toRecord = (id: number, rows: Row[]) => ({
-    image: { id, file: '', ...ctx.images.get(id)! },
-    objects: rows.map((r) => ({ id: r.id, class: name(r), kind: r.kind, geometry: decodeGeometry(r.geometry, r.mask), attributes: {}, score: r.score })),
-  });
+  const objects = (rows: Row[]) => rows.map((r) => ({ class: name(r), kind: r.kind, geometry: decodeGeometry(r.geometry, r.mask) }));
   let n = 0;
   const perImage: { imageId: number; miou: number | null }[] = [];
-  const one = new SemanticAccumulator(ctx.classes.length + 1, { ignore: 255 });
-  for (const id of ctx.images.keys()) {
-    const gt = semanticMap(toRecord(id, gts.take(id)), classIndex);
-    const dt = semanticMap(toRecord(id, dts.take(id)), classIndex);
+  const one = new SemanticAccumulator(list.numClasses, { ignore: 255 });
+  for (const [id, size] of ctx.images) {
+    const gt = semanticLabelMap(size, objects(gts.take(id)), list);
+    const dt = semanticPredictionMap(size, objects(dts.take(id)), list);
     // One pass over the pixels: the image's own confusion gives its mIoU and is added to the run's.
     one.reset();
     one.add(gt, dt);
@@ -265,13 +430,15 @@ function semanticReport(ctx: Ctx): EvalReport {
   }
   storeImageErrors(ctx, perImage.map((p) => ({ imageId: p.imageId, miou: p.miou })));
   const m = acc.result();
+  const notes = ['Pixels of no labeled region are background; mIoU averages the classes present in the labels or the predictions.'];
+  if (list.ignoreClass !== undefined) notes.push(`Pixels labeled ${list.ignoreClass} are left out.`);
   return {
     run: ctx.runId,
     iouType: 'semantic',
     images: n,
     metrics: { mIoU: m.mIoU, pixelAcc: m.pixelAcc, meanAcc: m.meanAcc, fwIoU: m.fwIoU },
-    perClass: m.perClass.map((c) => ({ class: c.classIndex === 0 ? 'background' : ctx.classes[c.classIndex - 1].name, IoU: c.iou, accuracy: c.accuracy })),
-    notes: ['Pixels of no labeled region are background; mIoU averages the classes present in the labels or the predictions.'],
+    perClass: m.perClass.map((c) => ({ class: c.classIndex === 0 ? 'background' : list.names[c.classIndex - 1], IoU: c.iou, accuracy: c.accuracy })),
+    notes,
   };
 }
 
@@ -299,6 +466,7 @@ export function evaluateRun(db: Database, runId: number, iouType?: EvalType): Ev
   const type = iouType ?? defaultEvalType(db, runId);
   if (type === 'caption') return captionReport(ctx);
   if (type === 'semantic') return semanticReport(ctx);
+  if (type === 'text') return textReport(ctx);
   return cocoReport(ctx, type);
 }
 
@@ -324,7 +492,7 @@ export function acceptAcrossProject(
 ): AcceptAllResult & { imageIds: number[] } {
   const ctx = load(db, args.runId);
   const type = defaultEvalType(db, args.runId);
-  if (type === 'semantic' || type === 'caption') throw new ApiError('bad_request', `Run ${args.runId} predicts ${type === 'caption' ? 'captions' : 'class maps'}: there are no shapes to accept one by one.`);
+  if (type === 'semantic' || type === 'caption' || type === 'text') throw new ApiError('bad_request', `Run ${args.runId} predicts ${type === 'caption' ? 'captions' : type === 'text' ? 'lines of text' : 'class maps'}: there are no shapes to accept one by one.`);
   const { ids, gts, dts, categories } = cocoInputs(ctx, type);
   const accepted = new Set(db.prepare('SELECT derived_from FROM annotations WHERE derived_from IS NOT NULL').pluck().all() as number[]);
   const byImage = new Map<number, { gts: EvalGt[]; dts: EvalDt[] }>();

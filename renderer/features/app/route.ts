@@ -1,5 +1,5 @@
 /** What the Evaluation page may be asked to measure: `auto` lets the core pick from what the run predicted. */
-export const EVALUATION_TYPES = ['auto', 'bbox', 'segm', 'keypoints', 'semantic', 'caption'] as const;
+export const EVALUATION_TYPES = ['auto', 'bbox', 'segm', 'keypoints', 'semantic', 'caption', 'text'] as const;
 export type EvaluationType = (typeof EVALUATION_TYPES)[number];
 
 const positiveId = (v: string | null): number | undefined => {

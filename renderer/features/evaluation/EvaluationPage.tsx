@@ -45,6 +45,7 @@ const TYPE_LABELS: Record<EvaluationType, string> = {
   keypoints: 'Keypoints (COCO OKS)',
   semantic: 'Semantic segmentation',
   caption: 'Captions (BLEU, CIDEr-D)',
+  text: 'Text recognition (CER, WER)',
 };
 
 const SECTION_TITLES: Record<EvalType, string> = {
@@ -53,6 +54,7 @@ const SECTION_TITLES: Record<EvalType, string> = {
   keypoints: 'COCO keypoint metrics',
   semantic: 'Semantic segmentation metrics',
   caption: 'Caption metrics',
+  text: 'Text recognition metrics',
 };
 
 interface Evaluation {
@@ -263,6 +265,11 @@ function Results(props: { a: EvalReport; b: EvalReport | null; nameA: string; na
         {hasPr ? <PrCurves a={a} b={b} nameA={nameA} nameB={nameB} /> : perClass}
       </div>
       {hasPr && perClass ? <div className="eval-row eval-row-full">{perClass}</div> : null}
+      {a.textLines && a.textLines.length > 0 ? (
+        <div className="eval-row eval-row-full">
+          <TextLines report={a} />
+        </div>
+      ) : null}
       {a.confusion ? (
         <div className="eval-row eval-row-full">
           <Confusion report={a} name={nameA} other={b} nameB={nameB} onShow={onShow} />
@@ -363,6 +370,41 @@ function CountButton(props: { value: number | string | null | undefined; selecti
 }
 
 /** Evaluated images and true / false positives and misses at IoU 0.5, each opening its images. */
+/** Text recognition: the lines read wrong, most edits first; each opens its image. */
+function TextLines({ report }: { report: EvalReport }) {
+  return (
+    <section className="eval-card" aria-labelledby="eval-text-lines-title">
+      <h3 id="eval-text-lines-title">
+        Lines with errors <span className="muted small">· most character edits first{report.textLines!.length === 200 ? ' · the first 200' : ''}</span>
+      </h3>
+      <table className="eval-table" data-testid="eval-text-lines">
+        <thead>
+          <tr>
+            <th scope="col">Image</th>
+            <th scope="col">Labeled</th>
+            <th scope="col">Read</th>
+            <th scope="col" className="num" title="Character edits (Levenshtein)">Edits</th>
+            <th scope="col" className="num" title={metricDescription('CER', 'text')}>CER</th>
+          </tr>
+        </thead>
+        <tbody>
+          {report.textLines!.map((l, i) => (
+            <tr key={i}>
+              <td>
+                <a href={`#/image/${l.imageId}`}>#{l.imageId}</a>
+              </td>
+              <td className="eval-text">{l.reference === '' ? <span className="muted">(none labeled)</span> : l.reference}</td>
+              <td className="eval-text">{l.hypothesis === '' ? <span className="muted">(not read)</span> : l.hypothesis}</td>
+              <td className="num">{l.charEdits}</td>
+              <td className="num">{formatMetric(l.cer)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
 function CountsStrip({ report, name, onShow }: { report: EvalReport; name: string; onShow: (s: ImageSelection) => void }) {
   const totals = perImageTotals(report);
   if (!totals) return null;
