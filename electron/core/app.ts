@@ -29,7 +29,7 @@ import { ensurePrivateDirSync, PRIVATE_FILE_MODE } from './privateFiles.js';
 import { generateDemoImages } from '../../demo/generate.js';
 import { runExport } from './datasets/export.js';
 import { runImport } from './datasets/import.js';
-import { acceptAcrossProject, evaluateRun } from './evaluation/evaluate.js';
+import { acceptAcrossProject, evaluateRun, imageCaptionScore } from './evaluation/evaluate.js';
 import { RunsRepo } from './inference/runs.js';
 import type { ExportSummary, ImportSummary } from '../../common/api/contract.js';
 import { spawn } from 'node:child_process';
@@ -41,11 +41,18 @@ export interface AppCoreOptions {
   /** Where migrations/ and demo/ live (the repo root, or the packaged app's resources). */
   resourcesDir?: string;
   version?: string;
+  /**
+   * Slows each file a scan reads by this many milliseconds. For tests that watch the grid follow a slow import (a
+   * network drive, a folder of large photos) deterministically; never set by the app.
+   */
+  scanDelayMs?: number;
 }
 
 type Listener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
 const MAX_RECENT = 10;
+/** How often a running scan tells the windows that rows were listed (they refresh the grid at most every 600 ms). */
+const ROWS_EVENT_MS = 300;
 
 export function defaultResourcesDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -102,8 +109,8 @@ export class AppCore implements CoreHost {
     return () => this.listeners.delete(listener);
   }
 
-  imageBody(id: number, variant: ImageVariant): Promise<ImageBody> {
-    return this.project().files.imageBody(id, variant);
+  imageBody(id: number, variant: ImageVariant, request?: { signal?: AbortSignal }): Promise<ImageBody> {
+    return this.project().files.imageBody(id, variant, request);
   }
 
   // ------------------------------------------------------------ projects
@@ -160,6 +167,20 @@ export class AppCore implements CoreHost {
     this.emitProject('closed');
   }
 
+  /**
+   * While a scan writes rows: a `project` event (reason `images`, with the summary's counts) at most every
+   * ROWS_EVENT_MS, so the grid and the header follow the import and agree on the count.
+   */
+  private rowsListed(): () => void {
+    let last = 0;
+    return () => {
+      const now = Date.now();
+      if (now - last < ROWS_EVENT_MS) return;
+      last = now;
+      this.emitProject('images');
+    };
+  }
+
   /** Start an import of `folder` into the open project; the folder is checked now so a bad path fails the call. */
   startImport(folder: string, opts: { followLinks?: boolean } = {}): string {
     const { store } = this.project();
@@ -175,7 +196,7 @@ export class AppCore implements CoreHost {
       'import',
       `Import ${abs}`,
       async (ctx) => {
-        const r = await importFolder(store.db, abs, { signal: ctx.signal, followLinks: opts.followLinks, onProgress: (p) => ctx.progress(p.done, p.total, p.message) });
+        const r = await importFolder(store.db, abs, { signal: ctx.signal, followLinks: opts.followLinks, onProgress: (p) => ctx.progress(p.done, p.total, p.message), onRows: this.rowsListed(), delayMs: this.options.scanDelayMs });
         this.emitProject('images');
         return r;
       },
@@ -190,7 +211,7 @@ export class AppCore implements CoreHost {
       'rescan',
       `Rescan ${store.name}`,
       async (ctx) => {
-        const r = await rescanProject(store.db, { signal: ctx.signal, onProgress: (p) => ctx.progress(p.done, p.total, p.message) });
+        const r = await rescanProject(store.db, { signal: ctx.signal, onProgress: (p) => ctx.progress(p.done, p.total, p.message), onRows: this.rowsListed(), delayMs: this.options.scanDelayMs });
         this.emitProject('images');
         return r;
       },
@@ -436,6 +457,7 @@ export class AppCore implements CoreHost {
         return r;
       },
       'eval.run': ({ runId, iouType }) => evaluateRun(this.project().store.db, runId, iouType),
+      'eval.imageCaption': ({ runId, imageId }) => imageCaptionScore(this.project().store.db, runId, imageId),
       'jobs.list': () => this.jobs.list(),
       'jobs.get': ({ id }) => this.jobs.get(id),
       'jobs.cancel': ({ id }) => this.jobs.cancel(id),

@@ -19,6 +19,7 @@ import {
   type Size,
   type Viewport,
 } from './viewport.js';
+import type { LinkedViewer, ViewportLink } from './viewportLink.js';
 
 export interface ImageViewerHandle {
   fit(): void;
@@ -42,6 +43,11 @@ export interface ViewerInteraction {
   doubleClick(e: MouseEvent<HTMLDivElement>, at: Point, vp: Viewport): void;
   contextMenu(e: MouseEvent<HTMLDivElement>, at: Point, vp: Viewport): void;
   pointerLeave?(): void;
+  /**
+   * A left press the tool does not take pans the view (a viewer that only points at things). Otherwise such a press
+   * stays the tool's (the select tool's rubber band starts on empty space).
+   */
+  panUntaken?: boolean;
 }
 
 /** At this zoom and above, show crisp pixels: labelers need to see pixel edges, not a blur. */
@@ -69,9 +75,13 @@ export interface ImageViewerProps {
    * empty frame when the file cannot be loaded (gone missing).
    */
   fallbackSize?: Size;
+  /** Viewers on one link show the same viewport: this one's pans and zooms move the others, and theirs move it. */
+  link?: ViewportLink;
+  /** data-testid of the viewer's frame (the element that carries the viewport in data-scale / data-offset-x / -y). */
+  frameTestId?: string;
 }
 
-export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cursor, stageTestId, fallbackSize }: ImageViewerProps) {
+export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cursor, stageTestId, fallbackSize, link, frameTestId = 'viewer-stage' }: ImageViewerProps) {
   const containerRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<Konva.Stage>(null);
   const layerRef = useRef<Konva.Layer>(null);
@@ -82,6 +92,10 @@ export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cu
   const frameRef = useRef(0);
   const onViewportRef = useRef(onViewport);
   onViewportRef.current = onViewport;
+  const linkRef = useRef(link);
+  linkRef.current = link;
+  /** This viewer as its link sees it; the link calls `follow` while another member leads. */
+  const memberRef = useRef<LinkedViewer | null>(null);
   const [size, setSize] = useState<Size>({ width: 0, height: 0 });
   const [loaded, setLoaded] = useState<Loaded | null>(null);
 
@@ -129,6 +143,8 @@ export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cu
       stage.position({ x: vp.x, y: vp.y });
       layerRef.current?.imageSmoothingEnabled(vp.scale < PIXELATED_FROM_SCALE);
       onViewportRef.current?.(vp);
+      // The linked viewers follow in this frame (the link ignores their echo while they do).
+      linkRef.current?.moved(memberRef.current, vp, fittedRef.current);
       if (sync) stage.draw();
       else stage.batchDraw();
     }
@@ -140,6 +156,9 @@ export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cu
       el.dataset.offsetY = String(vp.y);
     }
   };
+
+  const drawRef = useRef(draw);
+  drawRef.current = draw;
 
   const setViewport = (vp: Viewport, fitted = false) => {
     vpRef.current = vp;
@@ -163,6 +182,25 @@ export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cu
     },
   }));
 
+  useEffect(() => {
+    if (!link) return;
+    const member: LinkedViewer = {
+      viewport: () => vpRef.current,
+      follow: (vp, fitted) => {
+        vpRef.current = vp;
+        fittedRef.current = fitted;
+        cancelAnimationFrame(frameRef.current);
+        drawRef.current();
+      },
+    };
+    memberRef.current = member;
+    const leave = link.join(member);
+    return () => {
+      leave();
+      memberRef.current = null;
+    };
+  }, [link]);
+
   // A new image starts fitted; a resize keeps it fitted unless the person has zoomed or panned.
   // Keyed by source and size, so the decoded pixels arriving under labels already shown do not refit the view.
   const shownImage = useRef<string | null>(null);
@@ -170,8 +208,14 @@ export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cu
   useLayoutEffect(() => {
     if (!shown || size.width === 0) return;
     if (shownImage.current !== shown) {
+      const joining = shownImage.current === null ? linkRef.current?.current : null;
       shownImage.current = shown;
       fittedRef.current = true;
+      // A viewer opened beside a linked one (side by side) starts where that one is, unless it is just fitted.
+      if (joining && !joining.fitted) {
+        vpRef.current = joining.vp;
+        fittedRef.current = false;
+      }
     }
     if (fittedRef.current) fit();
     else setViewport(vpRef.current);
@@ -243,7 +287,7 @@ export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cu
       return;
     }
     if (e.button !== 0 && e.button !== 1) return;
-    if (tool && !panGesture) return;
+    if (tool && !panGesture && !tool.panUntaken) return;
     e.currentTarget.setPointerCapture(e.pointerId);
     drag.current = { id: e.pointerId, x: e.clientX, y: e.clientY };
     e.currentTarget.classList.add('panning');
@@ -290,7 +334,7 @@ export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cu
     <div
       ref={containerRef}
       className="viewer-stage"
-      data-testid="viewer-stage"
+      data-testid={frameTestId}
       data-loaded={image && loaded?.src === src ? 'true' : 'false'}
       role="img"
       aria-label={alt}

@@ -28,6 +28,7 @@ describe('SHORTCUTS', () => {
 
   it('compare keys: C, A, Shift+A, X, and not the page\'s other letters', () => {
     expect(matchCompareShortcut(k('c'))).toBe('compare.toggle');
+    expect(matchCompareShortcut(k('C', { shift: true }))).toBe('compare.sideBySide');
     expect(matchCompareShortcut(k('a'))).toBe('compare.accept');
     expect(matchCompareShortcut(k('A', { shift: true }))).toBe('compare.acceptAll');
     expect(matchCompareShortcut(k('X'))).toBe('compare.reject');

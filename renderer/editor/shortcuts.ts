@@ -47,11 +47,11 @@ export type EditorCommand =
 
 /**
  * Keys of the compare view (labels against a run's predictions), handled by the image view, not the editor. They
- * answer only while compare mode is on, except `C` that turns it on and off: there `A` accepts instead of going to
- * the previous image (← still does), and `X` rejects unless keypoints are being drawn (then the editor's "skip this
- * point" comes first).
+ * answer only while compare mode is on, except `C` that turns it on and off (and `Shift+C`, side by side, which turns it
+ * on too): there `A` accepts instead of going to the previous image (← still does), and `X` rejects unless keypoints
+ * are being drawn (then the editor's "skip this point" comes first).
  */
-export type CompareCommand = 'compare.toggle' | 'compare.accept' | 'compare.acceptAll' | 'compare.reject';
+export type CompareCommand = 'compare.toggle' | 'compare.accept' | 'compare.acceptAll' | 'compare.reject' | 'compare.sideBySide';
 
 /** One key combination; modifiers left out must be up. `key` is KeyboardEvent.key, letters in lower case. */
 export interface KeyBinding {
@@ -126,6 +126,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   ),
   row('H', 'Hide or show the labels', 'View', 'labels.toggle', k('h')),
   compareRow('C', 'Compare mode: labels against a run (TP / FP / FN)', 'compare.toggle', k('c')),
+  compareRow('Shift+C', 'Compare side by side: labels left, predictions right, pan and zoom linked (turns compare mode on)', 'compare.sideBySide', k('c', { shift: true })),
   compareRow('A', 'Compare mode: accept the prediction under the pointer (else the one clicked) as a label (← goes to the previous image)', 'compare.accept', k('a')),
   compareRow('Shift+A', 'Compare mode: accept every unmatched prediction above the confidence slider', 'compare.acceptAll', k('a', { shift: true })),
   compareRow('X', 'Compare mode: reject the prediction under the pointer (else the one clicked); X on a shown rejected one takes it back', 'compare.reject', k('x')),

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { AppCore } from '../../electron/core/app.js';
+import { AppCore, type AppCoreOptions } from '../../electron/core/app.js';
 import { startServer, type RunningServer } from '../../electron/server/http.js';
 
 export const DIST = path.resolve(import.meta.dirname, '../../renderer/dist');
@@ -35,8 +35,8 @@ export interface AppInBrowser {
  * keeps its session in sessionStorage, so reloads and `#/…` navigations stay signed in). For a second page, give
  * it `server.url` too: each read is a new code.
  */
-export async function openFolderInBrowser(dir: string, folder: string): Promise<AppInBrowser> {
-  const core = new AppCore({ appDataDir: dir, transport: 'http' });
+export async function openFolderInBrowser(dir: string, folder: string, options: Partial<AppCoreOptions> = {}): Promise<AppInBrowser> {
+  const core = new AppCore({ appDataDir: dir, transport: 'http', ...options });
   const { jobId } = await core.openFolder(folder);
   if (jobId) await core.jobs.wait(jobId);
   const server = await startServer({ host: core, staticDir: DIST });

@@ -289,53 +289,59 @@ function textReport(ctx: Ctx): EvalReport {
   const gts = byImage(labels(ctx), (r) => r.kind === 'polygon' || r.kind === 'box' || r.kind === 'mask' || r.kind === 'caption');
   const dts = byImage(textPredictions(ctx), () => true);
   let skipped = 0;
-  for (const [id, size] of ctx.images) {
-    const labelRows = gts.take(id);
-    const predRows = dts.take(id);
-    const regions = labelRows.filter((r) => r.kind !== 'caption');
-    const texted = regions.filter((r) => typeof attributesOf(r)[TEXT_ATTRIBUTE] === 'string');
-    const lines = predRows.filter((r) => r.kind !== 'tag');
-    if (texted.length > 0) {
-      const g: EvalGt[] = [];
-      const gRows: Row[] = [];
-      for (const r of regions) {
-        const shape = regionShape(decodeGeometry(r.geometry, r.mask), size);
-        if (!shape) continue;
-        const text = attributesOf(r)[TEXT_ATTRIBUTE];
-        g.push({ id: r.id, imageId: id, categoryId: 0, area: shape.area, bbox: shape.bbox, segm: shape.segm, ignore: typeof text !== 'string' });
-        gRows.push(r);
+  try {
+    for (const [id, size] of ctx.images) {
+      const labelRows = gts.take(id);
+      const predRows = dts.take(id);
+      const regions = labelRows.filter((r) => r.kind !== 'caption');
+      const texted = regions.filter((r) => typeof attributesOf(r)[TEXT_ATTRIBUTE] === 'string');
+      const lines = predRows.filter((r) => r.kind !== 'tag');
+      if (texted.length > 0) {
+        const g: EvalGt[] = [];
+        const gRows: Row[] = [];
+        for (const r of regions) {
+          const shape = regionShape(decodeGeometry(r.geometry, r.mask), size);
+          if (!shape) continue;
+          const text = attributesOf(r)[TEXT_ATTRIBUTE];
+          g.push({ id: r.id, imageId: id, categoryId: 0, area: shape.area, bbox: shape.bbox, segm: shape.segm, ignore: typeof text !== 'string' });
+          gRows.push(r);
+        }
+        const d: EvalDt[] = [];
+        const dRows: Row[] = [];
+        for (const r of lines) {
+          const shape = regionShape(decodeGeometry(r.geometry, r.mask), size);
+          if (!shape) continue;
+          d.push({ id: r.id, imageId: id, categoryId: 0, score: r.score ?? 1, bbox: shape.bbox, segm: shape.segm });
+          dRows.push(r);
+        }
+        const m = matchImage(g, d, { iouType: 'segm', iouThreshold: 0.5, maxDets: Number.MAX_SAFE_INTEGER });
+        const textOf = (r: Row) => String(attributesOf(r)[TEXT_ATTRIBUTE]);
+        let ious = 0;
+        m.dts.forEach((dm, i) => {
+          if (dm.status === 'tp') {
+            pairs.push({ imageId: id, reference: textOf(gRows[dm.gt]), hypothesis: dRows[i].text! });
+            ious += dm.iou;
+          } else if (dm.status === 'fp') pairs.push({ imageId: id, reference: '', hypothesis: dRows[i].text! });
+        });
+        m.gts.forEach((gm, i) => {
+          if (gm.status === 'fn') pairs.push({ imageId: id, reference: textOf(gRows[i]), hypothesis: '' });
+        });
+        perImage.push({ imageId: id, tp: m.tp, fp: m.fp, fn: m.fn, meanIou: m.tp ? ious / m.tp : -1 });
+        continue;
       }
-      const d: EvalDt[] = [];
-      const dRows: Row[] = [];
-      for (const r of lines) {
-        const shape = regionShape(decodeGeometry(r.geometry, r.mask), size);
-        if (!shape) continue;
-        d.push({ id: r.id, imageId: id, categoryId: 0, score: r.score ?? 1, bbox: shape.bbox, segm: shape.segm });
-        dRows.push(r);
+      const caption = labelRows.find((r) => r.kind === 'caption');
+      const read = predRows.filter((r) => r.kind === 'tag');
+      if (caption && (read.length > 0 || lines.length === 0)) {
+        const hypothesis = read.map((r) => r.text!).join(' ');
+        pairs.push({ imageId: id, reference: (JSON.parse(caption.geometry) as { text: string }).text, hypothesis });
+        continue;
       }
-      const m = matchImage(g, d, { iouType: 'segm', iouThreshold: 0.5, maxDets: Number.MAX_SAFE_INTEGER });
-      const textOf = (r: Row) => String(attributesOf(r)[TEXT_ATTRIBUTE]);
-      let ious = 0;
-      m.dts.forEach((dm, i) => {
-        if (dm.status === 'tp') {
-          pairs.push({ imageId: id, reference: textOf(gRows[dm.gt]), hypothesis: dRows[i].text! });
-          ious += dm.iou;
-        } else if (dm.status === 'fp') pairs.push({ imageId: id, reference: '', hypothesis: dRows[i].text! });
-      });
-      m.gts.forEach((gm, i) => {
-        if (gm.status === 'fn') pairs.push({ imageId: id, reference: textOf(gRows[i]), hypothesis: '' });
-      });
-      perImage.push({ imageId: id, tp: m.tp, fp: m.fp, fn: m.fn, meanIou: m.tp ? ious / m.tp : -1 });
-      continue;
+      if (predRows.length) skipped++;
     }
-    const caption = labelRows.find((r) => r.kind === 'caption');
-    const read = predRows.filter((r) => r.kind === 'tag');
-    if (caption && (read.length > 0 || lines.length === 0)) {
-      const hypothesis = read.map((r) => r.text!).join(' ');
-      pairs.push({ imageId: id, reference: (JSON.parse(caption.geometry) as { text: string }).text, hypothesis });
-      continue;
-    }
-    if (predRows.length) skipped++;
+  } finally {
+    // Rows of images after the last one evaluated would keep their statements open (and the connection busy).
+    gts.close();
+    dts.close();
   }
   // Spaces at either end are not part of a line (a recogniser reads the margin of a crop as one): dropped on both
   // sides, as jiwer's default transforms do.
@@ -389,7 +395,7 @@ function* textPredictions(ctx: Ctx): Generator<Row & { text: string }> {
  * Rows ordered by image id, handed out one image at a time: `take(id)` for ascending ids gives that image's rows
  * (those `keep` accepts) and skips the rows of images not asked for.
  */
-function byImage(rows: Generator<Row>, keep: (r: Row) => boolean): { take(imageId: number): Row[] } {
+function byImage(rows: Generator<Row>, keep: (r: Row) => boolean): { take(imageId: number): Row[]; close(): void } {
   let next = rows.next();
   return {
     take(imageId) {
@@ -400,6 +406,11 @@ function byImage(rows: Generator<Row>, keep: (r: Row) => boolean): { take(imageI
         next = rows.next();
       }
       return out;
+    },
+    // Rows of images after the last one taken (not evaluated) leave the statement open, and an open statement keeps
+    // the connection busy: nothing could be written after, the image errors included.
+    close() {
+      rows.return(undefined);
     },
   };
 }
@@ -418,15 +429,20 @@ function semanticReport(ctx: Ctx): EvalReport {
   let n = 0;
   const perImage: { imageId: number; miou: number | null }[] = [];
   const one = new SemanticAccumulator(list.numClasses, { ignore: 255 });
-  for (const [id, size] of ctx.images) {
-    const gt = semanticLabelMap(size, objects(gts.take(id)), list);
-    const dt = semanticPredictionMap(size, objects(dts.take(id)), list);
-    // One pass over the pixels: the image's own confusion gives its mIoU and is added to the run's.
-    one.reset();
-    one.add(gt, dt);
-    acc.merge(one);
-    perImage.push({ imageId: id, miou: one.result().mIoU });
-    n++;
+  try {
+    for (const [id, size] of ctx.images) {
+      const gt = semanticLabelMap(size, objects(gts.take(id)), list);
+      const dt = semanticPredictionMap(size, objects(dts.take(id)), list);
+      // One pass over the pixels: the image's own confusion gives its mIoU and is added to the run's.
+      one.reset();
+      one.add(gt, dt);
+      acc.merge(one);
+      perImage.push({ imageId: id, miou: one.result().mIoU });
+      n++;
+    }
+  } finally {
+    gts.close();
+    dts.close();
   }
   storeImageErrors(ctx, perImage.map((p) => ({ imageId: p.imageId, miou: p.miou })));
   const m = acc.result();

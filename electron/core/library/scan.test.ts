@@ -279,3 +279,69 @@ describe('rescan', () => {
     expect(row('shapes.gif')!.missing).toBe(1);
   });
 });
+
+describe('a scan lists rows as it goes, in their final order (issue 12)', () => {
+  /** `folders` × `per` copies of one small PNG, under names whose walk order is not path order. */
+  function tree(folders: string[], per: number): string[] {
+    const dir = path.join(project.dir, 'tree');
+    const png = readFileSync(path.join(FIXTURES, 'astronaut.png'));
+    const rels: string[] = [];
+    for (const f of folders) {
+      mkdirSync(path.join(dir, f), { recursive: true });
+      for (let i = 0; i < per; i++) {
+        const rel = `${f}/IMG_${String(i).padStart(4, '0')}.png`;
+        writeFileSync(path.join(dir, rel), png);
+        rels.push(rel);
+      }
+    }
+    // Loose files at the top, and a name that sorts differently by UTF-16 and by UTF-8 bytes ("\uff21" vs "😀").
+    for (const rel of ['z.png', 'a.png', '\uff21.png', '😀.png']) {
+      writeFileSync(path.join(dir, rel), png);
+      rels.push(rel);
+    }
+    return rels;
+  }
+  const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+  it('inserts rows in path order (SQLite’s order of rel_path), so ids follow the listing', async () => {
+    const rels = tree(['roll-10', 'roll-02', 'roll-33/sub', 'roll-01'], 3);
+    const result = await importFolder(store.db, path.join(project.dir, 'tree'), { concurrency: 1 });
+    expect(result.imported).toBe(rels.length);
+    const byId = (store.db.prepare('SELECT rel_path FROM images ORDER BY id').pluck().all() as string[]);
+    const listed = store.db.prepare('SELECT rel_path FROM images ORDER BY root_id, rel_path').pluck().all() as string[];
+    expect(listed).toEqual([...rels].sort(byBytes));
+    expect(byId).toEqual(listed);
+  });
+
+  it('commits rows in batches while it reads, telling the caller each time', async () => {
+    const rels = tree(['a', 'b', 'c'], 8);
+    const seen: { rows: number; inDb: number }[] = [];
+    // 20 ms a file, one at a time: ~28 files take ~0.6 s, so batches commit by age (200 ms), not only at the end.
+    const result = await importFolder(store.db, path.join(project.dir, 'tree'), {
+      concurrency: 1,
+      delayMs: 20,
+      onRows: (n) => seen.push({ rows: n, inDb: store.db.prepare('SELECT count(*) FROM images').pluck().get() as number }),
+    });
+    expect(result.imported).toBe(rels.length);
+    expect(seen.length).toBeGreaterThan(1);
+    // Each call comes after its rows are committed, and the batches add up to every row.
+    let sum = 0;
+    for (const s of seen) {
+      sum += s.rows;
+      expect(s.inDb).toBe(sum);
+    }
+    expect(sum).toBe(rels.length);
+    // Rows listed at the first call are the first ones in path order (a prefix of the final list, read one at a time).
+    const first = store.db.prepare('SELECT rel_path FROM images ORDER BY id LIMIT ?').pluck().all(seen[0].rows) as string[];
+    expect(first).toEqual([...rels].sort(byBytes).slice(0, seen[0].rows));
+  });
+
+  it('a rescan that finds nothing new commits nothing and calls no one', async () => {
+    tree(['a'], 2);
+    await importFolder(store.db, path.join(project.dir, 'tree'));
+    let calls = 0;
+    const r = await rescanProject(store.db, { onRows: () => calls++ });
+    expect(r.unchanged).toBe(6);
+    expect(calls).toBe(0);
+  });
+});

@@ -43,6 +43,13 @@ export interface ScanOptions {
   /** files read at once; default 8 */
   concurrency?: number;
   /**
+   * Called after each batch of rows is committed, with the rows it wrote, so a grid can show them while the scan goes
+   * on. Batches commit every BATCH_ROWS rows or FLUSH_MS, whichever comes first.
+   */
+  onRows?: (rows: number) => void;
+  /** Wait this long before reading each file (tests of a slow import; AppCoreOptions.scanDelayMs). */
+  delayMs?: number;
+  /**
    * Follow symlinks that lead out of the folder (importFolder only; remembered on the root for rescans). Off by
    * default: a link such as `etc -> /etc` would pull files from anywhere into the project and its image server.
    */
@@ -95,6 +102,11 @@ interface RowWrite {
 /** Files up to this size are read into memory once, hashed and handed to sharp; larger ones are streamed. */
 const WHOLE_READ_LIMIT = 64 * 1024 * 1024;
 const BATCH_ROWS = 500;
+/**
+ * A batch is also committed once it is this old, so the first rows of a big folder are listed within a fraction of a
+ * second instead of after BATCH_ROWS files have been read (issue 12: the grid said "no images yet" for 13 s).
+ */
+const FLUSH_MS = 200;
 /**
  * The per-file stat and read use the callback API: on 10,000 small JPEGs, stat + readFile + metadata took 1.8×
  * the time of bare `sharp(file).metadata()` with fs/promises (FileHandle-based) and 1.2× with callbacks; the
@@ -221,6 +233,9 @@ async function scan(db: Db, scopes: Scope[], opts: ScanOptions, errors: ImportEr
   const candidates: Candidate[] = [];
   for (const scope of scopes) await walk(scope, candidates, result, progress, signal);
   if (signal?.aborted) return { ...result, cancelled: true };
+  // Read in the order the grid lists them (the walk pops folders last first): rows arrive as a growing prefix of the
+  // final list, so cells do not jump while the import runs.
+  sortByPath(candidates);
 
   // Rows whose file was not found are marked missing before any file is read, so a moved file found later in
   // this same scan can claim its row by content hash.
@@ -263,6 +278,12 @@ async function scan(db: Db, scopes: Scope[], opts: ScanOptions, errors: ImportEr
   /** An unchanged row: present again (missing = 0), with the file's identity filled in where it had none. */
   type Present = { id: number; fileId: string };
   let writes: (RowWrite | Present)[] = [];
+  let batchStarted = 0;
+  const commit = (batch: (RowWrite | Present)[]) => {
+    if (batch.length === 0) return;
+    flush(batch);
+    opts.onRows?.(batch.length);
+  };
   const flush = db.transaction((batch: (RowWrite | Present)[]) => {
     const now = Date.now();
     for (const w of batch) {
@@ -279,6 +300,7 @@ async function scan(db: Db, scopes: Scope[], opts: ScanOptions, errors: ImportEr
   let done = 0;
   progress.phase({ done, total, message: `Reading ${total} images…` });
   const processOne = async ({ root, rel, abs, open }: Candidate) => {
+    if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
     const seen = factsOf(await statFile(abs, { bigint: true }));
     const prev = stored.get(root.id)!.get(rel);
     const sameFile = prev !== undefined && (prev.file_id === null || prev.file_id === seen.fileId);
@@ -320,14 +342,16 @@ async function scan(db: Db, scopes: Scope[], opts: ScanOptions, errors: ImportEr
       result.errors.push({ path: c.abs, reason: e instanceof UnreadableImageError || e instanceof NotRegularFileError ? skipReason(e) : fileErrorReason(e) });
     }
     done++;
-    if (writes.length >= BATCH_ROWS) {
-      flush(writes);
+    if (writes.length > 0 && batchStarted === 0) batchStarted = Date.now();
+    if (writes.length >= BATCH_ROWS || (writes.length > 0 && Date.now() - batchStarted >= FLUSH_MS)) {
+      commit(writes);
       writes = [];
+      batchStarted = 0;
     }
     progress.tick({ done, total, message: `Reading images: ${done} of ${total}` });
     return true;
   });
-  flush(writes);
+  commit(writes);
 
   result.missing = gone.size;
   result.cancelled = signal?.aborted ?? false;
@@ -404,6 +428,18 @@ async function walk(scope: Scope, out: Candidate[], result: ImportResult & { not
     }
     progress.tick({ done: 0, total: null, message: `Looking for images… ${out.length} found` });
   }
+}
+
+/**
+ * Candidates in the images table's order: by root as given, then by path in SQLite's binary collation (UTF-8 bytes),
+ * which is what `ORDER BY rel_path` lists.
+ */
+function sortByPath(candidates: Candidate[]): void {
+  const roots = new Map<number, number>();
+  for (const c of candidates) if (!roots.has(c.root.id)) roots.set(c.root.id, roots.size);
+  const keyed = candidates.map((c) => ({ c, root: roots.get(c.root.id)!, key: Buffer.from(c.rel, 'utf8') }));
+  keyed.sort((a, b) => a.root - b.root || Buffer.compare(a.key, b.key));
+  keyed.forEach((k, i) => (candidates[i] = k.c));
 }
 
 /** A name that is not UTF-8, shown with its odd bytes as \xNN so a person can find the file. */

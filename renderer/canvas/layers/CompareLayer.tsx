@@ -11,6 +11,7 @@ import type { Geometry } from '../../../common/api/contract.js';
 import { isShown, type CompareResult, type PredictionResult } from '../../features/compare/compare.js';
 import { maskBitmap } from './bitmaps.js';
 import { COMPARE_COLORS, COMPARE_DASH, hexToRgb } from './colors.js';
+import type { Viewport } from '../viewport.js';
 import type { ViewportBus } from './viewportBus.js';
 
 export interface CompareLayerProps {
@@ -24,6 +25,11 @@ export interface CompareLayerProps {
   imageSize: { width: number; height: number };
   opacity: number;
   bus: ViewportBus;
+  /**
+   * What this canvas shows: everything (one canvas), or one side of the side-by-side view: the missed labels' halos
+   * beside the editor's labels, or the predictions with their tooltip.
+   */
+  part?: 'all' | 'labels' | 'predictions';
 }
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
@@ -46,16 +52,33 @@ function tracePath(ctx: Konva.Context, g: Geometry, bbox: readonly number[]): vo
 }
 
 export function CompareLayer(props: CompareLayerProps) {
-  const { result, labelGeometry, showRejected, focus, tip, imageSize, opacity, bus } = props;
+  const { result, labelGeometry, showRejected, focus, tip, imageSize, opacity, bus, part = 'all' } = props;
+  const labels = part !== 'predictions';
+  const predictions = part !== 'labels';
   const layerRef = useRef<Konva.Layer>(null);
   const tipRef = useRef<Konva.Group>(null);
+  /** Where the tip would start (the focused box's left edge, image pixels). */
+  const tipAt = useRef(0);
   const k = 1 / bus.current.scale;
+
+  // The tip stays inside the stage: near the right edge (half a window wide when side by side) it would be cut off.
+  const placeTip = (vp: Viewport) => {
+    const g = tipRef.current;
+    const stage = g?.getStage();
+    if (!g || !stage || !g.visible()) return;
+    const width = g.getClientRect({ skipTransform: true }).width;
+    const left = Math.max(4, Math.min(tipAt.current * vp.scale + vp.x, stage.width() - width - 4));
+    g.x((left - vp.x) / vp.scale);
+  };
+  const placeTipRef = useRef(placeTip);
+  placeTipRef.current = placeTip;
 
   useEffect(
     () =>
       bus.subscribe((vp) => {
         const s = 1 / vp.scale;
         tipRef.current?.scale({ x: s, y: s });
+        placeTipRef.current(vp);
         layerRef.current?.batchDraw();
       }),
     [bus],
@@ -64,10 +87,10 @@ export function CompareLayer(props: CompareLayerProps) {
   useLayoutEffect(() => {
     const container = layerRef.current?.getStage()?.container();
     if (!container) return;
-    const shown = result?.predictions.filter((p) => isShown(p, showRejected)) ?? [];
-    container.dataset.compareTp = String(shown.filter((p) => p.status === 'tp').length);
-    container.dataset.compareFp = String(shown.filter((p) => p.status === 'fp').length);
-    container.dataset.compareFn = String(result?.labels.filter((l) => l.status === 'fn').length ?? 0);
+    const shown = predictions ? (result?.predictions.filter((p) => isShown(p, showRejected)) ?? []) : [];
+    if (predictions) container.dataset.compareTp = String(shown.filter((p) => p.status === 'tp').length);
+    if (predictions) container.dataset.compareFp = String(shown.filter((p) => p.status === 'fp').length);
+    if (labels) container.dataset.compareFn = String(result?.labels.filter((l) => l.status === 'fn').length ?? 0);
     return () => {
       delete container.dataset.compareTp;
       delete container.dataset.compareFp;
@@ -75,7 +98,9 @@ export function CompareLayer(props: CompareLayerProps) {
     };
   });
 
-  const focused = result?.predictions.find((p) => p.prediction.id === focus) ?? null;
+  const focused = predictions ? (result?.predictions.find((p) => p.prediction.id === focus) ?? null) : null;
+  tipAt.current = focused?.bbox[0] ?? 0;
+  useLayoutEffect(() => placeTip(bus.current));
 
   const paint = (ctx: Konva.Context) => {
     if (!result) return;
@@ -88,7 +113,7 @@ export function CompareLayer(props: CompareLayerProps) {
       ctx.stroke();
     };
     // Missed labels: a wide dotted halo under the label's own outline (drawn by the editor's layers above).
-    for (const l of result.labels) {
+    for (const l of labels ? result.labels : []) {
       if (l.status !== 'fn') continue;
       const g = labelGeometry(l.id);
       if (!g) continue;
@@ -96,7 +121,7 @@ export function CompareLayer(props: CompareLayerProps) {
       stroke('#111318', 9, [], 0.45);
       stroke(COMPARE_COLORS.fn, 6, COMPARE_DASH.fn);
     }
-    for (const p of result.predictions) {
+    for (const p of predictions ? result.predictions : []) {
       if (!isShown(p, showRejected)) continue;
       const { color, dash } = colorOf(p);
       const g = p.prediction.geometry;

@@ -11,7 +11,8 @@ export interface MaskBitmap {
   anchor: { x: number; y: number } | null;
 }
 
-function rgbaCanvas(rgba: Uint8ClampedArray, width: number, height: number): HTMLCanvasElement {
+/** An offscreen canvas holding these RGBA pixels. */
+export function rgbaCanvas(rgba: Uint8ClampedArray, width: number, height: number): HTMLCanvasElement {
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;

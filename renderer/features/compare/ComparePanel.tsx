@@ -2,6 +2,7 @@
  * Compare mode's side panel: which run, the IoU threshold and the confidence (the matching follows both at once),
  * the counts with the colour legend, classes on and off, rejected predictions, and the accept-all button.
  */
+import type { ReactNode } from 'react';
 import type { ModelRun } from '../../../common/api/contract.js';
 import { COMPARE_COLORS } from '../../canvas/layers/colors.js';
 import { useStore } from '../app/store.js';
@@ -29,8 +30,10 @@ export function ComparePanel(props: {
   client?: string;
   /** After an accept across the project: the image shown got labels the server wrote. */
   onAcceptedAcrossProject?: () => void;
+  /** A run compared otherwise than shape by shape (class maps, captions): its section, in place of the matching's controls. */
+  special?: ReactNode;
 }) {
-  const { runs, runId, classes, result, acceptAllCount, onAcceptAll, onUndoReject, client, onAcceptedAcrossProject } = props;
+  const { runs, runId, classes, result, acceptAllCount, onAcceptAll, onUndoReject, client, onAcceptedAcrossProject, special } = props;
   const view = useStore(compareView);
   const { minScore } = useStore(predictionsView);
   const counts = result?.counts ?? { tp: 0, fp: 0, fn: 0 };
@@ -51,6 +54,8 @@ export function ComparePanel(props: {
         <>
           <RunPicker runs={runs} shown={runId} testId="compare-run-picker" label="Model run compared" />
           {runId === null ? <p className="muted small">No model has run on this image yet.</p> : null}
+          {special ?? (
+          <>
           <ul className="legend" data-testid="compare-legend" aria-label="Matching counts">
             <li title="True positive: a prediction that matches a label">
               <Swatch color={COMPARE_COLORS.tp} dash="solid" />
@@ -149,6 +154,8 @@ export function ComparePanel(props: {
             Point at a prediction (or click it): <kbd>A</kbd> accepts it as a label (Ctrl+Z takes it back), <kbd>X</kbd> rejects it (X on a shown rejected one, or
             Undo, takes that back). ← goes to the previous image while comparing.
           </p>
+          </>
+          )}
         </>
       )}
     </section>

@@ -14,6 +14,8 @@ export interface CompareView {
   selected: number | null;
   /** The last rejection, for its "Undo" (X on a shown rejected prediction takes one back too). */
   lastRejected: { ids: number[]; text: string } | null;
+  /** Two canvases of the image instead of one: the labels (editable) on the left, the run's predictions on the right, pan and zoom linked. */
+  sideBySide: boolean;
 }
 
 export const compareView = createStore<CompareView>({
@@ -24,6 +26,9 @@ export const compareView = createStore<CompareView>({
   rejected: new Map(),
   selected: null,
   lastRejected: null,
+  sideBySide: false,
 });
 
 export const toggleCompare = () => compareView.set((v) => ({ on: !v.on, selected: null }));
+/** Side by side on and off; from outside compare mode it turns compare mode on, side by side. */
+export const toggleSideBySide = () => compareView.set((v) => (v.on ? { sideBySide: !v.sideBySide } : { on: true, sideBySide: true, selected: null }));

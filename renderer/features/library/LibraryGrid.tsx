@@ -4,6 +4,7 @@ import type { ImageRow } from '../../../common/api/contract.js';
 import { api, errorMessage } from '../../api.js';
 import { navigate } from '../app/route.js';
 import { useStore } from '../app/store.js';
+import { isFinished, jobsStore } from '../jobs/jobs.js';
 import { baseName, imageVersion, STATUS_LABELS } from '../status.js';
 import { gridLayout, moveFocus } from './gridLayout.js';
 import type { PageCache } from './pageCache.js';
@@ -200,6 +201,8 @@ export function LibraryGrid({ cache, filtered }: { cache: PageCache<ImageRow>; f
 }
 
 function GridStatus({ cache, filtered }: { cache: PageCache<ImageRow>; filtered: boolean }) {
+  // An import or rescan under way: an empty grid means "not listed yet", never "this folder is empty".
+  const scanning = useStore(jobsStore).jobs.some((j) => !isFinished(j) && (j.kind === 'import' || j.kind === 'rescan'));
   if (cache.error && cache.total === null) {
     return (
       <div className="grid-message" role="alert">
@@ -213,8 +216,8 @@ function GridStatus({ cache, filtered }: { cache: PageCache<ImageRow>; filtered:
   if (cache.total === null) return <div className="grid-message muted">Loading images…</div>;
   if (cache.total === 0) {
     return (
-      <div className="grid-message muted">
-        {filtered ? 'No images match the filter.' : 'This project has no images yet. Use “Import folder…” to add some.'}
+      <div className="grid-message muted" data-testid="grid-empty">
+        {filtered ? 'No images match the filter.' : scanning ? 'Looking for images… they appear here as they are read.' : 'This project has no images yet. Use “Import folder…” to add some.'}
       </div>
     );
   }

@@ -18,8 +18,14 @@ import { CompareLayer } from '../../canvas/layers/CompareLayer.js';
 import { matchCompareShortcut } from '../../editor/shortcuts.js';
 import { acceptAllCandidates, acceptedShape, describePrediction, matchCompare, predictionAt, prepareCompare, type CompareResult } from '../compare/compare.js';
 import { ComparePanel } from '../compare/ComparePanel.js';
-import { compareView, toggleCompare } from '../compare/view.js';
+import { CaptionCompareSection } from '../compare/CaptionCompareSection.js';
+import { compareModeOf } from '../compare/mode.js';
+import { SemanticCompareSection } from '../compare/SemanticCompareSection.js';
+import { useSemanticCompare } from '../compare/useSemanticCompare.js';
+import { SemanticCompareLayer } from '../../canvas/layers/SemanticCompareLayer.js';
+import { compareView, toggleCompare, toggleSideBySide } from '../compare/view.js';
 import { ViewportBus } from '../../canvas/layers/viewportBus.js';
+import { ViewportLink } from '../../canvas/viewportLink.js';
 import { navigate } from '../app/route.js';
 import { useStore } from '../app/store.js';
 import { useAction } from '../app/useAction.js';
@@ -45,6 +51,12 @@ function pointerInput(e: { clientX: number; clientY: number; button: number; shi
   return { x: at.x, y: at.y, button: e.button, shift: e.shiftKey, ctrl: e.ctrlKey || e.metaKey, alt: e.altKey, scale: vp.scale, time: e.timeStamp };
 }
 
+/** Side by side, the predictions are drawn (and pointed at) on the right only: the left is the labels'. */
+function predictionsOnLeft(): boolean {
+  const v = compareView.get();
+  return !(v.on && v.sideBySide);
+}
+
 export function ViewerPage({ id }: { id: number }) {
   const { filter, sort } = useStore(libraryStore);
   const [row, setRow] = useState<ImageRow | null>(null);
@@ -54,6 +66,10 @@ export function ViewerPage({ id }: { id: number }) {
   const neighbors = neighborsOf?.of === id ? neighborsOf : null;
   const viewer = useRef<ImageViewerHandle>(null);
   const bus = useMemo(() => new ViewportBus(), []);
+  // Side by side: the predictions' viewer on the right, its own bus, and the link that keeps both on one viewport.
+  const rightViewer = useRef<ImageViewerHandle>(null);
+  const rightBus = useMemo(() => new ViewportBus(), []);
+  const link = useMemo(() => new ViewportLink(), []);
   const heat = useRef<HeatmapLayerHandle>(null);
   const editor = getEditor();
   const painter = useRef<LabelsPainter | null>(null);
@@ -72,14 +88,25 @@ export function ViewerPage({ id }: { id: number }) {
 
   // Compare mode: the labels (as the editor shows them, so an accept is matched at once) against the run shown.
   const cmp = useStore(compareView);
+  const sideBySide = cmp.on && cmp.sideBySide;
   // Wrapped: the selector compares shallowly, and a Map has no own keys to compare.
   const { labelShapes } = useEditorSelector(editor, (st) => ({ labelShapes: st.shapes }));
   const labelClasses = useEditorSelector(editor, (st) => st.classes);
   const editorImage = useEditorSelector(editor, (st) => st.image?.id ?? null);
+  // Class maps and captions are compared their own way (compare/semantic.ts, eval.imageCaption), not shape by shape.
+  const compareMode = compareModeOf(models?.find((m) => m.name === runs.find((r) => r.id === runId)?.model)?.kind, split);
+  const semantic = useSemanticCompare({
+    on: cmp.on && compareMode === 'semantic' && row?.id === id && editorImage === id,
+    image: row,
+    labels: labelShapes,
+    classes: labelClasses,
+    predictions: split.shapes,
+    hidden: cmp.hiddenClasses,
+  });
   const prepared = useMemo(() => {
-    if (!cmp.on || !row || row.id !== id || editorImage !== id) return null;
+    if (!cmp.on || compareMode !== 'instance' || !row || row.id !== id || editorImage !== id) return null;
     return prepareCompare({ labels: [...labelShapes.values()], predictions: split.shapes, classes: labelClasses, image: row, rejected: cmp.rejected });
-  }, [cmp.on, row, id, editorImage, labelShapes, labelClasses, split, cmp.rejected]);
+  }, [cmp.on, compareMode, row, id, editorImage, labelShapes, labelClasses, split, cmp.rejected]);
   const compared = useMemo<CompareResult | null>(
     () => (prepared ? matchCompare(prepared, { iouThreshold: cmp.iouThreshold, minScore: view.minScore, hiddenClasses: cmp.hiddenClasses }) : null),
     [prepared, cmp.iouThreshold, view.minScore, cmp.hiddenClasses],
@@ -162,7 +189,7 @@ export function ViewerPage({ id }: { id: number }) {
   // Scripts and benchmarks reach the viewer through this (zoom, pan, synchronous draws); nothing in the app reads it.
   useEffect(() => {
     const w = window as unknown as { sightlineViewer?: unknown };
-    w.sightlineViewer = { viewer: () => viewer.current, painter: () => painter.current };
+    w.sightlineViewer = { viewer: () => viewer.current, right: () => rightViewer.current, painter: () => painter.current };
     return () => {
       delete w.sightlineViewer;
     };
@@ -171,7 +198,7 @@ export function ViewerPage({ id }: { id: number }) {
   const interaction = useMemo<ViewerInteraction>(
     () => ({
       pointerDown: (e, at, vp) => {
-        const r = comparedRef.current;
+        const r = predictionsOnLeft() ? comparedRef.current : null;
         if (r && e.button === 0) {
           const hit = predictionAt(r, at.x, at.y, 4 / vp.scale, compareView.get().showRejected);
           compareView.set({ selected: hit?.prediction.id ?? null });
@@ -180,7 +207,7 @@ export function ViewerPage({ id }: { id: number }) {
       },
       pointerMove: (e, at, vp) => {
         painter.current?.setPointer(at);
-        const r = comparedRef.current;
+        const r = predictionsOnLeft() ? comparedRef.current : null;
         setHover(r ? (predictionAt(r, at.x, at.y, 4 / vp.scale, compareView.get().showRejected)?.prediction.id ?? null) : null);
         editor.pointerMove(pointerInput(e, at, vp));
       },
@@ -200,7 +227,29 @@ export function ViewerPage({ id }: { id: number }) {
     }),
     [editor, setHover],
   );
-  const runModel = models?.find((m) => m.name === runs.find((r) => r.id === runId)?.model);
+  // The right side of side by side: pointing at a prediction shows its tip (A and X act on it), a click selects it,
+  // and a drag anywhere pans (both sides, through the link).
+  const predictionsInteraction = useMemo<ViewerInteraction>(
+    () => ({
+      pointerDown: (e, at, vp) => {
+        const r = comparedRef.current;
+        if (r && e.button === 0) compareView.set({ selected: predictionAt(r, at.x, at.y, 4 / vp.scale, compareView.get().showRejected)?.prediction.id ?? null });
+        return false;
+      },
+      pointerMove: (_e, at, vp) => {
+        const r = comparedRef.current;
+        setHover(r ? (predictionAt(r, at.x, at.y, 4 / vp.scale, compareView.get().showRejected)?.prediction.id ?? null) : null);
+      },
+      pointerUp: () => undefined,
+      doubleClick: () => undefined,
+      contextMenu: () => undefined,
+      pointerLeave: () => setHover(null),
+      panUntaken: true,
+    }),
+    [setHover],
+  );
+  const shownRun = runs.find((r) => r.id === runId);
+  const runModel = models?.find((m) => m.name === shownRun?.model);
   const skeleton = useMemo(() => {
     const kp = runModel?.manifest.keypoints as { skeleton?: [number, number][] } | undefined;
     return kp?.skeleton ?? [];
@@ -277,9 +326,10 @@ export function ViewerPage({ id }: { id: number }) {
       }
       // Compare keys: C always; A, Shift+A and X only in compare mode (A is "previous image" otherwise).
       const cc = matchCompareShortcut(keyInput);
-      if (cc === 'compare.toggle' || (cc && compareView.get().on)) {
+      if (cc === 'compare.toggle' || cc === 'compare.sideBySide' || (cc && compareView.get().on)) {
         e.preventDefault();
         if (cc === 'compare.toggle') toggleCompare();
+        else if (cc === 'compare.sideBySide') toggleSideBySide();
         else if (cc === 'compare.accept') acceptOne();
         else if (cc === 'compare.acceptAll') acceptAllShown();
         else rejectOne();
@@ -378,6 +428,18 @@ export function ViewerPage({ id }: { id: number }) {
           >
             Compare <kbd>C</kbd>
           </button>
+          {cmp.on ? (
+            <button
+              type="button"
+              className={`btn btn-small${sideBySide ? ' btn-primary' : ''}`}
+              aria-pressed={sideBySide}
+              data-testid="compare-side-toggle"
+              title="Labels and predictions side by side, pan and zoom linked (Shift+C)"
+              onClick={toggleSideBySide}
+            >
+              Side by side <kbd>Shift+C</kbd>
+            </button>
+          ) : null}
         </div>
         <EditorToolbar editor={editor} onHelp={() => setHelp(true)} />
         {notice ? (
@@ -390,47 +452,89 @@ export function ViewerPage({ id }: { id: number }) {
             {loadError}
           </div>
         ) : (
-          <ImageViewer
-            ref={viewer}
-            src={imageSrc}
-            alt={current ? baseName(current.relPath) : 'Image'}
-            onViewport={bus.emit}
-            interaction={interaction}
-            cursor={cursor === 'default' ? undefined : cursor}
-            stageTestId="editor-stage"
-            fallbackSize={current ? { width: current.width, height: current.height } : undefined}
-            layers={
-              current ? (
-                <>
-                  {cmp.on ? (
-                    <CompareLayer
-                      result={compared}
-                      labelGeometry={(lid) => labelShapes.get(lid)?.geometry}
-                      showRejected={cmp.showRejected}
-                      focus={focus}
-                      tip={tip}
-                      imageSize={{ width: current.width, height: current.height }}
-                      opacity={view.opacity}
-                      bus={bus}
-                    />
-                  ) : null}
-                  <PredictionsLayer
-                    predictions={cmp.on ? [] : shapes}
-                    proposals={view.showProposals ? (split.extras.proposals ?? null) : null}
-                    imageSize={{ width: current.width, height: current.height }}
-                    visible={view.visible}
-                    opacity={view.opacity}
-                    notes={notes}
-                    skeleton={skeleton}
-                    bus={bus}
-                  />
-                  {/* Above the shapes: a score map or a word's attention is what the person asked to see. */}
-                  <HeatmapLayer ref={heat} base={view.visible ? scoreHeat : null} opacity={view.opacity} />
-                  <EditorLayers editor={editor} bus={bus} painterRef={painter} />
-                </>
-              ) : null
-            }
-          />
+          <div className={`viewer-panes${sideBySide ? ' side-by-side' : ''}`}>
+            <div className="viewer-pane">
+              {sideBySide ? <span className="viewer-pane-label">Labels</span> : null}
+              <ImageViewer
+                ref={viewer}
+                src={imageSrc}
+                alt={current ? baseName(current.relPath) : 'Image'}
+                onViewport={bus.emit}
+                link={link}
+                interaction={interaction}
+                cursor={cursor === 'default' ? undefined : cursor}
+                stageTestId="editor-stage"
+                fallbackSize={current ? { width: current.width, height: current.height } : undefined}
+                layers={
+                  current ? (
+                    <>
+                      {/* A semantic run's FP / FN pixels, under the labels being edited (side by side too). */}
+                      {semantic.overlay ? <SemanticCompareLayer overlay={semantic.overlay} imageSize={{ width: current.width, height: current.height }} opacity={view.opacity} /> : null}
+                      {cmp.on ? (
+                        <CompareLayer
+                          part={sideBySide ? 'labels' : 'all'}
+                          result={compared}
+                          labelGeometry={(lid) => labelShapes.get(lid)?.geometry}
+                          showRejected={cmp.showRejected}
+                          focus={focus}
+                          tip={tip}
+                          imageSize={{ width: current.width, height: current.height }}
+                          opacity={view.opacity}
+                          bus={bus}
+                        />
+                      ) : null}
+                      <PredictionsLayer
+                        predictions={cmp.on ? [] : shapes}
+                        proposals={view.showProposals ? (split.extras.proposals ?? null) : null}
+                        imageSize={{ width: current.width, height: current.height }}
+                        visible={view.visible}
+                        opacity={view.opacity}
+                        notes={notes}
+                        skeleton={skeleton}
+                        bus={bus}
+                      />
+                      {/* Above the shapes: a score map or a word's attention is what the person asked to see. */}
+                      <HeatmapLayer ref={heat} base={view.visible ? scoreHeat : null} opacity={view.opacity} />
+                      <EditorLayers editor={editor} bus={bus} painterRef={painter} />
+                    </>
+                  ) : null
+                }
+              />
+            </div>
+            {sideBySide ? (
+              <div className="viewer-pane" data-testid="compare-right-pane">
+                <span className="viewer-pane-label" data-testid="compare-right-label">
+                  Predictions · {shownRun ? `run #${shownRun.id} ${shownRun.model}` : 'no run yet'}
+                </span>
+                <ImageViewer
+                  ref={rightViewer}
+                  src={imageSrc}
+                  alt={current ? `Predictions on ${baseName(current.relPath)}` : 'Predictions'}
+                  onViewport={rightBus.emit}
+                  link={link}
+                  interaction={predictionsInteraction}
+                  stageTestId="compare-right-stage"
+                  frameTestId="compare-right-viewer"
+                  fallbackSize={current ? { width: current.width, height: current.height } : undefined}
+                  layers={
+                    current ? (
+                      <CompareLayer
+                        part="predictions"
+                        result={compared}
+                        labelGeometry={(lid) => labelShapes.get(lid)?.geometry}
+                        showRejected={cmp.showRejected}
+                        focus={focus}
+                        tip={tip}
+                        imageSize={{ width: current.width, height: current.height }}
+                        opacity={view.opacity}
+                        bus={rightBus}
+                      />
+                    ) : null
+                  }
+                />
+              </div>
+            ) : null}
+          </div>
         )}
       </div>
       <aside className="side-panel" aria-label="Image details">
@@ -447,6 +551,9 @@ export function ViewerPage({ id }: { id: number }) {
               onUndoReject={undoReject}
               client={editor.client}
               onAcceptedAcrossProject={() => void editor.reload().catch(() => undefined)}
+              special={
+                compareMode === 'semantic' ? <SemanticCompareSection compare={semantic.compare} /> : compareMode === 'caption' ? <CaptionCompareSection runId={runId} imageId={id} /> : undefined
+              }
             />
             <ShapePanel editor={editor} />
             <ClassesPanel editor={editor} />
