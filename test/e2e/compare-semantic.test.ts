@@ -272,6 +272,20 @@ describe('compare mode, semantic segmentation', () => {
     await expect.poll(() => value('compare-miou')).toBe(before.miou);
     await saved();
   });
+
+  it('side by side: the labels alone on the left, the FP / FN pixels on the right', async () => {
+    const left = page.getByTestId('editor-stage');
+    const fp = Number(await left.getAttribute('data-compare-fp-pixels'));
+    await page.keyboard.press('Shift+C');
+    const right = page.getByTestId('compare-right-stage');
+    await right.waitFor();
+    await expect.poll(async () => Number(await right.getAttribute('data-compare-fp-pixels'))).toBe(fp);
+    expect(await left.getAttribute('data-compare-fp-pixels')).toBeNull();
+    await shot('compare-semantic-side');
+    await page.keyboard.press('Shift+C');
+    await expect.poll(async () => Number(await left.getAttribute('data-compare-fp-pixels'))).toBe(fp);
+    expect(await page.getByTestId('compare-right-stage').count()).toBe(0);
+  });
 });
 
 describe('compare mode, captions', () => {

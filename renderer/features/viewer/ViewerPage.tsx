@@ -468,8 +468,8 @@ export function ViewerPage({ id }: { id: number }) {
                 layers={
                   current ? (
                     <>
-                      {/* A semantic run's FP / FN pixels, under the labels being edited (side by side too). */}
-                      {semantic.overlay ? <SemanticCompareLayer overlay={semantic.overlay} imageSize={{ width: current.width, height: current.height }} opacity={view.opacity} /> : null}
+                      {/* A semantic run's FP / FN pixels, under the labels being edited (side by side: on the right). */}
+                      {semantic.overlay && !sideBySide ? <SemanticCompareLayer overlay={semantic.overlay} imageSize={{ width: current.width, height: current.height }} opacity={view.opacity} /> : null}
                       {cmp.on ? (
                         <CompareLayer
                           part={sideBySide ? 'labels' : 'all'}
@@ -517,7 +517,9 @@ export function ViewerPage({ id }: { id: number }) {
                   frameTestId="compare-right-viewer"
                   fallbackSize={current ? { width: current.width, height: current.height } : undefined}
                   layers={
-                    current ? (
+                    current && semantic.overlay ? (
+                      <SemanticCompareLayer overlay={semantic.overlay} imageSize={{ width: current.width, height: current.height }} opacity={view.opacity} />
+                    ) : current ? (
                       <CompareLayer
                         part="predictions"
                         result={compared}
