@@ -16,6 +16,7 @@ import { splitImages } from '../../../common/formats/split.js';
 import type { JobContext } from '../jobs.js';
 import { checkSource, classesPerImage, countImages, exportClasses, iterateImages, iterateRecords, parseSource, type ExportRecord, type ExportSource } from './project.js';
 import { EXPORTERS } from './exporters.js';
+import { IGNORE_CLASS_NAME } from '../../../common/metrics/semanticMaps.js';
 
 
 export interface ExportArgs {
@@ -200,7 +201,7 @@ export async function runExport(
       classByName: new Map(classes.map((c) => [c.name, c])),
       classIndex: new Map(classes.map((c) => [c.name, c.index])),
       keypointNames: new Map(classes.filter((c) => c.keypoints).map((c) => [c.name, c.keypoints!.names])),
-      ignoreClass: classes.find((c) => /^(ignore|void|__ignore__)$/i.test(c.name))?.name,
+      ignoreClass: classes.find((c) => IGNORE_CLASS_NAME.test(c.name))?.name,
       tally: new ExportTally(),
       warnings,
       files: new Set(),
