@@ -241,7 +241,24 @@ async function cmdShapes(args: string[]): Promise<number> {
   return 0;
 }
 
+let stdoutWatched = false;
+
+/**
+ * A reader that stops early (`sightline predict … --json | head`) closes stdout: the next write fails with EPIPE,
+ * which would crash the process with an unhandled error. End quietly instead, as Unix tools do (the output was for
+ * that reader, and it has what it wanted).
+ */
+function quietWhenStdoutCloses(): void {
+  if (stdoutWatched) return;
+  stdoutWatched = true;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietWhenStdoutCloses();
   const [cmd, ...rest] = argv;
   const json = rest.includes('--json');
   try {

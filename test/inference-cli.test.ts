@@ -49,6 +49,21 @@ describe('sightline predict', () => {
     expect(kp.keypoints).toHaveLength(6);
   }, 60_000);
 
+  it('a reader that closes stdout early (| head) ends the command quietly, exit 0', async () => {
+    const child = spawn(process.execPath, [BIN, 'predict', '--project', 'p.sightline', '--model', 'blazeface', '--all', '--provider', 'cpu', '--json'], {
+      env,
+      cwd: tmp,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Closed before the command writes anything: its one write of the JSON meets a closed pipe.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|Error:/);
+    expect(code).toBe(0);
+  }, 60_000);
+
   it('Ctrl-C cancels the run, keeps what finished and exits 130', async () => {
     const ids = Array.from({ length: 400 }, (_, i) => (i % imageCount) + 1).join(',');
     const child = spawn(process.execPath, [BIN, 'predict', '--project', 'p.sightline', '--model', 'blazeface', '--images', ids, '--provider', 'cpu', '--json'], {
