@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -116,6 +116,26 @@ async function cmdInfo(args: string[]): Promise<number> {
   }
 }
 
+/** A browser that exits within this long after `--open` did not open its window. */
+const BROWSER_FAILS_WITHIN_MS = 5000;
+
+/**
+ * Chromium's arguments for the app window. As root (containers, CI boxes) Chromium will not start with its sandbox
+ * ("Running as root without --no-sandbox is not supported"), so the sandbox is turned off there.
+ */
+export function chromiumAppArgs(pageUrl: string, profile: string, root: boolean): string[] {
+  return [`--app=${pageUrl}`, `--user-data-dir=${profile}`, '--no-first-run', '--disable-background-networking', '--disable-sync', ...(root ? ['--no-sandbox'] : [])];
+}
+
+/** The line of a browser's log that says why it stopped: the last ERROR/FATAL line, else the last non-empty one. */
+export function lastErrorLine(log: string): string | null {
+  const lines = log.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const errors = lines.filter((l) => /\b(ERROR|FATAL)\b/.test(l));
+  const line = errors.at(-1) ?? lines.at(-1) ?? null;
+  // Chromium prefixes lines with [pid:tid:date:LEVEL:file(line)]; the message is what follows.
+  return line === null ? null : line.replace(/^\[[^\]]*\]\s*/, '');
+}
+
 function findChromium(): string | null {
   for (const name of ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']) {
     const r = spawnSync('which', [name], { encoding: 'utf8' });
@@ -186,11 +206,21 @@ async function cmdServe(args: string[]): Promise<number> {
       const profile = path.join(defaultAppDataDir(), 'chromium-profile');
       ensurePrivateDirSync(profile);
       const page = writeLaunchPage(server);
-      spawn(chromium, [`--app=${pathToFileURL(page).href}`, `--user-data-dir=${profile}`, '--no-first-run', '--disable-background-networking', '--disable-sync'], {
-        stdio: 'ignore',
-        detached: true,
-      }).unref();
-      console.error(`Opened ${chromium} in app mode.`);
+      const root = process.getuid?.() === 0;
+      // Chromium's messages go to a file, not a pipe: a pipe closed by us later would kill it on its next write.
+      const logFile = path.join(defaultAppDataDir(), 'chromium.log');
+      const log = openSync(logFile, 'w', PRIVATE_FILE_MODE);
+      const started = Date.now();
+      const child = spawn(chromium, chromiumAppArgs(pathToFileURL(page).href, profile, root), { stdio: ['ignore', 'ignore', log], detached: true });
+      closeSync(log);
+      child.on('exit', (code) => {
+        // An app window that closes at once did not open (a window handed to a running Chromium exits 0).
+        if (code === 0 || Date.now() - started > BROWSER_FAILS_WITHIN_MS) return;
+        const why = lastErrorLine(readFileSync(logFile, 'utf8'));
+        console.error(`${chromium} exited at once (code ${code})${why ? `: ${why}` : ''}. Open this URL in a browser instead:\n${server.url}`);
+      });
+      child.unref();
+      console.error(`Opened ${chromium} in app mode${root ? ' (with --no-sandbox: Chromium refuses to run as root with its sandbox)' : ''}.`);
     } else {
       console.error('No display or no Chromium found: open the URL above in a browser on this machine.');
     }
