@@ -12,10 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Annotation, CallName, CallRequest, CallResponse, ImportSummary, Job, LabelClass, Prediction } from '../../common/api/contract.js';
+import type { Annotation, CallName, CallRequest, CallResponse, LabelClass, Prediction } from '../../common/api/contract.js';
 import { semanticClassList, semanticLabelMap, semanticMapMetrics, semanticPredictionMap } from '../../common/metrics/semanticMaps.js';
 import { writeShapesDataset } from '../../electron/core/shapes/write.js';
 import { openFolderInBrowser, type AppInBrowser } from './chromium.js';
+import * as kit from './kit.js';
 
 const SHOTS = process.env.SIGHTLINE_SCREENSHOTS;
 let dir: string;
@@ -38,38 +39,15 @@ let captions: Record<number, string[]>;
 
 const call = <K extends CallName>(name: K, args: CallRequest<K>) => app.core.dispatch(name, args) as Promise<CallResponse<K>>;
 
-async function shot(name: string) {
-  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-}
+const shot = (name: string) => kit.shot(page, name);
 
-async function importJob(args: CallRequest<'datasets.import'>): Promise<ImportSummary> {
-  const { jobId } = await call('datasets.import', args);
-  const job = (await app.core.jobs.wait(jobId)) as Job;
-  const summary = job.result as ImportSummary;
-  expect(summary.errors, job.error ?? '').toEqual([]);
-  return summary;
-}
+const importJob = (args: CallRequest<'datasets.import'>) => kit.importJob(app, args);
 
-async function screen(x: number, y: number): Promise<{ x: number; y: number }> {
-  const stage = page.getByTestId('viewer-stage');
-  const vp = await stage.evaluate((el: HTMLElement) => ({ s: Number(el.dataset.scale), x: Number(el.dataset.offsetX), y: Number(el.dataset.offsetY) }));
-  const box = (await stage.boundingBox())!;
-  return { x: box.x + x * vp.s + vp.x, y: box.y + y * vp.s + vp.y };
-}
+const screen = (x: number, y: number) => kit.screen(page, x, y);
 
-async function saved(): Promise<void> {
-  await page.waitForFunction(() => {
-    const el = document.querySelector('[data-testid="save-state"]') as HTMLElement | null;
-    return el?.dataset.state === 'saved' && el.dataset.pending === '0';
-  });
-}
+const saved = () => kit.saved(page);
 
-async function openImage(id: number): Promise<void> {
-  await page.evaluate((i) => (location.hash = `#/image/${i}`), id);
-  await page.waitForFunction(() => document.querySelector('[data-testid="viewer-stage"]')?.getAttribute('data-loaded') === 'true');
-  await page.waitForFunction(() => Number((document.querySelector('[data-testid="viewer-stage"]') as HTMLElement)?.dataset.scale) > 0);
-  await page.waitForFunction((i) => (window as unknown as { sightlineEditor?: { state: { image: { id: number } | null } } }).sightlineEditor?.state.image?.id === i, id);
-}
+const openImage = (id: number) => kit.openImage(page, id);
 
 /**
  * What the overlay layer's own canvas holds at an image pixel (the layer alone, not the image under it): 'fp'

@@ -11,8 +11,9 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Annotation, CallName, CallRequest, CallResponse, ImportSummary, Job } from '../../common/api/contract.js';
+import type { Annotation, CallName, CallRequest, CallResponse } from '../../common/api/contract.js';
 import { openFolderInBrowser, type AppInBrowser } from './chromium.js';
+import * as kit from './kit.js';
 
 const SHOTS = process.env.SIGHTLINE_SCREENSHOTS;
 let dir: string;
@@ -25,20 +26,9 @@ const H = 480;
 const call = <K extends CallName>(name: K, args: CallRequest<K>) => app.core.dispatch(name, args) as Promise<CallResponse<K>>;
 const list = () => call('annotations.list', { imageId }) as Promise<Annotation[]>;
 
-async function importJob(args: CallRequest<'datasets.import'>): Promise<ImportSummary> {
-  const { jobId } = await call('datasets.import', args);
-  const job = (await app.core.jobs.wait(jobId)) as Job;
-  const summary = job.result as ImportSummary;
-  expect(summary.errors, job.error ?? '').toEqual([]);
-  return summary;
-}
+const importJob = (args: CallRequest<'datasets.import'>) => kit.importJob(app, args);
 
-async function saved(): Promise<void> {
-  await page.waitForFunction(() => {
-    const el = document.querySelector('[data-testid="save-state"]') as HTMLElement | null;
-    return el?.dataset.state === 'saved' && el.dataset.pending === '0';
-  });
-}
+const saved = () => kit.saved(page);
 
 type Side = 'left' | 'right';
 const STAGE: Record<Side, string> = { left: 'editor-stage', right: 'compare-right-stage' };

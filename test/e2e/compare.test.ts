@@ -9,8 +9,9 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Annotation, CallName, CallRequest, CallResponse, ImportSummary, Job, Prediction } from '../../common/api/contract.js';
+import type { Annotation, CallName, CallRequest, CallResponse, Prediction } from '../../common/api/contract.js';
 import { openFolderInBrowser, type AppInBrowser } from './chromium.js';
+import * as kit from './kit.js';
 
 const SHOTS = process.env.SIGHTLINE_SCREENSHOTS;
 let dir: string;
@@ -24,24 +25,11 @@ const H = 480;
 const call = <K extends CallName>(name: K, args: CallRequest<K>) => app.core.dispatch(name, args) as Promise<CallResponse<K>>;
 const list = () => call('annotations.list', { imageId }) as Promise<Annotation[]>;
 
-async function shot(name: string) {
-  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-}
+const shot = (name: string) => kit.shot(page, name);
 
-async function importJob(args: CallRequest<'datasets.import'>): Promise<ImportSummary> {
-  const { jobId } = await call('datasets.import', args);
-  const job = (await app.core.jobs.wait(jobId)) as Job;
-  const summary = job.result as ImportSummary;
-  expect(summary.errors, job.error ?? '').toEqual([]);
-  return summary;
-}
+const importJob = (args: CallRequest<'datasets.import'>) => kit.importJob(app, args);
 
-async function screen(x: number, y: number): Promise<{ x: number; y: number }> {
-  const stage = page.getByTestId('viewer-stage');
-  const vp = await stage.evaluate((el: HTMLElement) => ({ s: Number(el.dataset.scale), x: Number(el.dataset.offsetX), y: Number(el.dataset.offsetY) }));
-  const box = (await stage.boundingBox())!;
-  return { x: box.x + x * vp.s + vp.x, y: box.y + y * vp.s + vp.y };
-}
+const screen = (x: number, y: number) => kit.screen(page, x, y);
 
 async function hover(x: number, y: number): Promise<void> {
   const p = await screen(x, y);
@@ -49,12 +37,7 @@ async function hover(x: number, y: number): Promise<void> {
   await page.mouse.move(p.x, p.y, { steps: 2 });
 }
 
-async function saved(): Promise<void> {
-  await page.waitForFunction(() => {
-    const el = document.querySelector('[data-testid="save-state"]') as HTMLElement | null;
-    return el?.dataset.state === 'saved' && el.dataset.pending === '0';
-  });
-}
+const saved = () => kit.saved(page);
 
 /** Move a range input as a person would (React listens to `input`). */
 async function slide(testId: string, value: number): Promise<void> {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Annotation } from '../../common/api/contract.js';
 import { decodeRle } from '../../common/geometry/rle.js';
 import { openFolderInBrowser, type AppInBrowser } from './chromium.js';
+import * as kit from './kit.js';
 
 let dir: string;
 let app: AppInBrowser;
@@ -50,20 +51,9 @@ async function click(x: number, y: number, opts: { button?: 'left' | 'right'; mo
   for (const m of opts.modifiers ?? []) await page.keyboard.up(m);
 }
 
-async function saved(): Promise<void> {
-  await page.waitForFunction(() => {
-    const el = document.querySelector('[data-testid="save-state"]') as HTMLElement | null;
-    return el?.dataset.state === 'saved' && el.dataset.pending === '0';
-  });
-}
+const saved = () => kit.saved(page);
 
-async function openImage(id: number): Promise<void> {
-  await page.evaluate((i) => (location.hash = `#/image/${i}`), id);
-  await page.waitForFunction(() => document.querySelector('[data-testid="viewer-stage"]')?.getAttribute('data-loaded') === 'true');
-  await page.waitForFunction(() => Number((document.querySelector('[data-testid="viewer-stage"]') as HTMLElement)?.dataset.scale) > 0);
-  // The editor has loaded this image's labels and history.
-  await page.waitForFunction((i) => (window as unknown as { sightlineEditor?: { state: { image: { id: number } | null } } }).sightlineEditor?.state.image?.id === i, id);
-}
+const openImage = (id: number) => kit.openImage(page, id);
 
 async function clear(imageId: number): Promise<void> {
   const existing = await list(imageId);
