@@ -166,6 +166,17 @@ export const ImageRow = z.object({
 });
 export type ImageRow = z.infer<typeof ImageRow>;
 
+/**
+ * A folder inside an image root, as the images' `relPath`s spell it: '/'-separated, relative to the root, with no
+ * empty, '.' or '..' part ('' is the root itself).
+ */
+export const FolderPath = z
+  .string()
+  .max(4096)
+  .refine((p) => p === '' || p.split('/').every((part) => part !== '' && part !== '.' && part !== '..' && !part.includes('\0')), {
+    message: "a folder is a path relative to its image root, like 'roll-07' or '2024/roll-07' ('' for the root)",
+  });
+
 export const ImageFilter = z
   .object({
     status: z.array(ReviewStatus).max(10).optional(),
@@ -174,11 +185,27 @@ export const ImageFilter = z
     missing: z.boolean().optional(),
     labeled: z.boolean().optional(),
     rootId: Id.optional(),
+    /** Images in this folder of a root, or in folders inside it. */
+    folder: z.object({ rootId: Id, path: FolderPath }).strict().optional(),
     /** Images where the run predicted the class but no label of that class is. */
     predictedNotLabeled: z.object({ runId: Id, classId: Id }).strict().optional(),
   })
   .strict();
 export type ImageFilter = z.infer<typeof ImageFilter>;
+
+/** A folder holding images directly, and how many (those in its subfolders are counted at their own folders). */
+export const FolderCount = z.object({ rootId: Id, path: z.string(), count: z.number().int() });
+export type FolderCount = z.infer<typeof FolderCount>;
+
+export const ImageFolders = z.object({
+  folders: z.array(FolderCount),
+  /**
+   * File names that occur in more than one folder: the grid shows the folder beside them. Null when there are too many
+   * to list (or the project is too large to count them): show the folder of every image in a subfolder.
+   */
+  repeatedNames: z.array(z.string()).nullable(),
+});
+export type ImageFolders = z.infer<typeof ImageFolders>;
 
 export const ImageSort = z
   .object({
@@ -602,6 +629,8 @@ export const callSchemas = {
     res: z.object({ total: z.number().int(), offset: z.number().int(), items: z.array(ImageRow) }),
   },
   'images.get': { req: z.object({ id: Id }).strict(), res: ImageRow },
+  /** The project's folders with their image counts, for the library's folder view and the grid's captions. */
+  'images.folders': { req: Empty, res: ImageFolders },
   /** Previous and next image ids in the given filter and sort (for ← / → in the viewer). */
   'images.neighbors': {
     req: z

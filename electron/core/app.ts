@@ -26,9 +26,9 @@ import { ProjectStore } from './project/store.js';
 import { ImageFiles } from './library/files.js';
 import { importFolder, relinkRoot, rescanProject } from './library/scan.js';
 import { ensurePrivateDirSync, PRIVATE_FILE_MODE } from './privateFiles.js';
-import { generateDemoImages } from '../../demo/generate.js';
-import { runExport } from './datasets/export.js';
-import { runImport } from './datasets/import.js';
+// The demo generator and the dataset formats load on first use: every CLI command builds an AppCore (issue 10).
+import type { runExport } from './datasets/export.js';
+import type { runImport } from './datasets/import.js';
 import { acceptAcrossProject, evaluateRun, imageCaptionScore } from './evaluation/evaluate.js';
 import { RunsRepo } from './inference/runs.js';
 import type { ExportSummary, ImportSummary } from '../../common/api/contract.js';
@@ -267,6 +267,7 @@ export class AppCore implements CoreHost {
     }
     const generated = path.join(path.dirname(file), 'generated');
     ensurePrivateDirSync(generated);
+    const { generateDemoImages } = await import('../../demo/generate.js');
     await generateDemoImages(generated);
     await this.openProject(file, { create: true });
     const { store } = this.project();
@@ -298,6 +299,7 @@ export class AppCore implements CoreHost {
       'export',
       `Export ${args.format} to ${path.resolve(args.out)}`,
       async (ctx) => {
+        const { runExport } = await import('./datasets/export.js');
         const r = await runExport(store.file, args, ctx);
         if (r.verified) this.exported.add(r.out);
         return r;
@@ -318,6 +320,7 @@ export class AppCore implements CoreHost {
       'import-dataset',
       `Import ${args.format} from ${path.resolve(args.from)}${args.dryRun ? ' (dry run)' : ''}`,
       async (ctx) => {
+        const { runImport } = await import('./datasets/import.js');
         const r = await runImport(store, args, ctx);
         if (r.written) {
           if (r.classesAdded.length) this.emitProject('classes');
@@ -399,6 +402,7 @@ export class AppCore implements CoreHost {
       'images.rescan': () => ({ jobId: this.startRescan() }),
       'images.list': (a) => this.project().store.images.list(a),
       'images.get': ({ id }) => this.project().store.images.get(id),
+      'images.folders': () => this.project().store.images.folders(),
       'images.neighbors': ({ id, filter, sort }) => this.project().store.images.neighbors(id, filter, sort),
       'images.setStatus': ({ ids, status }) => ({ updated: this.project().store.images.setStatus(ids, status) }),
       'classes.list': () => this.project().store.classes.list(),

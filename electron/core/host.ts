@@ -34,7 +34,8 @@ export interface CoreHost {
   onEvent(listener: <E extends EventName>(event: E, payload: EventPayload<E>) => void): () => void;
   /**
    * The displayable bytes of an image or its thumbnail, by id. The id is the only thing a renderer can name:
-   * the core resolves it to a file inside one of the project's roots, or throws ApiError('not_found').
+   * the core resolves it to a file inside one of the project's roots, or throws ApiError('not_found'). Pass the
+   * request's abort signal: a thumbnail whose request closed while it waited is not made (it rejects AbortError).
    */
-  imageBody(id: number, variant: ImageVariant): Promise<ImageBody>;
+  imageBody(id: number, variant: ImageVariant, request?: { signal?: AbortSignal }): Promise<ImageBody>;
 }

@@ -52,7 +52,7 @@ describe('createImageHandler', () => {
   it('streams a file with its type, length and etag', async () => {
     const c = core({ file });
     const res = await createImageHandler(c)(new Request('sightline-image://image/3'));
-    expect(c.imageBody).toHaveBeenCalledWith(3, 'image');
+    expect(c.imageBody).toHaveBeenCalledWith(3, 'image', { signal: expect.any(AbortSignal) });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/jpeg');
     expect(res.headers.get('content-length')).toBe('17');
@@ -77,7 +77,7 @@ describe('createImageHandler', () => {
   it('sends a buffer (thumbnails) and answers HEAD without a body', async () => {
     const c = core({ buffer: Buffer.from([1, 2, 3]), mime: 'image/webp', etag: 'W/"t1"' });
     const res = await createImageHandler(c)(new Request('sightline-image://thumb/5'));
-    expect(c.imageBody).toHaveBeenCalledWith(5, 'thumb');
+    expect(c.imageBody).toHaveBeenCalledWith(5, 'thumb', { signal: expect.any(AbortSignal) });
     expect(res.headers.get('etag')).toBe('W/"t1"');
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
     const head = await createImageHandler(c)(new Request('sightline-image://thumb/5', { method: 'HEAD' }));

@@ -5,6 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { ApiError, httpStatusFor } from '../../common/api/contract.js';
+import { isAbortError } from '../../common/workQueue.js';
 import type { CoreHost, ImageVariant } from '../core/host.js';
 import { IMAGE_SCHEME } from '../preload/channels.js';
 
@@ -33,7 +34,8 @@ export function parseImageUrl(raw: string): ImageUrl {
 }
 
 function textResponse(status: number, message: string, headers: Record<string, string> = {}): Response {
-  return new Response(message, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', ...headers } });
+  // Readable by the grid's fetch (a cross-origin request from app://), so a cell can say why it has no thumbnail.
+  return new Response(message, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Access-Control-Allow-Origin': '*', ...headers } });
 }
 
 export function createImageHandler(core: Pick<CoreHost, 'imageBody'>): (request: Request) => Promise<Response> {
@@ -42,7 +44,8 @@ export function createImageHandler(core: Pick<CoreHost, 'imageBody'>): (request:
     const target = parseImageUrl(request.url);
     if (!target.ok) return textResponse(target.status, target.message);
     try {
-      const body = await core.imageBody(target.id, target.variant);
+      // Aborts when the renderer cancels the load, so a thumbnail scrolled away while queued is never made.
+      const body = await core.imageBody(target.id, target.variant, { signal: request.signal });
       const headers: Record<string, string> = {
         'Content-Type': body.mime,
         ETag: /^(W\/)?"/.test(body.etag) ? body.etag : `"${body.etag}"`,
@@ -68,6 +71,7 @@ export function createImageHandler(core: Pick<CoreHost, 'imageBody'>): (request:
       const stream = Readable.toWeb(file.handle.createReadStream({ start: 0, end: file.size - 1, autoClose: true })) as unknown as ReadableStream<Uint8Array>;
       return new Response(stream, { status: 200, headers });
     } catch (err) {
+      if (isAbortError(err)) return textResponse(499, 'The request was cancelled.');
       if (err instanceof ApiError) return textResponse(httpStatusFor(err.code), err.message);
       console.error(`[sightline] ${target.variant} ${target.id} failed:`, err);
       return textResponse(500, 'Sightline could not load this image; details are in the log.');

@@ -9,13 +9,13 @@ describe('contentSecurityPolicy', () => {
   it('is the strict policy when packaged', () => {
     expect(contentSecurityPolicy()).toBe(
       "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: sightline-image:; " +
-        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+        "connect-src 'self' sightline-image:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
     );
   });
 
   it('lets the dev server in for HMR without loosening anything else', () => {
     const d = directives(contentSecurityPolicy('http://localhost:5173'));
-    expect(d.get('connect-src')).toEqual(["'self'", 'ws://localhost:5173']);
+    expect(d.get('connect-src')).toEqual(["'self'", 'sightline-image:', 'ws://localhost:5173']);
     expect(d.get('script-src')).toEqual(["'self'", "'unsafe-inline'"]);
     expect(d.get('object-src')).toEqual(["'none'"]);
     // The strict policy is not mutated by a dev call.

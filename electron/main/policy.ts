@@ -5,7 +5,8 @@ const BASE_CSP = {
   'script-src': ["'self'"],
   'style-src': ["'self'", "'unsafe-inline'"],
   'img-src': ["'self'", 'data:', 'blob:', 'sightline-image:'],
-  'connect-src': ["'self'"],
+  // The grid fetches thumbnails (so that a cell scrolled away can cancel its request): fetch needs connect-src.
+  'connect-src': ["'self'", 'sightline-image:'],
   'object-src': ["'none'"],
   'base-uri': ["'none'"],
   'frame-ancestors': ["'none'"],

@@ -20,6 +20,8 @@ type Listener = <E extends EventName>(event: E, payload: EventPayload<E>) => voi
 class TestHost implements CoreHost {
   readonly listeners = new Set<Listener>();
   readonly imageRequests: Array<[number, ImageVariant]> = [];
+  /** Signals of the requests for image 499, which waits until its request is closed. */
+  readonly abortSignals: AbortSignal[] = [];
   constructor(private readonly imageFile: string) {}
 
   async dispatch(name: string, raw: unknown): Promise<unknown> {
@@ -50,9 +52,15 @@ class TestHost implements CoreHost {
     for (const l of this.listeners) l(event, payload);
   }
 
-  async imageBody(id: number, variant: ImageVariant): Promise<ImageBody> {
+  async imageBody(id: number, variant: ImageVariant, request?: { signal?: AbortSignal }): Promise<ImageBody> {
     this.imageRequests.push([id, variant]);
     if (id === 404) throw new ApiError('not_found', `Image ${id} is not in this project.`);
+    if (id === 499) {
+      const signal = request!.signal!;
+      this.abortSignals.push(signal);
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      throw new DOMException('withdrawn', 'AbortError');
+    }
     if (variant === 'thumb') return { mime: 'image/webp', etag: `thumb-${id}`, buffer: Buffer.from('RIFFfakewebp') };
     const handle = await openFile(this.imageFile, 'r');
     return { mime: 'image/png', etag: `"img-${id}-v1"`, file: { handle, size: (await handle.stat()).size, path: this.imageFile } };
@@ -424,6 +432,18 @@ describe('images', () => {
     expect(res.headers.etag).toBe('"thumb-5"');
     expect(host.imageRequests.at(-1)).toEqual([5, 'thumb']);
     expect((await raw('GET', '/thumb/5', { headers: { 'If-None-Match': '"thumb-5"' } })).status).toBe(304);
+  });
+
+  it('withdraws a thumbnail from the core when its request is closed before the answer', async () => {
+    const req = request({ host: '127.0.0.1', port: server.port, path: '/thumb/499', headers: { Host: `127.0.0.1:${server.port}`, Authorization: `Bearer ${token}` }, agent: false });
+    req.on('error', () => undefined);
+    req.end();
+    await vi.waitFor(() => expect(host.abortSignals).toHaveLength(1));
+    expect(host.abortSignals[0].aborted).toBe(false);
+    req.destroy(); // the cell scrolled away
+    await vi.waitFor(() => expect(host.abortSignals[0].aborted).toBe(true));
+    // The server still answers others.
+    expect((await raw('GET', '/thumb/5')).status).toBe(200);
   });
 
   it('passes the core not_found through', async () => {

@@ -25,6 +25,7 @@ import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ApiError, httpStatusFor, type ErrorBody, type ErrorCode } from '../../common/api/contract.js';
 import { signedMessage, SIGNED_URL_MAX_AHEAD_S, SIGNED_URL_WINDOW_S, type SignedVariant } from '../../common/auth/signing.js';
+import { isAbortError } from '../../common/workQueue.js';
 import type { CoreHost, ImageFile, ImageVariant } from '../core/host.js';
 import { openRegular } from '../core/library/safeOpen.js';
 import { mimeOf, resolveRendererFile } from '../core/rendererFiles.js';
@@ -279,10 +280,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (!validId) {
       return sendError(res, new ApiError('bad_request', `"/${variant}/${clip(rawId, 40)}" does not name an image: image ids are positive integers.`));
     }
+    // A closed request (a thumbnail scrolled away) withdraws its place in the core's queue.
+    const closed = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) closed.abort();
+    };
+    res.once('close', onClose);
     let body;
     try {
-      body = await host.imageBody(id, variant);
+      body = await host.imageBody(id, variant, { signal: closed.signal });
     } catch (err) {
+      if (isAbortError(err) || res.destroyed) return void res.destroy();
       if (!(err instanceof ApiError)) console.error(`[sightline server] ${variant} ${id} failed:`, err);
       return sendError(res, err);
     }

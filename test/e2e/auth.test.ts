@@ -45,7 +45,8 @@ describe('browser mode signs in without a cookie', () => {
       const imgs = [...document.querySelectorAll('[data-testid="grid-cell"] img')] as HTMLImageElement[];
       return imgs.length === 4 && imgs.every((i) => i.complete && i.naturalWidth > 0);
     });
-    const src = await page.getByTestId('grid-cell').first().locator('img').getAttribute('src');
+    // The grid fetches each thumbnail (so a cell scrolled away can cancel it) and shows the bytes; data-src is the URL.
+    const src = await page.getByTestId('grid-cell').first().locator('img').getAttribute('data-src');
     expect(src).toMatch(/^\/thumb\/\d+\?(v=[^&]+&)?e=\d+&s=[A-Za-z0-9_-]{43}$/);
     // Outside the page: the signed URL opens that thumbnail, the same URL unsigned does not.
     expect((await fetch(`${server.origin}${src}`)).status).toBe(200);

@@ -118,6 +118,88 @@ describe('ImageFiles.imageBody', () => {
   });
 });
 
+describe('ImageFiles thumbnail queue', () => {
+  /** A grainy 3000×2000 JPEG: its thumbnail takes long enough (tens of ms) that requests made meanwhile queue. */
+  async function bigJpeg(name: string, seed: number): Promise<void> {
+    const w = 3000;
+    const h = 2000;
+    const raw = Buffer.alloc(w * h * 3);
+    let x = seed;
+    for (let i = 0; i < raw.length; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      raw[i] = (i % 3) * 60 + (x >>> 26);
+    }
+    await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toFile(path.join(photos, name));
+  }
+  const thumbFile = (rel: string) => path.join(cacheDir, 'thumbs', hashOf(rel).slice(0, 2), `${hashOf(rel)}.webp`);
+  const exists = (file: string) => statSync(file, { throwIfNoEntry: false }) !== undefined;
+  /** Resolves once the queue is in the given state (checked every turn of the event loop). */
+  async function until(files: ImageFiles, done: (s: { running: number; queued: number }) => boolean): Promise<void> {
+    for (let i = 0; i < 10_000 && !done(files.generating); i++) await new Promise((r) => setImmediate(r));
+    expect(done(files.generating)).toBe(true);
+  }
+
+  it('makes the newest and the viewer\'s image first, and never makes one whose request was withdrawn', async () => {
+    await bigJpeg('big.jpg', 1);
+    await importFolder(project.store.db, photos);
+    const one = new ImageFiles(project.store.db, cacheDir, { concurrency: 1 });
+    const order: string[] = [];
+    const track = (rel: string, variant: 'image' | 'thumb', signal?: AbortSignal) =>
+      one.imageBody(idOf(rel), variant, { signal }).then(async (b) => {
+        order.push(`${variant}:${rel}`);
+        await b.file?.handle.close();
+      });
+    const busy = track('big.jpg', 'thumb');
+    await until(one, (s) => s.running === 1);
+    const gone = new AbortController();
+    const waiting: Promise<void>[] = [];
+    // One at a time, so that the order they reach the queue is the order they were asked for.
+    for (const [rel, variant, signal] of [
+      ['chelsea.jpg', 'thumb'],
+      ['coffee.jpg', 'thumb', gone.signal],
+      ['astronaut.png', 'thumb'],
+      ['rotated-exif6.jpg', 'image'],
+    ] as const) {
+      waiting.push(track(rel, variant, signal));
+      await until(one, (s) => s.queued === waiting.length);
+    }
+    gone.abort(); // coffee.jpg's cell scrolled away while it waited
+    const settled = await Promise.allSettled([busy, ...waiting]);
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((settled[2] as PromiseRejectedResult).reason).toMatchObject({ name: 'AbortError' });
+    expect(order).toEqual(['thumb:big.jpg', 'image:rotated-exif6.jpg', 'thumb:astronaut.png', 'thumb:chelsea.jpg']);
+    await one.settle();
+    expect(exists(thumbFile('coffee.jpg'))).toBe(false);
+    expect(exists(thumbFile('chelsea.jpg'))).toBe(true);
+  });
+
+  it('decodes no more images at once than its concurrency', async () => {
+    for (let i = 0; i < 4; i++) await bigJpeg(`big-${i}.jpg`, i + 10);
+    await importFolder(project.store.db, photos);
+    const two = new ImageFiles(project.store.db, cacheDir, { concurrency: 2 });
+    const rels = ['big-0.jpg', 'big-1.jpg', 'big-2.jpg', 'big-3.jpg', 'chelsea.jpg', 'coffee.jpg'];
+    let peak = 0;
+    let sawQueue = false;
+    let done = false;
+    const all = Promise.all(rels.map((rel) => two.imageBody(idOf(rel), 'thumb').then((b) => b.file?.handle.close()))).finally(() => (done = true));
+    while (!done) {
+      peak = Math.max(peak, two.generating.running);
+      sawQueue ||= two.generating.queued > 0;
+      await new Promise((r) => setImmediate(r));
+    }
+    await all;
+    expect(peak).toBe(2);
+    expect(sawQueue).toBe(true);
+    for (const rel of rels) expect(exists(thumbFile(rel))).toBe(true);
+  });
+
+  it('refuses a request withdrawn before it was queued', async () => {
+    await expect(files.imageBody(idOf('chelsea.jpg'), 'thumb', { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+    await files.settle();
+    expect(exists(thumbFile('chelsea.jpg'))).toBe(false);
+  });
+});
+
 describe('ImageFiles.resolvePath', () => {
   const addRow = (relPath: string) => {
     const rootId = (project.store.db.prepare('SELECT id FROM image_roots').get() as { id: number }).id;

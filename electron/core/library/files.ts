@@ -13,10 +13,12 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { realpath, rename, stat, unlink } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import sharp, { type Sharp } from 'sharp';
 import { ApiError } from '../../../common/api/contract.js';
+import { WorkQueue, type QueueRequest } from '../../../common/workQueue.js';
 import type { ImageBody, ImageFile, ImageVariant } from '../host.js';
 import { ensurePrivateDir, openPrivateFileForWriting } from '../privateFiles.js';
 import { decodeBmp } from './bmp.js';
@@ -47,20 +49,35 @@ const BROWSER_MIME: Record<string, string> = {
   gif: 'image/gif',
   bmp: 'image/bmp',
 };
-/** Thumbnails decode whole images: more than two at once starves the scan and the UI on a 2-core machine. */
-const GENERATE_CONCURRENCY = 2;
+/**
+ * One decode per core: a JPEG thumbnail decodes at 1/8 scale (shrink-on-load) on one thread, so more at once only
+ * queue. libuv's thread pool (UV_THREADPOOL_SIZE, 4 unless set before Node starts) runs them, so past 4 cores the
+ * pool is the limit, not this.
+ */
+const GENERATE_CONCURRENCY = availableParallelism();
+/** A person waiting on the viewer's full image goes before the grid's thumbnails. */
+const PRIORITY: Record<ImageVariant, number> = { image: 1, thumb: 0 };
+
+/** How a transport asks for an image: `signal` aborts when its request was closed (a thumbnail scrolled away). */
+export interface ImageRequest {
+  signal?: AbortSignal;
+}
 
 export class ImageFiles {
   private readonly select: BetterSqlite3.Statement<[number], StoredImage & { missing: number }>;
   private readonly roots: BetterSqlite3.Statement<[], string>;
-  /** Cache file → its generation in progress: concurrent requests for one image share one decode. */
-  private readonly pending = new Map<string, Promise<string>>();
-  private readonly limit = limiter(GENERATE_CONCURRENCY);
+  /**
+   * Generation keyed by cache file: concurrent requests for one image share one decode; the newest request goes
+   * first (the page asks for what is on screen now) and a request closed while queued is dropped unmade.
+   */
+  private readonly queue: WorkQueue;
 
   constructor(
     db: BetterSqlite3.Database,
     private readonly cacheDir: string,
+    options: { concurrency?: number } = {},
   ) {
+    this.queue = new WorkQueue({ concurrency: options.concurrency ?? GENERATE_CONCURRENCY });
     this.select = db.prepare(
       `SELECT i.id, i.root_id AS rootId, r.path AS rootPath, i.rel_path AS relPath, i.format, i.orientation,
               i.byte_size AS byteSize, i.mtime_ms AS mtimeMs, i.content_hash AS contentHash, i.missing,
@@ -68,6 +85,11 @@ export class ImageFiles {
        FROM images i JOIN image_roots r ON r.id = i.root_id WHERE i.id = ?`,
     );
     this.roots = db.prepare('SELECT path FROM image_roots').pluck() as BetterSqlite3.Statement<[], string>;
+  }
+
+  /** Thumbnails and display copies being made now, and waiting to be. */
+  get generating(): { running: number; queued: number } {
+    return { running: this.queue.running, queued: this.queue.queued };
   }
 
   resolvePath(id: number): { absPath: string; row: StoredImage } {
@@ -143,12 +165,15 @@ export class ImageFiles {
     return { row, bytes };
   }
 
-  async imageBody(id: number, variant: ImageVariant): Promise<ImageBody> {
+  async imageBody(id: number, variant: ImageVariant, request: ImageRequest = {}): Promise<ImageBody> {
+    const queued: QueueRequest = { signal: request.signal, priority: PRIORITY[variant] };
     const { row } = this.resolvePath(id);
     const hash = row.contentHash;
     if (variant === 'thumb') {
       const file = path.join(this.cacheDir, 'thumbs', hash.slice(0, 2), `${hash}.webp`);
-      await this.derived(id, file, (img) => img.resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }));
+      // resize() on a JPEG lets libvips decode at 1/2, 1/4 or 1/8 scale (shrink-on-load); autoOrient() does not
+      // prevent it (the same CPU time with and without). Numbers in docs/ARCHITECTURE.md.
+      await this.derived(id, file, (img) => img.resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }), queued);
       return { mime: 'image/webp', etag: `${hash}-thumb`, file: await openCacheFile(file) };
     }
     const mime = BROWSER_MIME[row.format];
@@ -159,7 +184,7 @@ export class ImageFiles {
     // JPEG stays JPEG (a lossless copy of a photo would be 5–10× larger); TIFF and the rest become PNG.
     const jpeg = row.format === 'jpeg';
     const file = path.join(this.cacheDir, 'display', `${hash}.${jpeg ? 'jpg' : 'png'}`);
-    await this.derived(id, file, (img) => (jpeg ? img.jpeg({ quality: 92 }) : img.png()));
+    await this.derived(id, file, (img) => (jpeg ? img.jpeg({ quality: 92 }) : img.png()), queued);
     return { mime: jpeg ? 'image/jpeg' : 'image/png', etag: `${hash}-image`, file: await openCacheFile(file) };
   }
 
@@ -170,14 +195,14 @@ export class ImageFiles {
    * the grid's thumbnails were still being made).
    */
   async settle(): Promise<void> {
-    while (this.pending.size) await Promise.allSettled([...this.pending.values()]);
+    await this.queue.idle();
   }
 
-  private async derived(id: number, target: string, encode: (img: Sharp) => Sharp): Promise<string> {
+  private async derived(id: number, target: string, encode: (img: Sharp) => Sharp, request: QueueRequest): Promise<string> {
     if (await exists(target)) return target;
-    let job = this.pending.get(target);
-    if (!job) {
-      job = this.limit(async () => {
+    return this.queue.run(
+      target,
+      async () => {
         if (await exists(target)) return target; // made by a request that finished while this one queued
         const { row, bytes } = await this.readChecked(id);
         let output: Buffer;
@@ -191,10 +216,9 @@ export class ImageFiles {
         }
         await writeAtomically(target, output, this.cacheDir);
         return target;
-      }).finally(() => this.pending.delete(target));
-      this.pending.set(target, job);
-    }
-    return job;
+      },
+      request,
+    );
   }
 }
 
@@ -259,19 +283,4 @@ async function writeAtomically(file: string, data: Buffer, cacheDir: string): Pr
     await unlink(tmp).catch(() => undefined);
     throw new ApiError('io', `Cannot write the image cache file ${file}: ${(e as Error).message}. Check free disk space and permissions.`);
   }
-}
-
-function limiter(max: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async (fn) => {
-    while (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
 }

@@ -1,6 +1,6 @@
 /** Queries over `images` for the grid and the viewer: paged lists, neighbours, review status. */
 import type { Database } from 'better-sqlite3';
-import { ApiError, type ImageFilter, type ImageRow, type ImageSort, type ReviewStatus } from '../../../common/api/contract.js';
+import { ApiError, type FolderCount, type ImageFilter, type ImageFolders, type ImageRow, type ImageSort, type ReviewStatus } from '../../../common/api/contract.js';
 
 interface ImageRecord {
   id: number;
@@ -73,7 +73,7 @@ function toRow(r: ImageRecord): ImageRow {
   };
 }
 
-function whereClause(filter: ImageFilter): { sql: string; params: unknown[] } {
+export function whereClause(filter: ImageFilter): { sql: string; params: unknown[] } {
   const parts: string[] = [];
   const params: unknown[] = [];
   if (filter.status?.length) {
@@ -96,6 +96,16 @@ function whereClause(filter: ImageFilter): { sql: string; params: unknown[] } {
     parts.push('i.root_id = ?');
     params.push(filter.rootId);
   }
+  if (filter.folder) {
+    parts.push('i.root_id = ?');
+    params.push(filter.folder.rootId);
+    if (filter.folder.path !== '') {
+      // Everything under "a/b", and nothing else, sorts in ["a/b/", "a/b0") ('0' is the byte after '/'): a range on
+      // the (root_id, rel_path) index, with nothing in the folder's name taken as a wildcard (LIKE would).
+      parts.push('i.rel_path >= ? AND i.rel_path < ?');
+      params.push(`${filter.folder.path}/`, `${filter.folder.path}0`);
+    }
+  }
   if (filter.predictedNotLabeled) {
     const { runId, classId } = filter.predictedNotLabeled;
     parts.push(
@@ -108,8 +118,83 @@ function whereClause(filter: ImageFilter): { sql: string; params: unknown[] } {
   return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
+/** Rows read per turn of the event loop while counting folders: a 1M-image project must not stall the server. */
+const FOLDER_CHUNK = 5_000;
+/** Past this many distinct file names the repeats are not worked out (memory); the grid then shows every folder. */
+const MAX_NAMES = 200_000;
+/** More repeated names than this are not sent; the grid then shows every folder. */
+const MAX_REPEATED_NAMES = 20_000;
+
 export class ImagesRepo {
+  private folderCache: { stamp: string; value: ImageFolders } | null = null;
+  private folderJob: Promise<ImageFolders> | null = null;
+
   constructor(private readonly db: Database) {}
+
+  /**
+   * Folders holding images, with counts, and the file names found in more than one folder. One pass over the
+   * (root_id, rel_path) index in chunks, kept until the database changes. Folder counts are direct: the renderer
+   * adds up a folder's subfolders.
+   */
+  folders(): Promise<ImageFolders> {
+    const stamp = this.changeStamp();
+    if (this.folderCache?.stamp === stamp) return Promise.resolve(this.folderCache.value);
+    this.folderJob ??= this.countFolders()
+      .then((value) => {
+        this.folderCache = { stamp, value };
+        return value;
+      })
+      .finally(() => (this.folderJob = null));
+    return this.folderJob;
+  }
+
+  /** Moves with every write: total_changes() counts this connection's, data_version another connection's commits. */
+  private changeStamp(): string {
+    const changes = this.db.prepare('SELECT total_changes()').pluck().get() as number;
+    return `${changes}:${this.db.pragma('data_version', { simple: true }) as number}`;
+  }
+
+  private async countFolders(): Promise<ImageFolders> {
+    const next = this.db
+      .prepare('SELECT root_id, rel_path FROM images WHERE (root_id, rel_path) > (?, ?) ORDER BY root_id, rel_path LIMIT ?')
+      .raw() as unknown as { all(...args: unknown[]): [number, string][] };
+    const counts = new Map<number, Map<string, number>>();
+    // name → the first folder it was seen in, or null once seen in a second
+    let names: Map<string, string | null> | null = new Map();
+    let after: [number, string] = [0, ''];
+    for (;;) {
+      const rows = next.all(after[0], after[1], FOLDER_CHUNK);
+      for (const [rootId, relPath] of rows) {
+        const slash = relPath.lastIndexOf('/');
+        const folder = slash < 0 ? '' : relPath.slice(0, slash);
+        let inRoot = counts.get(rootId);
+        if (!inRoot) counts.set(rootId, (inRoot = new Map()));
+        inRoot.set(folder, (inRoot.get(folder) ?? 0) + 1);
+        if (names) {
+          const name = relPath.slice(slash + 1);
+          const key = `${rootId}/${folder}`;
+          const seen = names.get(name);
+          if (seen === undefined) names.set(name, key);
+          else if (seen !== null && seen !== key) names.set(name, null);
+          if (names.size > MAX_NAMES) names = null;
+        }
+      }
+      if (rows.length < FOLDER_CHUNK) break;
+      after = rows[rows.length - 1];
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const folders: FolderCount[] = [];
+    for (const [rootId, inRoot] of counts) for (const [path, count] of inRoot) folders.push({ rootId, path, count });
+    folders.sort((a, b) => a.rootId - b.rootId || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    let repeatedNames: string[] | null = null;
+    if (names) {
+      repeatedNames = [];
+      for (const [name, where] of names) if (where === null) repeatedNames.push(name);
+      if (repeatedNames.length > MAX_REPEATED_NAMES) repeatedNames = null;
+      else repeatedNames.sort();
+    }
+    return { folders, repeatedNames };
+  }
 
   list(args: { offset: number; limit: number; filter: ImageFilter; sort: ImageSort }): { total: number; offset: number; items: ImageRow[] } {
     const { sql: where, params } = whereClause(args.filter);

@@ -1,15 +1,20 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { ImageRow } from '../../../common/api/contract.js';
+import { isAbortError } from '../../../common/workQueue.js';
 import { api, errorMessage } from '../../api.js';
+import { projectStore } from '../app/project.js';
 import { navigate } from '../app/route.js';
 import { useStore } from '../app/store.js';
 import { isFinished, jobsStore } from '../jobs/jobs.js';
 import { baseName, imageVersion, STATUS_LABELS } from '../status.js';
+import { foldersStore } from './folderData.js';
+import { folderLabel } from './folders.js';
 import { gridLayout, moveFocus } from './gridLayout.js';
 import type { PageCache } from './pageCache.js';
 import { libraryStore } from './query.js';
 import { clearSelection, clickRange, clickSelection, selectionStore, type ClickModifiers } from './selection.js';
+import { loadThumbnail, ThumbnailError } from './thumbLoader.js';
 
 /** While the grid is scrolling, wait this long for it to rest before fetching, so a fling skips the pages it passes. */
 const SCROLL_FETCH_DELAY_MS = 80;
@@ -43,6 +48,8 @@ export function LibraryGrid({ cache, filtered }: { cache: PageCache<ImageRow>; f
   const [focus, setFocus] = useState(() => libraryStore.get().lastIndex);
   const selection = useStore(selectionStore);
   const [selectError, setSelectError] = useState<string | null>(null);
+  const { repeated } = useStore(foldersStore);
+  const roots = useStore(projectStore).project?.roots ?? NO_ROOTS;
 
   useLayoutEffect(() => {
     const el = scrollRef.current!;
@@ -71,6 +78,8 @@ export function LibraryGrid({ cache, filtered }: { cache: PageCache<ImageRow>; f
   useLayoutEffect(() => virtualizer.measure(), [virtualizer, rowHeight]);
 
   const rows = virtualizer.getVirtualItems();
+  // The rows in view, without the overscan: their thumbnails are asked for first.
+  const inView = virtualizer.range;
   const firstRow = rows[0]?.index ?? 0;
   const lastRow = rows.at(-1)?.index ?? 0;
   const scrolling = virtualizer.isScrolling;
@@ -179,6 +188,8 @@ export function LibraryGrid({ cache, filtered }: { cache: PageCache<ImageRow>; f
                   key={row.id}
                   row={row}
                   index={i}
+                  folder={folderLabel(row, repeated, roots)}
+                  inView={inView !== null && vr.index >= inView.startIndex && vr.index <= inView.endIndex}
                   focused={i === focusIndex}
                   selected={selection.ids.has(row.id)}
                   onClick={onCellClick}
@@ -224,16 +235,70 @@ function GridStatus({ cache, filtered }: { cache: PageCache<ImageRow>; filtered:
   return cache.error ? <div className="grid-message grid-message-inline error" role="alert">{cache.error}</div> : null;
 }
 
+const NO_ROOTS: { id: number; path: string }[] = [];
+
+type ThumbState = { state: 'loading' } | { state: 'ready'; src: string } | { state: 'broken'; label: string; reason: string };
+
+/**
+ * A cell's picture: its own colour with a shimmer while the thumbnail is made, the picture, or a plain "no preview"
+ * with the reason. The request is withdrawn when the cell unmounts (scrolled away).
+ */
+function Thumb({ url, inView, missing }: { url: string; inView: boolean; missing: boolean }) {
+  const [thumb, setThumb] = useState<ThumbState>({ state: 'loading' });
+  const inViewRef = useRef(inView);
+  inViewRef.current = inView;
+  useEffect(() => {
+    const request = new AbortController();
+    let objectUrl: string | null = null;
+    setThumb({ state: 'loading' });
+    loadThumbnail(url, { visible: inViewRef.current, signal: request.signal }).then(
+      (blob) => {
+        objectUrl = URL.createObjectURL(blob);
+        setThumb({ state: 'ready', src: objectUrl });
+      },
+      (err: unknown) => {
+        if (!isAbortError(err)) setThumb({ state: 'broken', label: err instanceof ThumbnailError ? err.label : 'No preview', reason: errorMessage(err) });
+      },
+    );
+    return () => {
+      request.abort();
+      if (objectUrl) URL.revokeObjectURL(objectUrl);
+    };
+  }, [url]);
+
+  if (thumb.state === 'loading') return <div className="thumb-shimmer" data-testid="thumb-loading" aria-hidden="true" />;
+  if (thumb.state === 'broken') {
+    return (
+      <div className="thumb-fallback" data-testid="thumb-broken" title={thumb.reason}>
+        <span aria-hidden="true">⚠</span>
+        <span>{missing ? 'File missing' : thumb.label}</span>
+      </div>
+    );
+  }
+  return (
+    <img
+      src={thumb.src}
+      data-src={url}
+      alt=""
+      decoding="async"
+      draggable={false}
+      onError={() => setThumb({ state: 'broken', label: 'No preview', reason: 'The thumbnail could not be shown.' })}
+    />
+  );
+}
+
 const GridCell = memo(function GridCell(props: {
   row: ImageRow;
   index: number;
+  /** Shown under the name when the name alone does not tell the image apart. */
+  folder: string | null;
+  inView: boolean;
   focused: boolean;
   selected: boolean;
   onClick: (index: number, id: number, e: MouseEvent) => void;
   onOpen: (index: number, id: number) => void;
 }) {
-  const { row, index, focused, selected, onClick, onOpen } = props;
-  const [broken, setBroken] = useState(false);
+  const { row, index, folder, inView, focused, selected, onClick, onOpen } = props;
   const name = baseName(row.relPath);
   return (
     <div
@@ -242,7 +307,7 @@ const GridCell = memo(function GridCell(props: {
       role="gridcell"
       aria-selected={selected}
       data-selected={selected}
-      aria-label={`${name}, ${STATUS_LABELS[row.status]}, ${row.annotationCount} annotations${row.missing ? ', file missing' : ''}`}
+      aria-label={`${folder ? `${folder}/` : ''}${name}, ${STATUS_LABELS[row.status]}, ${row.annotationCount} annotations${row.missing ? ', file missing' : ''}`}
       data-testid="grid-cell"
       data-image-id={row.id}
       title={row.relPath}
@@ -250,21 +315,7 @@ const GridCell = memo(function GridCell(props: {
       onDoubleClick={() => onOpen(index, row.id)}
     >
       <div className="thumb">
-        {broken ? (
-          <div className="thumb-fallback" aria-hidden="true">
-            <span>⚠</span>
-            <span>No preview</span>
-          </div>
-        ) : (
-          <img
-            src={api.thumbUrl(row.id, imageVersion(row.contentHash))}
-            alt=""
-            loading="lazy"
-            decoding="async"
-            draggable={false}
-            onError={() => setBroken(true)}
-          />
-        )}
+        <Thumb url={api.thumbUrl(row.id, imageVersion(row.contentHash))} inView={inView} missing={row.missing} />
         {row.missing ? <span className="badge badge-missing">missing</span> : null}
         {row.annotationCount > 0 ? (
           <span className="ann-count" title={`${row.annotationCount} annotations`}>
@@ -273,7 +324,14 @@ const GridCell = memo(function GridCell(props: {
         ) : null}
       </div>
       <div className="caption">
-        <span className="name">{name}</span>
+        <span className="names">
+          <span className="name">{name}</span>
+          {folder ? (
+            <span className="folder" data-testid="cell-folder">
+              <bdi>{folder}/</bdi>
+            </span>
+          ) : null}
+        </span>
         <span className={`badge status-${row.status}`}>{STATUS_LABELS[row.status]}</span>
       </div>
     </div>

@@ -2,6 +2,8 @@ import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import type { ImageRow } from '../../../common/api/contract.js';
 import { api } from '../../api.js';
 import { useStore } from '../app/store.js';
+import { loadFolders } from './folderData.js';
+import { FolderPanel } from './FolderPanel.js';
 import { LibraryGrid } from './LibraryGrid.js';
 import { LibraryToolbar } from './LibraryToolbar.js';
 import { PageCache } from './pageCache.js';
@@ -24,11 +26,18 @@ export function LibraryPage() {
     seenToken.current = refreshToken;
     cache.refresh();
   }, [cache, refreshToken]);
+  // The folder counts follow the same refreshes (an import adds folders); they do not depend on the filter.
+  useEffect(() => {
+    void loadFolders();
+  }, [refreshToken]);
 
   return (
     <div className="library">
       <LibraryToolbar total={cache.total} />
-      <LibraryGrid cache={cache} filtered={Object.keys(filter).length > 0} />
+      <div className="library-body">
+        <FolderPanel />
+        <LibraryGrid cache={cache} filtered={Object.keys(filter).length > 0} />
+      </div>
     </div>
   );
 }

@@ -30,7 +30,7 @@ function setSort(sort: ImageSort) {
   libraryStore.set({ sort, lastIndex: 0 });
 }
 
-function setFilter(patch: Partial<ImageFilter>) {
+export function setFilter(patch: Partial<ImageFilter>) {
   clearSelection();
   libraryStore.set((s) => {
     const filter: ImageFilter = { ...s.filter, ...patch };
