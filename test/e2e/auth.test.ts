@@ -7,7 +7,10 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openFolderInBrowser, type AppInBrowser } from './chromium.js';
+import type { Page } from 'playwright-core';
+import { AppCore } from '../../electron/core/app.js';
+import { startServer } from '../../electron/server/http.js';
+import { DIST, openFolderInBrowser, type AppInBrowser } from './chromium.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/images');
 let tmp: string;
@@ -100,5 +103,43 @@ describe('browser mode signs in without a cookie', () => {
     expect(new URL(bare.url()).hash).not.toContain('code=');
     for (const p of [bare, second, third]) await p.close();
     expect(app.pageErrors).toEqual([]);
+  });
+
+  it('two servers at once, in one browser profile, keep their own sign-ins (nothing is shared across ports)', async () => {
+    const { browser, server } = app;
+    const core2 = new AppCore({ appDataDir: path.join(tmp, 'home2'), transport: 'http' });
+    const opened = await core2.openFolder(folder);
+    if (opened.jobId) await core2.jobs.wait(opened.jobId);
+    const server2 = await startServer({ host: core2, staticDir: DIST });
+    const context = await browser.newContext();
+    try {
+      expect(server2.port).not.toBe(server.port);
+      const [a, b] = [await context.newPage(), await context.newPage()];
+      await a.goto(server.url);
+      await a.getByTestId('library-grid').waitFor();
+      await b.goto(server2.url);
+      await b.getByTestId('library-grid').waitFor();
+      const session = async (p: Page) => JSON.parse((await p.evaluate(() => sessionStorage.getItem('sightline.auth')))!).session as string;
+      const [sa, sb] = [await session(a), await session(b)];
+      expect(sa).not.toBe(sb);
+      expect(await context.cookies()).toEqual([]);
+      // Each session opens its own server only.
+      const summary = (origin: string, secret: string) =>
+        fetch(`${origin}/api/projects.summary`, { method: 'POST', headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' }, body: '{}' }).then((r) => r.status);
+      expect(await summary(server.origin, sa)).toBe(200);
+      expect(await summary(server2.origin, sb)).toBe(200);
+      expect(await summary(server2.origin, sa)).toBe(401);
+      expect(await summary(server.origin, sb)).toBe(401);
+      // Signing into the second did not sign the first out: both still work after a reload.
+      for (const p of [a, b]) {
+        await p.reload();
+        await p.getByTestId('library-grid').waitFor();
+        expect(await p.getByTestId('sign-in-needed').count()).toBe(0);
+      }
+    } finally {
+      await context.close();
+      await server2.close();
+      await core2.close();
+    }
   });
 });
