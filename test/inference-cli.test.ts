@@ -66,6 +66,10 @@ describe('sightline predict', () => {
 
   it('Ctrl-C cancels the run, keeps what finished and exits 130', async () => {
     const ids = Array.from({ length: 400 }, (_, i) => (i % imageCount) + 1).join(',');
+    // The run this command makes is the one after the runs the tests before made.
+    const before = new Database(path.join(tmp, 'p.sightline'), { readonly: true });
+    const runId = ((before.prepare('SELECT max(id) FROM model_runs').pluck().get() as number | null) ?? 0) + 1;
+    before.close();
     const child = spawn(process.execPath, [BIN, 'predict', '--project', 'p.sightline', '--model', 'blazeface', '--images', ids, '--provider', 'cpu', '--json'], {
       env,
       cwd: tmp,
@@ -74,10 +78,10 @@ describe('sightline predict', () => {
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    // Interrupt once the second run has stored its first images.
+    // Interrupt once this run has stored its first images.
     const db = new Database(path.join(tmp, 'p.sightline'), { readonly: true });
     try {
-      const stored = db.prepare(`SELECT count(*) FROM predictions WHERE run_id = 2`).pluck();
+      const stored = db.prepare(`SELECT count(*) FROM predictions WHERE run_id = ?`).pluck().bind(runId);
       const deadline = Date.now() + 50_000;
       while (Date.now() < deadline && (stored.get() as number) === 0) await new Promise((r) => setTimeout(r, 50));
       child.kill('SIGINT');

@@ -14,10 +14,11 @@ import { decodeBlazeFace } from '../common/inference/decoders/blazeface.js';
 import { decodeCtc, parseAlphabetFile } from '../common/inference/decoders/ctc.js';
 import { decodeDbText } from '../common/inference/decoders/dbText.js';
 import type { Decoder } from '../common/inference/decoders/types.js';
-import { ModelManifest } from '../common/inference/manifest.js';
+import { ModelManifest, resolveInput } from '../common/inference/manifest.js';
 import { planInput, toInputTensor } from '../common/inference/preprocess.js';
 import { checkManifestAgainstIO, proposeDecoder, type GraphIO } from '../common/inference/propose.js';
 import type { DecodeResult, Tensor } from '../common/inference/types.js';
+import { resampleImage } from '../electron/core/inference/pipeline.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
 const MODELS = path.join(ROOT, 'models');
@@ -44,20 +45,18 @@ function graphIO(session: ort.InferenceSession): GraphIO {
   return { inputs: session.inputMetadata.map(info), outputs: session.outputMetadata.map(info) };
 }
 
-/** Displayed pixels (EXIF-rotated, 8-bit RGB) → the plan's resize (bilinear, as the runtime) → tensor → run → decode. */
+/**
+ * Displayed pixels (EXIF-rotated, 8-bit RGB) → the plan's resize, resampled as the manifest says (the runtime's own
+ * `resampleImage`) → tensor → run → decode.
+ */
 async function predict(model: Model, image: Sharp, decode: Decoder): Promise<DecodeResult> {
   const { manifest, session } = model;
   const meta = await image.clone().metadata();
   const { width, height } = meta.autoOrient ?? meta;
-  const plan = planInput(manifest.input, width!, height!);
-  const { data, info } = await image
-    .clone()
-    .autoOrient()
-    .removeAlpha()
-    .resize(plan.resizeWidth, plan.resizeHeight, { fit: 'fill', kernel: 'linear' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  const x = toInputTensor({ data, width: info.width, height: info.height, channels: 3 }, plan, manifest.input);
+  const policy = resolveInput(manifest);
+  const plan = planInput(policy, width!, height!);
+  const resized = await resampleImage({ width: width!, height: height!, open: () => image.clone().autoOrient() }, plan.resizeWidth, plan.resizeHeight, policy.resample);
+  const x = toInputTensor(resized, plan, policy);
   const name = manifest.input.name ?? session.inputNames[0];
   const outputs = await session.run({ [name]: new ort.Tensor('float32', x.data as Float32Array, x.dims) });
   return decode(outputs as unknown as Record<string, Tensor>, { manifest, transform: plan.transform, thresholds: manifest.thresholds });

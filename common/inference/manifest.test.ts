@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CaptionerSpec, InputPolicy, ModelManifest, TextDetectorSpec, Thresholds } from './manifest.js';
+import { CaptionerSpec, DecoderName, InputPolicy, ModelManifest, resolveInput, TextDetectorSpec, Thresholds } from './manifest.js';
 
 const minimal = { name: 'm', kind: 'detector', decoder: 'yolov8', files: { model: 'm.onnx' }, input: {} } as const;
 const issues = (input: unknown) => {
@@ -62,5 +62,26 @@ describe('ModelManifest', () => {
     expect(issues({ ...captioner, captioner: { cell: '', vocabulary: ['s', 'e', 'a'], featureGrid: [1, 1] } })[0][0]).toBe('captioner.cell');
     for (const resize of ['letterbox', 'stretch', 'fit-max', 'height']) expect(issues({ ...minimal, input: { resize } })).toEqual([]);
     expect(issues({ ...minimal, input: { resize: '' } })[0][0]).toBe('input.resize');
+  });
+
+  it('takes input.resample and input.letterbox, refuses unknown values by name, and leaves them unset when missing', () => {
+    for (const resample of ['bilinear', 'area', 'antialias', 'nearest']) expect(issues({ ...minimal, input: { resample } })).toEqual([]);
+    for (const letterbox of ['ultralytics', 'per-axis']) expect(issues({ ...minimal, input: { resize: 'letterbox', letterbox } })).toEqual([]);
+    expect(issues({ ...minimal, input: { resample: 'cubic' } })).toEqual([['input.resample', 'unknown resampling "cubic": use "bilinear", "area", "antialias", "nearest" (see models/README.md)']]);
+    expect(issues({ ...minimal, input: { resample: 1 } })).toEqual([['input.resample', 'unknown resampling 1: use "bilinear", "area", "antialias", "nearest" (see models/README.md)']]);
+    expect(issues({ ...minimal, input: { letterbox: 'yolo' } })).toEqual([['input.letterbox', 'unknown letterbox geometry "yolo": use "ultralytics" or "per-axis"']]);
+    const parsed = ModelManifest.parse(minimal);
+    expect('resample' in parsed.input || 'letterbox' in parsed.input).toBe(false);
+  });
+
+  it('resolves a missing resample and letterbox to the family default; a manifest that says one keeps it', () => {
+    const family = (decoder: DecoderName) => resolveInput({ decoder, input: InputPolicy.parse({}) });
+    for (const d of ['yolov5', 'yolov8', 'yolov8-seg'] as const) expect(family(d)).toMatchObject({ resample: 'bilinear', letterbox: 'ultralytics' });
+    for (const d of ['torchvision-detection', 'torchvision-maskrcnn', 'semantic-logits', 'db-text', 'ctc', 'blazeface'] as const) {
+      expect(family(d)).toMatchObject({ resample: 'bilinear', letterbox: 'per-axis' });
+    }
+    for (const d of ['cls-loc', 'recurrent-captioner'] as const) expect(family(d)).toMatchObject({ resample: 'antialias', letterbox: 'per-axis' });
+    expect(DecoderName.options.map(family).every((p) => p.resample && p.letterbox)).toBe(true);
+    expect(resolveInput({ decoder: 'yolov8', input: InputPolicy.parse({ resample: 'area', letterbox: 'per-axis' }) })).toMatchObject({ resample: 'area', letterbox: 'per-axis' });
   });
 });

@@ -32,6 +32,30 @@ export const DecoderName = z.enum([
 ]);
 export type DecoderName = z.infer<typeof DecoderName>;
 
+/**
+ * How the image is resampled to the input size, as the framework the model came from does it (see models/README.md):
+ * bilinear: half-pixel centres, no antialias (PyTorch interpolate, torchvision tensor transforms, OpenCV INTER_LINEAR:
+ * Ultralytics, PaddleOCR, MediaPipe); area: OpenCV INTER_AREA; antialias: a linear kernel widened when shrinking
+ * (PIL's BILINEAR, sharp's linear kernel); nearest: OpenCV INTER_NEAREST / PyTorch mode="nearest".
+ */
+export const RESAMPLE_KINDS = ['bilinear', 'area', 'antialias', 'nearest'] as const;
+export const Resample = z.enum(RESAMPLE_KINDS, {
+  error: (iss) => `unknown resampling ${JSON.stringify(iss.input)}: use ${RESAMPLE_KINDS.map((k) => `"${k}"`).join(', ')} (see models/README.md)`,
+});
+export type Resample = z.infer<typeof Resample>;
+
+/**
+ * Where a letterboxed image sits and how predictions map back. ultralytics: Ultralytics' LetterBox and scale_boxes
+ * (r = min(h/H, w/W), content round(W·r) × round(H·r) half to even, padding round(d/2 − 0.1) before and the rest
+ * after, predictions divided by r); per-axis: content rounded half up, padding ⌊d/2⌋ before, predictions mapped
+ * back per axis by content/size.
+ */
+export const LETTERBOX_KINDS = ['ultralytics', 'per-axis'] as const;
+export const Letterbox = z.enum(LETTERBOX_KINDS, {
+  error: (iss) => `unknown letterbox geometry ${JSON.stringify(iss.input)}: use ${LETTERBOX_KINDS.map((k) => `"${k}"`).join(' or ')}`,
+});
+export type Letterbox = z.infer<typeof Letterbox>;
+
 export const InputPolicy = z
   .object({
     /** Name of the graph input holding the image; default: the first input. */
@@ -42,6 +66,10 @@ export const InputPolicy = z
      * height: scale to `height` keeping aspect, width padded to `width` (text recognition).
      */
     resize: z.enum(['letterbox', 'stretch', 'fit-max', 'height']).default('stretch'),
+    /** The resampling filter; missing: the decoder family's (`defaultResample`). */
+    resample: Resample.optional(),
+    /** Letterbox geometry; missing: the decoder family's (`defaultLetterbox`). */
+    letterbox: Letterbox.optional(),
     width: z.number().int().positive().optional(),
     height: z.number().int().positive().optional(),
     maxSide: z.number().int().positive().optional(),
@@ -149,3 +177,26 @@ export const ModelManifest = z
   });
 export type ModelManifest = z.output<typeof ModelManifest>;
 export type ModelManifestInput = z.input<typeof ModelManifest>;
+
+/**
+ * The resampling a decoder family's models are made with when the manifest does not say: bilinear without antialias
+ * for the frameworks whose layouts the decoders read (Ultralytics and PaddleOCR through OpenCV's INTER_LINEAR,
+ * torchvision's tensor transforms, MediaPipe); antialias (PIL's BILINEAR, as torchvision's transforms on PIL images)
+ * for the layouts people train themselves in PyTorch.
+ */
+export function defaultResample(decoder: DecoderName): Resample {
+  return decoder === 'cls-loc' || decoder === 'recurrent-captioner' ? 'antialias' : 'bilinear';
+}
+
+/** Ultralytics' geometry for its layouts, per-axis for the rest. */
+export function defaultLetterbox(decoder: DecoderName): Letterbox {
+  return decoder === 'yolov5' || decoder === 'yolov8' || decoder === 'yolov8-seg' ? 'ultralytics' : 'per-axis';
+}
+
+export type ResolvedInputPolicy = InputPolicy & { resample: Resample; letterbox: Letterbox };
+
+/** The manifest's input policy with the family defaults filled in: what the runtime plans and resamples with. */
+export function resolveInput(manifest: { decoder: DecoderName; input: InputPolicy }): ResolvedInputPolicy {
+  const { input, decoder } = manifest;
+  return { ...input, resample: input.resample ?? defaultResample(decoder), letterbox: input.letterbox ?? defaultLetterbox(decoder) };
+}

@@ -17,6 +17,34 @@ describe('planInput', () => {
     expect(planInput(policy({ resize: 'letterbox', width: 128, height: 128 }), 512, 600)).toMatchObject({ resizeWidth: 109, resizeHeight: 128, padLeft: 9, padTop: 0 });
   });
 
+  it("letterbox: \"ultralytics\" is Ultralytics' LetterBox and scale_boxes, case by case", () => {
+    const u = (w: number, h: number) => policy({ resize: 'letterbox', width: w, height: h, letterbox: 'ultralytics' });
+    // 1280×720 → 640: r = 0.5, 640×360, dh = 140: top round(139.9) = 140, bottom round(140.1) = 140.
+    const hd = planInput(u(640, 640), 1280, 720);
+    expect(hd).toMatchObject({ resizeWidth: 640, resizeHeight: 360, inputWidth: 640, inputHeight: 640, padLeft: 0, padTop: 140 });
+    expect(hd.transform).toEqual({ srcWidth: 1280, srcHeight: 720, inputWidth: 640, inputHeight: 640, scaleX: 0.5, scaleY: 0.5, padX: 0, padY: 140 });
+    // 1280×721: 721 · 0.5 = 360.5, Python's round gives 360 (half to even; per-axis rounds up to 361 and pads 139).
+    expect(planInput(u(640, 640), 1280, 721)).toMatchObject({ resizeWidth: 640, resizeHeight: 360, padTop: 140 });
+    expect(planInput(policy({ resize: 'letterbox', width: 640, height: 640 }), 1280, 721)).toMatchObject({ resizeHeight: 361, padTop: 139 });
+    // 1280×723: 361.5 → 362 (even); d = 278 → 139 / 139.
+    expect(planInput(u(640, 640), 1280, 723)).toMatchObject({ resizeHeight: 362, padTop: 139 });
+    // 1280×722: 361, d = 279, dh = 139.5: top round(139.4) = 139, bottom round(139.6) = 140.
+    expect(planInput(u(640, 640), 1280, 722)).toMatchObject({ resizeHeight: 361, padTop: 139 });
+    // 3×1 → 4×4: r = 4/3, content 4×1, dh = 1.5: the −0.1 puts round(1.4) = 1 row on top (round(1.5) would be 2).
+    const tiny = planInput(u(4, 4), 3, 1);
+    expect(tiny).toMatchObject({ resizeWidth: 4, resizeHeight: 1, padLeft: 0, padTop: 1 });
+    expect(tiny.transform).toMatchObject({ scaleX: 4 / 3, scaleY: 4 / 3, padY: 1 });
+    // Portrait 512×600 → 128: r = 128/600, 109.23 → 109, dw = 9.5: left 9, right 10; boxes divided by r (not 109/512).
+    const portrait = planInput(u(128, 128), 512, 600);
+    expect(portrait).toMatchObject({ resizeWidth: 109, resizeHeight: 128, padLeft: 9, padTop: 0 });
+    expect(portrait.transform).toMatchObject({ scaleX: 128 / 600, scaleY: 128 / 600, padX: 9 });
+    // A 12-MP photo: r = 0.16, 640×480, pads 80 / 80; 4032×3024 → 640×480 too.
+    expect(planInput(u(640, 640), 4000, 3000)).toMatchObject({ resizeWidth: 640, resizeHeight: 480, padTop: 80 });
+    expect(planInput(u(640, 640), 4032, 3024)).toMatchObject({ resizeWidth: 640, resizeHeight: 480, padTop: 80 });
+    // Enlarging (Ultralytics' scaleup): 320×240 → 640: r = 2.
+    expect(planInput(u(640, 640), 320, 240)).toMatchObject({ resizeWidth: 640, resizeHeight: 480, padTop: 80 });
+  });
+
   it('stretches to the input size', () => {
     const plan = planInput(policy({ resize: 'stretch', width: 100, height: 50 }), 400, 400);
     expect(plan).toMatchObject({ resizeWidth: 100, resizeHeight: 50, padLeft: 0, padTop: 0 });

@@ -1,10 +1,12 @@
 /**
  * Pre-processing plans: how an image of a given size becomes a model input, and how input coordinates map back
- * to image pixels. Pure: the caller resizes (sharp in the core) to `resizeWidth × resizeHeight`, then
- * `toInputTensor` pads, normalises and lays out the tensor in one pass.
+ * to image pixels. Pure: the caller resamples to `resizeWidth × resizeHeight` as the policy's `resample` says
+ * (`resizeRgb` in resample.ts; sharp in the core for `antialias`), then `toInputTensor` pads, normalises and lays out
+ * the tensor in one pass.
  */
 import type { InputPolicy } from './manifest.js';
 import type { InputTransform, RawImage } from './types.js';
+import { roundHalfEven } from './resample.js';
 
 export interface InputPlan {
   /** Size the caller resizes the image to (the content area inside the input). */
@@ -33,8 +35,11 @@ function need(value: number | undefined, field: string, resize: string): number 
 }
 
 /**
- * letterbox: scale to fit width×height keeping aspect, centred with padding (Ultralytics' LetterBox: the odd
- * pixel of padding goes right/bottom).
+ * letterbox: scale to fit width×height keeping aspect, centred with padding, the odd pixel of padding right/bottom.
+ * With `letterbox: "ultralytics"` exactly Ultralytics' LetterBox and scale_boxes: r = min(h/H, w/W), content
+ * round(W·r) × round(H·r) with Python's round (half to even), padding round(d/2 − 0.1) before and the rest after,
+ * predictions mapped back with the one gain r. Otherwise (per-axis) the content is rounded half up, the padding
+ * before is ⌊d/2⌋ (the same split for whole d) and predictions map back per axis by content/size.
  * stretch: resize to width×height.
  * fit-max: PaddleOCR's DetResizeForTest (limit_type "max"): shrink so the longest side ≤ maxSide (never enlarge),
  * then resize each side to the nearest multiple of `multiple`; no padding.
@@ -51,10 +56,21 @@ export function planInput(policy: InputPolicy, srcWidth: number, srcHeight: numb
   let inputHeight: number;
   let padLeft = 0;
   let padTop = 0;
+  /** One scale for both axes where the framework maps predictions back with one (Ultralytics' gain). */
+  let gain: number | undefined;
   switch (policy.resize) {
     case 'letterbox': {
       inputWidth = need(policy.width, 'width', 'letterbox');
       inputHeight = need(policy.height, 'height', 'letterbox');
+      if (policy.letterbox === 'ultralytics') {
+        // The operations of Ultralytics' LetterBox, in its order, so float rounding agrees too.
+        gain = Math.min(inputHeight / srcHeight, inputWidth / srcWidth);
+        resizeWidth = Math.max(1, Math.min(inputWidth, roundHalfEven(srcWidth * gain)));
+        resizeHeight = Math.max(1, Math.min(inputHeight, roundHalfEven(srcHeight * gain)));
+        padLeft = roundHalfEven((inputWidth - resizeWidth) / 2 - 0.1);
+        padTop = roundHalfEven((inputHeight - resizeHeight) / 2 - 0.1);
+        break;
+      }
       const r = Math.min(inputWidth / srcWidth, inputHeight / srcHeight);
       resizeWidth = Math.max(1, Math.min(inputWidth, Math.round(srcWidth * r)));
       resizeHeight = Math.max(1, Math.min(inputHeight, Math.round(srcHeight * r)));
@@ -93,8 +109,8 @@ export function planInput(policy: InputPolicy, srcWidth: number, srcHeight: numb
       srcHeight,
       inputWidth,
       inputHeight,
-      scaleX: resizeWidth / srcWidth,
-      scaleY: resizeHeight / srcHeight,
+      scaleX: gain ?? resizeWidth / srcWidth,
+      scaleY: gain ?? resizeHeight / srcHeight,
       padX: padLeft,
       padY: padTop,
     },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TensorInfo } from '../api/contract.js';
-import { ModelManifest, type ModelManifestInput } from './manifest.js';
+import { ModelManifest, resolveInput, type ModelManifestInput } from './manifest.js';
+import { planInput } from './preprocess.js';
 import { checkManifestAgainstIO, proposeDecoder, type GraphIO } from './propose.js';
 
 const T = (name: string, dims: TensorInfo['dims'], type = 'float32'): TensorInfo => ({ name, type, dims });
@@ -170,6 +171,12 @@ describe('proposeDecoder drafts', () => {
   const classes = (n: number) => Array.from({ length: n }, (_, i) => `class${i}`);
   const plain = { multiple: 1, padValue: 114, scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1], channels: 'RGB', layout: 'NCHW', dtype: 'float32' };
   const imagenet = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+  // What each framework resamples with: Ultralytics' LetterBox (cv2.INTER_LINEAR and its geometry), torchvision,
+  // PaddleOCR's cv2.resize and MediaPipe bilinear without antialias; the PyTorch layouts people train on PIL images
+  // (classifier-localiser, captioner) with PIL's antialiased bilinear.
+  const ultralytics = { resample: 'bilinear', letterbox: 'ultralytics' };
+  const bilinear = { resample: 'bilinear' };
+  const antialias = { resample: 'antialias' };
 
   it('writes the whole draft manifest and the reason, named "model" in model.onnx unless told', () => {
     expect(proposeDecoder(io([T('output0', [1, 84, 8400])]))).toEqual({
@@ -181,7 +188,7 @@ describe('proposeDecoder drafts', () => {
         kind: 'detector',
         decoder: 'yolov8',
         files: { model: 'model.onnx' },
-        input: { name: 'images', resize: 'letterbox', width: 640, height: 640, ...plain },
+        input: { name: 'images', resize: 'letterbox', width: 640, height: 640, ...plain, ...ultralytics },
         classes: classes(80),
       },
     });
@@ -194,7 +201,7 @@ describe('proposeDecoder drafts', () => {
         kind: 'detector',
         decoder: 'yolov5',
         files: { model: 'v5.onnx' },
-        input: { name: 'images', resize: 'letterbox', width: 640, height: 640, ...plain },
+        input: { name: 'images', resize: 'letterbox', width: 640, height: 640, ...plain, ...ultralytics },
         classes: classes(80),
       },
     });
@@ -213,7 +220,7 @@ describe('proposeDecoder drafts', () => {
         kind: 'instance-segmenter',
         decoder: 'yolov8-seg',
         files: { model: 'm.onnx' },
-        input: { name: 'images', resize: 'letterbox', width: 320, height: 320, ...plain },
+        input: { name: 'images', resize: 'letterbox', width: 320, height: 320, ...plain, ...ultralytics },
         classes: classes(2),
         outputs: { predictions: 'output0', protos: 'output1' },
       },
@@ -228,7 +235,7 @@ describe('proposeDecoder drafts', () => {
         kind: 'detector',
         decoder: 'torchvision-detection',
         files: { model: 'm.onnx' },
-        input: { name: 'image', resize: 'fit-max', maxSide: 1333, ...plain },
+        input: { name: 'image', resize: 'fit-max', maxSide: 1333, ...plain, ...bilinear },
         outputs: { boxes: 'boxes', labels: 'labels', scores: 'scores' },
         nms: 'none',
         labelOffset: 1,
@@ -246,7 +253,7 @@ describe('proposeDecoder drafts', () => {
         kind: 'classifier-localizer',
         decoder: 'cls-loc',
         files: { model: 'm.onnx' },
-        input: { name: 'x', resize: 'stretch', width: 224, height: 224, ...plain },
+        input: { name: 'x', resize: 'stretch', width: 224, height: 224, ...plain, ...antialias },
         classes: classes(3),
         outputs: { logits: 'logits', box: 'bbox' },
       },
@@ -265,7 +272,7 @@ describe('proposeDecoder drafts', () => {
         kind: 'keypoints',
         decoder: 'blazeface',
         files: { model: 'm.onnx' },
-        input: { name: 'input', resize: 'letterbox', width: 128, height: 128, ...plain, padValue: 0, scale: 2 / 255, mean: [1, 1, 1], layout: 'NHWC' },
+        input: { name: 'input', resize: 'letterbox', width: 128, height: 128, ...plain, padValue: 0, scale: 2 / 255, mean: [1, 1, 1], layout: 'NHWC', ...bilinear },
         classes: ['face'],
         thresholds: { score: 0.5, iou: 0.3 },
         keypoints: { names: ['right eye', 'left eye', 'nose tip', 'mouth center', 'right ear tragion', 'left ear tragion'] },
@@ -280,7 +287,7 @@ describe('proposeDecoder drafts', () => {
         kind: 'text-detector',
         decoder: 'db-text',
         files: { model: 'm.onnx' },
-        input: { name: 'x', resize: 'fit-max', maxSide: 960, ...plain, multiple: 32, ...imagenet, channels: 'BGR' },
+        input: { name: 'x', resize: 'fit-max', maxSide: 960, ...plain, multiple: 32, ...imagenet, channels: 'BGR', ...bilinear },
         textDetector: {},
       },
     });
@@ -293,7 +300,7 @@ describe('proposeDecoder drafts', () => {
         kind: 'text-recognizer',
         decoder: 'ctc',
         files: { model: 'm.onnx' },
-        input: { name: 'x', resize: 'height', height: 48, width: 320, ...plain, padValue: 127.5, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], channels: 'BGR' },
+        input: { name: 'x', resize: 'height', height: 48, width: 320, ...plain, padValue: 127.5, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], channels: 'BGR', ...bilinear },
         thresholds: { score: 0.5 },
         textRecognizer: { alphabetFile: 'alphabet.txt' },
       },
@@ -307,7 +314,7 @@ describe('proposeDecoder drafts', () => {
         kind: 'semantic-segmenter',
         decoder: 'semantic-logits',
         files: { model: 'm.onnx' },
-        input: { name: 'x', resize: 'stretch', width: 480, height: 520, ...plain, ...imagenet },
+        input: { name: 'x', resize: 'stretch', width: 480, height: 520, ...plain, ...imagenet, ...bilinear },
         classes: classes(3),
       },
     });
@@ -328,7 +335,7 @@ describe('proposeDecoder drafts', () => {
         kind: 'captioner',
         decoder: 'recurrent-captioner',
         files: { encoder: 'encoder.onnx', decoderStep: 'm.onnx' },
-        input: { resize: 'stretch', width: 224, height: 224, ...plain },
+        input: { resize: 'stretch', width: 224, height: 224, ...plain, ...antialias },
         captioner: { cell: 'rnn', vocabulary: [], featureGrid: [1, 12] },
       },
     });
@@ -357,7 +364,7 @@ describe('proposeDecoder drafts', () => {
         kind: 'captioner',
         decoder: 'recurrent-captioner',
         files: { encoder: 'm.onnx', decoderStep: 'decoder_step.onnx' },
-        input: { name: 'image', resize: 'stretch', width: 256, height: 256, ...plain, ...imagenet },
+        input: { name: 'image', resize: 'stretch', width: 256, height: 256, ...plain, ...imagenet, ...antialias },
         captioner: { cell: 'lstm', vocabulary: [], featureGrid: [8, 8] },
       },
     });
@@ -367,6 +374,29 @@ describe('proposeDecoder drafts', () => {
     // Features of another rank, or no h0, make no encoder.
     expect(proposeDecoder(io([T('features', [1, 64]), T('h0', [1, 256])], [T('image', [1, 3, 256, 256])]))).toBeNull();
     expect(proposeDecoder(io([T('features', [1, 64, 128]), T('h', [1, 256])], [T('image', [1, 3, 256, 256])]))).toBeNull();
+  });
+
+  it('chooses what the exporting framework resamples with: Ultralytics layouts bilinear with its letterbox geometry', () => {
+    for (const g of [io([T('output0', [1, 84, 8400])]), io([T('output', [1, 25200, 85])]), io([T('output0', [1, 38, 8400]), T('output1', [1, 32, 160, 160])])]) {
+      const p = proposeValid(g);
+      expect(['yolov8', 'yolov5', 'yolov8-seg']).toContain(p.decoder);
+      expect(p.parsed.input).toMatchObject({ resize: 'letterbox', resample: 'bilinear', letterbox: 'ultralytics', padValue: 114 });
+      // The draft plans as Ultralytics' LetterBox: 1280×721 → r = 0.5, 360.5 rounds to even 360, pads 140 / 140.
+      const plan = planInput(resolveInput(p.parsed), 1280, 721);
+      expect(plan).toMatchObject({ resizeWidth: 640, resizeHeight: 360, padLeft: 0, padTop: 140 });
+      expect(plan.transform).toMatchObject({ scaleX: 0.5, scaleY: 0.5, padX: 0, padY: 140 });
+    }
+    // torchvision: a fixed-size input bilinear (its transforms interpolate without antialias), as is a free one.
+    const det = [T('boxes', ['N', 4]), T('labels', ['N'], 'int64'), T('scores', ['N'])];
+    expect(proposeValid(io(det, [T('image', [3, 320, 320])])).parsed.input).toMatchObject({ resize: 'stretch', resample: 'bilinear' });
+    expect(proposeValid(io(det, [T('image', [3, 'H', 'W'])])).parsed.input.resample).toBe('bilinear');
+    expect(proposeValid(io([T('out', [1, 21, 520, 520])], [T('x', [1, 3, 520, 520])])).parsed.input.resample).toBe('bilinear');
+    // PaddleOCR resizes with cv2.resize's default, INTER_LINEAR.
+    expect(proposeValid(io([T('map', ['b', 1, 'h', 'w'])], [T('x', ['b', 3, 'h', 'w'])])).parsed.input.resample).toBe('bilinear');
+    expect(proposeValid(io([T('probs', ['b', 't', 6625])], [T('x', ['b', 3, 48, 'w'])])).parsed.input.resample).toBe('bilinear');
+    // Only Ultralytics' layouts get its letterbox geometry; BlazeFace keeps the per-axis family default.
+    expect(proposeValid(io([T('regressors', [1, 896, 16]), T('classificators', [1, 896, 1])], [T('input', [1, 128, 128, 3])])).parsed.input.letterbox).toBeUndefined();
+    expect(resolveInput(proposeValid(io([T('regressors', [1, 896, 16]), T('classificators', [1, 896, 1])], [T('input', [1, 128, 128, 3])])).parsed).letterbox).toBe('per-axis');
   });
 });
 

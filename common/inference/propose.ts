@@ -5,7 +5,7 @@
  */
 import type { TensorInfo } from '../api/contract.js';
 import { BLAZEFACE_KEYPOINTS } from './decoders/blazeface.js';
-import type { DecoderName, InputPolicy, ModelKind, ModelManifest, ModelManifestInput } from './manifest.js';
+import { defaultLetterbox, defaultResample, type DecoderName, type InputPolicy, type ModelKind, type ModelManifest, type ModelManifestInput } from './manifest.js';
 
 export interface GraphIO {
   inputs: TensorInfo[];
@@ -85,11 +85,20 @@ export function proposeDecoder(io: GraphIO, opts: { name?: string; file?: string
     if (p.resize !== 'fit-max' && policy.maxSide === undefined) delete p.maxSide;
     return p;
   };
+  /**
+   * What the exporting framework resamples with, said in the draft: bilinear without antialias for Ultralytics
+   * (cv2.INTER_LINEAR in its LetterBox, with its letterbox geometry), torchvision's fixed-size inputs, PaddleOCR
+   * (cv2.resize) and MediaPipe; the family default otherwise.
+   */
+  const resampling = (decoder: DecoderName, p: InputPolicy): InputPolicy => {
+    const ultralytics = defaultLetterbox(decoder) === 'ultralytics' && p.resize === 'letterbox';
+    return { ...p, resample: p.resample ?? defaultResample(decoder), ...(ultralytics ? { letterbox: 'ultralytics' as const } : {}) };
+  };
   const make = (kind: ModelKind, decoder: DecoderName, reason: string, rest: Partial<ModelManifestInput>): DecoderProposal => ({
     kind,
     decoder,
     reason,
-    manifest: { name, kind, decoder, files, input: input({}), ...rest },
+    manifest: { name, kind, decoder, files, ...rest, input: resampling(decoder, (rest.input as InputPolicy | undefined) ?? input({})) },
   });
 
   // A captioner's decoder step: token, state(s), features in; logits, state(s), attention out.
@@ -109,7 +118,7 @@ export function proposeDecoder(io: GraphIO, opts: { name?: string; file?: string
         decoder: 'recurrent-captioner',
         files: { encoder: 'encoder.onnx', decoderStep: files.model },
         // The step does not see the image: the size is a placeholder to match to the encoder's input.
-        input: input({ resize: 'stretch', width: 224, height: 224 }),
+        input: resampling('recurrent-captioner', input({ resize: 'stretch', width: 224, height: 224 })),
         captioner: {
           cell: lstm ? 'lstm' : 'rnn',
           vocabulary: [],
@@ -134,7 +143,7 @@ export function proposeDecoder(io: GraphIO, opts: { name?: string; file?: string
         kind: 'captioner',
         decoder: 'recurrent-captioner',
         files: { encoder: files.model, decoderStep: 'decoder_step.onnx' },
-        input: input({ mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }),
+        input: resampling('recurrent-captioner', input({ mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] })),
         captioner: { cell: lstm ? 'lstm' : 'rnn', vocabulary: [], featureGrid: featureGrid(grid) },
       },
     };

@@ -651,8 +651,9 @@ def export(args):
             "license": "Apache-2.0",
             "source": "trained by the Sightline authors on generated data: models/train/captioner.py",
             "files": {"encoder": "encoder.onnx", "decoderStep": "decoder_step.onnx"},
-            "input": {"name": "image", "resize": "stretch", "width": SIZE, "height": SIZE, "scale": 1 / 255, "mean": MEAN, "std": STD,
-                      "channels": "RGB", "layout": "NCHW", "dtype": "float32"},
+            # Trained on PIL BILINEAR (antialiased) resizes: the app resamples the same way.
+            "input": {"name": "image", "resize": "stretch", "resample": "antialias", "width": SIZE, "height": SIZE, "scale": 1 / 255,
+                      "mean": MEAN, "std": STD, "channels": "RGB", "layout": "NCHW", "dtype": "float32"},
             "captioner": {"cell": cell, "vocabulary": VOCAB, "startToken": "<start>", "endToken": "<end>", "maxLength": MAX_LEN,
                           "beamSize": 3, "featureGrid": [GRID, GRID]},
         }

@@ -1,12 +1,14 @@
 /**
  * One image through one model, inside the inference worker: decode (EXIF-rotated to what the person sees) →
- * resize per the input plan → tensor → session.run → decoder. Predictions come back in displayed image pixels.
+ * resample per the input plan and the manifest's `resample` → tensor → session.run → decoder. Predictions come back
+ * in displayed image pixels.
  */
 import { NotRegularFileError, openRegular, readExactly } from '../library/safeOpen.js';
 import ort from 'onnxruntime-node';
 import sharp, { type Sharp } from 'sharp';
-import type { InputPolicy } from '../../../common/inference/manifest.js';
+import { resolveInput, type ResolvedInputPolicy } from '../../../common/inference/manifest.js';
 import { planInput, toInputTensor, type InputPlan, type InputTensor } from '../../../common/inference/preprocess.js';
+import { resizeRgb } from '../../../common/inference/resample.js';
 import type { DecodedPrediction, DecodeResult, InputTransform, RawImage, Tensor } from '../../../common/inference/types.js';
 import { beamSearchCaption, captionPredictions, type CaptionStep } from '../../../common/inference/decoders/captioner.js';
 import { decoderFor } from '../../../common/inference/decoders/index.js';
@@ -15,11 +17,15 @@ import { decodeBmp, isBmp } from '../library/bmp.js';
 import { graphFiles, type RequestedProvider, type RunSettings, type RuntimeModel, type Timings } from './protocol.js';
 import type { OpenSession, SessionCache } from './sessions.js';
 
-/** An image as displayed: its size after EXIF rotation, and a sharp pipeline that yields those pixels. */
+/**
+ * An image as displayed: its size after EXIF rotation, and a sharp pipeline that yields those pixels; `raw` when
+ * they are already in memory as 8-bit RGB (a decoded BMP, a cropped text line), so no sharp round trip is needed.
+ */
 export interface DisplayedImage {
   width: number;
   height: number;
   open(): Sharp;
+  raw?: RawImage;
 }
 
 /** The whole file, if it is a regular file: a FIFO or device swapped in must not hang or flood the worker. */
@@ -46,7 +52,12 @@ export async function loadImage(file: string): Promise<DisplayedImage> {
     // libvips has no BMP loader; the library's decoder covers the BMPs the import accepts.
     if (isBmp(bytes)) {
       const raw = decodeBmp(bytes);
-      return { width: raw.width, height: raw.height, open: () => sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } }) };
+      return {
+        width: raw.width,
+        height: raw.height,
+        open: () => sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } }),
+        ...(raw.channels === 3 ? { raw } : {}),
+      };
     }
     const meta = await sharp(bytes).metadata();
     const { width, height } = meta.autoOrient ?? meta;
@@ -68,7 +79,7 @@ async function toRgb(img: Sharp): Promise<RawImage> {
 async function rasterize(img: DisplayedImage): Promise<{ image: DisplayedImage; rgb: RawImage }> {
   const rgb = await toRgb(img.open());
   const raw = { width: rgb.width, height: rgb.height, channels: 3 as const };
-  return { rgb, image: { width: rgb.width, height: rgb.height, open: () => sharp(rgb.data, { raw }) } };
+  return { rgb, image: { width: rgb.width, height: rgb.height, open: () => sharp(rgb.data, { raw }), raw: rgb } };
 }
 
 export interface PreparedInput {
@@ -76,10 +87,21 @@ export interface PreparedInput {
   tensor: InputTensor;
 }
 
-export async function prepareInput(img: DisplayedImage, policy: InputPolicy): Promise<PreparedInput> {
+/**
+ * The displayed pixels at width × height, resampled as the model's framework does: `antialias` is sharp's linear
+ * kernel (libvips widens it when shrinking, as PIL does); the others decode the whole image to 8-bit RGB and resample
+ * it in common/inference/resample.ts.
+ */
+export async function resampleImage(img: DisplayedImage, width: number, height: number, resample: ResolvedInputPolicy['resample']): Promise<RawImage> {
+  if (resample === 'antialias') return toRgb(img.open().resize(width, height, { fit: 'fill', kernel: 'linear' }));
+  const full = img.raw ?? (await toRgb(img.open()));
+  return resizeRgb(resample, full, width, height);
+}
+
+/** `policy` with the family defaults resolved (`resolveInput`). */
+export async function prepareInput(img: DisplayedImage, policy: ResolvedInputPolicy): Promise<PreparedInput> {
   const plan = planInput(policy, img.width, img.height);
-  // Bilinear, as torchvision's Resize and OpenCV's INTER_LINEAR that models are trained with.
-  const resized = await toRgb(img.open().resize(plan.resizeWidth, plan.resizeHeight, { fit: 'fill', kernel: 'linear' }));
+  const resized = await resampleImage(img, plan.resizeWidth, plan.resizeHeight, policy.resample);
   return { plan, tensor: toInputTensor(resized, plan, policy) };
 }
 
@@ -95,7 +117,7 @@ export async function prepareImage(file: string, model: RuntimeModel): Promise<P
   let img = await loadImage(file);
   let rgb: RawImage | undefined;
   if (model.recognizer) ({ image: img, rgb } = await rasterize(img));
-  const input = await prepareInput(img, model.manifest.input);
+  const input = await prepareInput(img, resolveInput(model.manifest));
   return { input, rgb, prepareMs: performance.now() - t0 };
 }
 
@@ -284,11 +306,11 @@ export class ModelRunner {
       if (width < 2 || height < 2) continue;
       const t0 = performance.now();
       // A tall line is read turned a quarter anticlockwise. Cut from the pixels already in memory (no sharp round
-      // trip for the crop); sharp resizes it, so lines read as the rest of the app's inputs are resampled.
+      // trip for the crop); resampled as the recogniser's manifest says, like every other model input.
       const vertical = height >= 1.5 * width;
       const crop = cropRgb(rgb, { left, top, width, height }, vertical);
       const raw = { width: crop.width, height: crop.height, channels: 3 as const };
-      const { plan, tensor } = await prepareInput({ width: crop.width, height: crop.height, open: () => sharp(crop.data, { raw }) }, rec.manifest.input);
+      const { plan, tensor } = await prepareInput({ width: crop.width, height: crop.height, open: () => sharp(crop.data, { raw }), raw: crop }, resolveInput(rec.manifest));
       const t1 = performance.now();
       const out = asTensors(await session.run({ [name]: toOrtTensor(tensor, session, name) }));
       const t2 = performance.now();
