@@ -20,6 +20,7 @@ import { RunsRepo, type ImageOutcome } from '../electron/core/inference/runs.js'
 import type { InferenceResult } from '../electron/core/inference/service.js';
 import { SessionCache, type OpenSession } from '../electron/core/inference/sessions.js';
 import { isImageFileName } from '../electron/core/library/metadata.js';
+import { measureSemanticDecode, SEMANTIC_DECODE_LABELS, SEMANTIC_DECODE_METHOD, semanticDecodeRows } from './semanticDecode.js';
 import { cached, log, prng, round, withWorkDir, type Bench, type Row } from './util.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -593,7 +594,7 @@ async function runnableModels(): Promise<{ models: RuntimeModel[]; skipped: stri
 export const inferenceBench: Bench = {
   id: 'inference',
   title: 'Inference: bundled models, raw session.run against the pipeline',
-  labels: labels(),
+  labels: { ...labels(), ...SEMANTIC_DECODE_LABELS },
   method: [
     'Every bundled model (`models/*/manifest.json`) whose ONNX files are present runs on the CPU provider; the others are skipped, and named under "This run" with any model that failed. ' +
       'Sessions come from the runtime itself (`SessionCache`, `createSession`: the options the app uses), the pipeline from `prepareImage` + `ModelRunner.run` (what the worker does per image).',
@@ -624,6 +625,7 @@ export const inferenceBench: Bench = {
       'so the prefetch and the decoder thread help only as far as a core is free. "Goals missed" below is generated from the same numbers.',
     'On an oversubscribed CPU (see the pressure under "This run") a thread that runs back to back gets less of it than one that pauses between images, so the raw passes ' +
       '(`raw_ips`) can come out slower per image than `raw_ms`, and the folder / raw ratio swings from run to run; run share is the steadier reading there.',
+    SEMANTIC_DECODE_METHOD,
   ],
   async run() {
     const pressureBefore = cpuPressure();
@@ -658,7 +660,7 @@ export const inferenceBench: Bench = {
     });
     const missed = missedGoals(results);
     return {
-      rows: results.flatMap(rowsOf),
+      rows: [...results.flatMap(rowsOf), ...semanticDecodeRows(measureSemanticDecode())],
       facts: [
         ...(pressureBefore ? [`CPU pressure (share of time some task waited for a CPU, last 60 s): ${pressureBefore} before, ${cpuPressure()} after.`] : []),
         ...skipped.map((s) => `Skipped ${s}.`),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeRle } from '../../geometry/rle.js';
 import { ModelManifest, type ModelManifestInput } from '../manifest.js';
 import type { InputTransform, Tensor } from '../types.js';
-import { decodeSemanticLogits, SCORE_MAP_SIDE, toBase64, type ScoreMaps } from './semantic.js';
+import { decodeSemanticLogits, SCORE_MAP_SIDE, toBase64, upsampleArgmax, upsampleAxis, type ScoreMaps } from './semantic.js';
 import type { DecodeContext } from './types.js';
 
 function ctx(m: Partial<ModelManifestInput>, transform: InputTransform): DecodeContext {
@@ -172,5 +172,212 @@ describe('decodeSemanticLogits in detail', () => {
     // Column 259 sure (≈ 1), column 258 undecided (0.5): their mean, not a mean over three columns.
     expect(bytes[86]).toBe(191);
     expect(bytes[85]).toBe(128);
+  });
+});
+
+describe('the label map at the image size (torchvision\'s policy: logits resized bilinearly, then the argmax)', () => {
+  /** Seeded uniform [0, 1). */
+  const rng = (seed: number) => () => ((seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0), seed / 2 ** 32);
+
+  /**
+   * A letterboxed plan in map cells: the map (w × h, `stride` input pixels a cell) holds the image's content in
+   * columns [left, left + cw) and rows [top, top + ch); the image is W × H.
+   */
+  const plan = (w: number, h: number, left: number, top: number, cw: number, ch: number, W: number, H: number, stride = 1): InputTransform => ({
+    srcWidth: W,
+    srcHeight: H,
+    inputWidth: w * stride,
+    inputHeight: h * stride,
+    scaleX: (cw * stride) / W,
+    scaleY: (ch * stride) / H,
+    padX: left * stride,
+    padY: top * stride,
+  });
+
+  /**
+   * Straight from the definition: crop the logits to the content (whole cells), then PyTorch's
+   * F.interpolate(crop, size=(H, W), mode='bilinear', align_corners=False) for every class at every pixel, in
+   * float64 as v = (1 − ly)·((1 − lx)·p00 + lx·p01) + ly·((1 − lx)·p10 + lx·p11), then the argmax, ties to the
+   * lowest class.
+   */
+  function reference(data: ArrayLike<number>, c: number, w: number, h: number, left: number, top: number, cw: number, ch: number, W: number, H: number): Int32Array {
+    const src = (n: number, size: number, o: number) => {
+      let real = (o + 0.5) * (size / n) - 0.5;
+      if (real < 0) real = 0;
+      const i0 = Math.floor(real);
+      return { i0, i1: i0 < size - 1 ? i0 + 1 : i0, l: real - i0 };
+    };
+    const out = new Int32Array(W * H);
+    for (let y = 0; y < H; y++) {
+      const sy = src(H, ch, y);
+      for (let x = 0; x < W; x++) {
+        const sx = src(W, cw, x);
+        let best = 0, max = -Infinity;
+        for (let k = 0; k < c; k++) {
+          const p = (yy: number, xx: number) => data[k * w * h + (top + yy) * w + left + xx];
+          const v = (1 - sy.l) * ((1 - sx.l) * p(sy.i0, sx.i0) + sx.l * p(sy.i0, sx.i1)) + sy.l * ((1 - sx.l) * p(sy.i1, sx.i0) + sx.l * p(sy.i1, sx.i1));
+          if (v > max) (max = v), (best = k);
+        }
+        out[y * W + x] = best;
+      }
+    }
+    return out;
+  }
+
+  const randomLogits = (c: number, w: number, h: number, seed: number) => {
+    const r = rng(seed);
+    return new Float32Array(c * w * h).map(() => (r() - 0.5) * 8);
+  };
+  /** Gaussian blobs of a few classes over a background that leads elsewhere, plus a little noise. */
+  const blobbyLogits = (c: number, w: number, h: number, seed: number) => {
+    const r = rng(seed);
+    const blobs = Array.from({ length: 5 }, () => ({ k: 1 + Math.floor(r() * (c - 1)), x: r() * w, y: r() * h, s: 1 + r() * (w / 4), a: 3 + r() * 5 }));
+    const data = new Float32Array(c * w * h);
+    for (let k = 0, i = 0; k < c; k++) {
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++, i++) {
+          let v = (k === 0 ? 1 : -1) + (r() - 0.5) * 0.5;
+          for (const b of blobs) if (b.k === k) v += b.a * Math.exp(-((x - b.x) ** 2 + (y - b.y) ** 2) / (2 * b.s * b.s));
+          data[i] = v;
+        }
+      }
+    }
+    return data;
+  };
+  /** Small whole numbers: at factors of 2 the blends are exact, so different classes tie at many pixels. */
+  const integerLogits = (c: number, w: number, h: number, seed: number) => {
+    const r = rng(seed);
+    return new Float32Array(c * w * h).map(() => Math.floor(r() * 3));
+  };
+  /** Class 2 a copy of class 1 everywhere, class 3 of class 0 on the left half: ties of the whole field. */
+  const withCopies = (data: Float32Array, w: number, h: number) => {
+    const plane = w * h;
+    data.copyWithin(2 * plane, plane, 2 * plane);
+    for (let i = 0; i < plane; i++) if (i % w < w / 2) data[3 * plane + i] = data[i];
+    return data;
+  };
+
+  // [map w, h], content [left, top, cw, ch] on it, image [W, H]: up by non-integer factors, down, by 2, odd
+  // sizes, letterboxed on either axis.
+  const cases: [string, number, number, number, number, number, number, number, number][] = [
+    ['7×5 → 17×13', 7, 5, 0, 0, 7, 5, 17, 13],
+    ['9×6 → 23×11 (x 2.56, y 1.83)', 9, 6, 0, 0, 9, 6, 23, 11],
+    ['8×8 → 16×16 (by 2: exact blends)', 8, 8, 0, 0, 8, 8, 16, 16],
+    ['11×9 → 6×5 (down)', 11, 9, 0, 0, 11, 9, 6, 5],
+    ['letterboxed rows: 10×10, content 10×6 at row 2 → 31×19', 10, 10, 0, 2, 10, 6, 31, 19],
+    ['letterboxed columns: 12×9, content 7×9 at column 3 → 15×20', 12, 9, 3, 0, 7, 9, 15, 20],
+    ['1×1 content → 5×3', 3, 3, 1, 1, 1, 1, 5, 3],
+    ['same size', 6, 4, 0, 0, 6, 4, 6, 4],
+  ];
+  const fields: [string, (c: number, w: number, h: number, seed: number) => Float32Array][] = [
+    ['random', randomLogits],
+    ['blobby', blobbyLogits],
+    ['integer (ties)', integerLogits],
+    ['copied classes (ties)', (c, w, h, seed) => withCopies(randomLogits(c, w, h, seed), w, h)],
+  ];
+
+  for (const [what, w, h, left, top, cw, ch, W, H] of cases) {
+    it(`equals the definition bit for bit: ${what}`, () => {
+      const c = 5;
+      const tr = plan(w, h, left, top, cw, ch, W, H);
+      fields.forEach(([, field], f) => {
+        for (let seed = 1; seed <= 4; seed++) {
+          const data = field(c, w, h, seed * 31 + f);
+          const want = reference(data, c, w, h, left, top, cw, ch, W, H);
+          expect([...upsampleArgmax(data, c, w, h, tr)], `${fields[f][0]} seed ${seed}`).toEqual([...want]);
+          expect([...upsampleArgmax(data, c, w, h, tr, { exhaustive: true })], `${fields[f][0]} seed ${seed}, exhaustive`).toEqual([...want]);
+          expect([...upsampleArgmax(Float64Array.from(data), c, w, h, tr)], `${fields[f][0]} seed ${seed}, float64`).toEqual([...want]);
+        }
+      });
+    });
+  }
+
+  it('ties go to the lowest class, at the map pixels and between them', () => {
+    // Two classes equal everywhere: class 0.
+    const tr = plan(4, 4, 0, 0, 4, 4, 8, 8);
+    expect(new Set(upsampleArgmax(new Float32Array(2 * 16).fill(1.5), 2, 4, 4, tr))).toEqual(new Set([0]));
+    // Whole-number logits at factor 2: blends are exact, so different classes tie for the lead at many pixels.
+    const ax = upsampleAxis(8, 4, 4, 0.5, 0);
+    let ties = 0;
+    for (let seed = 1; seed <= 10; seed++) {
+      const data = integerLogits(3, 4, 4, seed);
+      expect([...upsampleArgmax(data, 3, 4, 4, tr)]).toEqual([...reference(data, 3, 4, 4, 0, 0, 4, 4, 8, 8)]);
+      const p = (k: number, yy: number, xx: number) => data[k * 16 + yy * 4 + xx];
+      for (let y = 0; y < 8; y++) {
+        for (let x = 0; x < 8; x++) {
+          const [i0, i1, lx, j0, j1, ly] = [ax.i0[x], ax.i1[x], ax.l[x], ax.i0[y], ax.i1[y], ax.l[y]];
+          const v = [0, 1, 2].map((k) => (1 - ly) * ((1 - lx) * p(k, j0, i0) + lx * p(k, j0, i1)) + ly * ((1 - lx) * p(k, j1, i0) + lx * p(k, j1, i1)));
+          if (v.filter((u) => u === Math.max(...v)).length > 1) ties++;
+        }
+      }
+    }
+    expect(ties).toBeGreaterThan(50);
+  });
+
+  it("samples where PyTorch's bilinear (align_corners=False) does", () => {
+    // Up by 2: source x = (x + 0.5) / 2 − 0.5, clamped at 0; the last cell repeats outwards.
+    const up = upsampleAxis(4, 2, 2, 0.5, 0);
+    expect([[...up.i0], [...up.i1], [...up.l]]).toEqual([[0, 0, 0, 1], [0, 1, 1, 1], [0, 0.25, 0.75, 0.25]]);
+    // A map at 1/8 of a 64-px input with the image 40 px tall centred (12 px of padding above): content on
+    // map rows 1.5 to 6.5, so sampled in continuous coordinates, clamped to its first and last cell centres.
+    const half = upsampleAxis(40, 8, 64, 1, 12);
+    expect(half.i0[0]).toBe(1);
+    expect(half.l[0]).toBe(0.5); // 1.5 + 0.5·(5/40) − 0.5 = 1.0625, clamped up to the content's first centre, 1.5
+    expect(half.i0[39] + half.l[39]).toBe(5.5); // the last centre
+    expect(half.i0[20] + half.l[20]).toBeCloseTo(1.5 + 20.5 / 8 - 0.5, 12); // in between: unclamped
+  });
+
+  it('takes the shortcut only where it cannot change a label: equal to interpolating everything', () => {
+    for (const [what, w, h, left, top, cw, ch, W, H] of [
+      ['1/8 map of a 1000×750 photo', 25, 19, 0, 0, 25, 19, 200, 150],
+      ['letterboxed 1/8 map with odd padding', 16, 16, 0, 2.375, 16, 11.25, 160, 112],
+      ['1/8 map of a 1000×750 photo, 12 classes', 25, 19, 0, 0, 25, 19, 200, 150],
+    ] as const) {
+      const c = what.includes('12 classes') ? 12 : 6;
+      const tr = plan(w, h, left, top, cw, ch, W, H, 8);
+      fields.forEach(([name, field], f) => {
+        for (let seed = 1; seed <= 3; seed++) {
+          const data = field(c, w, h, seed * 7 + f);
+          expect([...upsampleArgmax(data, c, w, h, tr)], `${what}, ${name}, seed ${seed}`).toEqual([...upsampleArgmax(data, c, w, h, tr, { exhaustive: true })]);
+        }
+      });
+    }
+    // More than 256 classes: 16-bit labels.
+    const c = 300, tr = plan(5, 4, 0, 0, 5, 4, 13, 9);
+    const data = randomLogits(c, 5, 4, 99);
+    const fast = upsampleArgmax(data, c, 5, 4, tr);
+    expect(fast).toBeInstanceOf(Uint16Array);
+    expect([...fast]).toEqual([...reference(data, c, 5, 4, 0, 0, 5, 4, 13, 9)]);
+  });
+
+  it('decodes to masks at the image size from the upsampled labels, scored at the nearest map pixel', () => {
+    const c = 4, w = 9, h = 7, W = 40, H = 29;
+    const data = blobbyLogits(c, w, h, 5);
+    const tr = plan(w, h, 0, 1, w, 5, W, H); // letterboxed: rows 1..5 of the map are the image
+    const r = decodeSemanticLogits({ out: { data, dims: [1, c, h, w] } }, ctx({ classes: ['background', 'a', 'b', 'c'] }, tr));
+    const want = reference(data, c, w, h, 0, 1, w, 5, W, H);
+    const got = new Int32Array(W * H);
+    for (const p of r.predictions) {
+      if (p.geometry.type !== 'mask') throw new Error('not a mask');
+      expect([p.geometry.width, p.geometry.height]).toEqual([W, H]);
+      decodeRle(p.geometry).forEach((v, i) => v && (got[i] = p.classIndex!));
+    }
+    expect([...got]).toEqual([...want]);
+    expect(r.predictions.length).toBeGreaterThan(0);
+    // Score: the class's softmax at the nearest map pixel (the nearer of the two cells it is blended from).
+    const ax = upsampleAxis(W, w, tr.inputWidth, tr.scaleX, tr.padX), ay = upsampleAxis(H, h, tr.inputHeight, tr.scaleY, tr.padY);
+    for (const p of r.predictions) {
+      let sum = 0, n = 0;
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          if (want[y * W + x] !== p.classIndex) continue;
+          const at = (ay.l[y] < 0.5 ? ay.i0[y] : ay.i1[y]) * w + (ax.l[x] < 0.5 ? ax.i0[x] : ax.i1[x]);
+          const logits = Array.from({ length: c }, (_, k) => data[k * w * h + at]);
+          sum += softmax(logits, p.classIndex!);
+          n++;
+        }
+      }
+      expect(p.score).toBeCloseTo(sum / n, 9);
+    }
   });
 });
