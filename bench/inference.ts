@@ -9,10 +9,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import type { ModelManifest } from '../common/inference/manifest.js';
+import { resolveInput, type ModelManifest } from '../common/inference/manifest.js';
 import { planInput, toInputTensor } from '../common/inference/preprocess.js';
 import { AppCore } from '../electron/core/app.js';
-import { decodesAlone, loadImage, ModelRunner, prepareImage, type PipelineResult } from '../electron/core/inference/pipeline.js';
+import { decodesAlone, loadImage, ModelRunner, prepareImage, resampleImage, type PipelineResult } from '../electron/core/inference/pipeline.js';
 import { InferencePool } from '../electron/core/inference/pool.js';
 import { graphFiles, type RunSettings, type RuntimeModel, type Timings } from '../electron/core/inference/protocol.js';
 import { ModelRegistry } from '../electron/core/inference/registry.js';
@@ -235,18 +235,14 @@ async function profilePrepare(file: string, model: RuntimeModel): Promise<Profil
   let t = performance.now();
   const img = await loadImage(file);
   const readHeader = performance.now() - t;
-  const plan = planInput(model.manifest.input, img.width, img.height);
+  // As the pipeline does it: the manifest's resampling (family defaults resolved), sharp's or ours.
+  const input = resolveInput(model.manifest);
+  const plan = planInput(input, img.width, img.height);
   t = performance.now();
-  const { data, info } = await img
-    .open()
-    .resize(plan.resizeWidth, plan.resizeHeight, { fit: 'fill', kernel: 'linear' })
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
+  const resized = await resampleImage(img, plan.resizeWidth, plan.resizeHeight, input.resample);
   const decodeResize = performance.now() - t;
   t = performance.now();
-  toInputTensor({ data, width: info.width, height: info.height, channels: 3 }, plan, model.manifest.input);
+  toInputTensor(resized, plan, input);
   return { readHeader, decodeResize, tensor: performance.now() - t };
 }
 
