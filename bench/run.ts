@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bigProjectBench } from './bigproject.js';
+import { cliBench } from './cli.js';
 import { datasetsBench } from './datasets.js';
 import { editorBench } from './editor.js';
 import { evalBench } from './eval.js';
@@ -10,7 +11,7 @@ import { inferenceBench } from './inference.js';
 import { loadAverage, writeReport } from './report.js';
 import { log, type BenchResult } from './util.js';
 
-const benches = [importBench, bigProjectBench, inferenceBench, editorBench, datasetsBench, evalBench];
+const benches = [importBench, bigProjectBench, inferenceBench, editorBench, datasetsBench, evalBench, cliBench];
 const asked = process.argv.slice(2);
 const unknown = asked.filter((a) => !benches.some((b) => b.id === a));
 if (unknown.length) {

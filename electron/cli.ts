@@ -6,20 +6,22 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ApiError, type ImportResult } from '../common/api/contract.js';
-import { cmdModels, cmdPredict, INFERENCE_HELP } from './cli-inference.js';
-import { AppCore, defaultAppDataDir, defaultResourcesDir } from './core/app.js';
-import { writeShapesDataset } from './core/shapes/write.js';
+import type { ImportResult } from '../common/api/contract.js';
+import type { AppCore } from './core/app.js';
+import type { RunningServer } from './server/http.js';
 import { ensurePrivateDirSync, PRIVATE_FILE_MODE } from './core/privateFiles.js';
-import { startServer, type RunningServer } from './server/http.js';
-import { ensureRendererBuilt } from '../scripts/renderer-build.mjs';
 import { clearProgressLine, followJob, progressLine } from './cli-jobs.js';
-import { cmdExport, cmdImportDataset, DATASETS_HELP, DatasetUsageError } from './cli-datasets.js';
-import { cmdEval, EVAL_HELP, EvalUsageError } from './cli-eval.js';
 
-const HELP = `sightline — label and inspect images with neural networks
+// Everything else is imported by the commands that need it (issue 10): `sightline info` must not pay for the server,
+// the dataset formats, the shapes generator or the inference code. Only node: built-ins and the two small modules
+// above load with every command. test/cli-build.test.ts lists what `info` may load.
+const contract = () => import('../common/api/contract.js');
+
+const help = async (): Promise<string> => {
+  const [{ INFERENCE_HELP }, { DATASETS_HELP }, { EVAL_HELP }] = await Promise.all([import('./cli-inference.js'), import('./cli-datasets.js'), import('./cli-eval.js')]);
+  return `sightline — label and inspect images with neural networks
 
 Usage:
   sightline import <folder> --project <file.sightline> [--follow-links] [--json]
@@ -46,18 +48,23 @@ Environment:
   SIGHTLINE_TOKEN  serve: the bearer secret scripts send as Authorization: Bearer (16-512 of A-Z a-z 0-9 _ -);
                    random when unset. It is never printed.
 `;
+};
 
 class UsageError extends Error {}
+/** Usage errors of the command modules, known once a command has loaded its module. */
+const usageErrors: (abstract new (...args: never[]) => Error)[] = [UsageError];
 
+/** package.json's version; package.json is in the resources folder (defaultResourcesDir), one up from here. */
 function version(): string {
   try {
-    return (JSON.parse(readFileSync(path.join(defaultResourcesDir(), 'package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return '0.0.0';
   }
 }
 
-function makeCore(transport: 'http' | 'electron' = 'http'): AppCore {
+async function makeCore(transport: 'http' | 'electron' = 'http'): Promise<AppCore> {
+  const { AppCore, defaultAppDataDir } = await import('./core/app.js');
   return new AppCore({ appDataDir: defaultAppDataDir(), transport, version: version() });
 }
 
@@ -75,7 +82,8 @@ async function cmdImport(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('import takes exactly one folder');
   const file = requireProject(values);
   const folder = path.resolve(positionals[0]);
-  const core = makeCore();
+  const core = await makeCore();
+  const { ApiError } = await contract();
   try {
     if (!existsSync(folder)) {
       throw new ApiError('not_found', `Cannot import "${folder}": the folder does not exist. Check the path. Nothing was changed.`, { folder });
@@ -100,7 +108,7 @@ async function cmdImport(args: string[]): Promise<number> {
 async function cmdInfo(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { project: { type: 'string' }, json: { type: 'boolean' } } });
   const file = requireProject(values);
-  const core = makeCore();
+  const core = await makeCore();
   try {
     const s = await core.openProject(file);
     if (values.json) {
@@ -149,8 +157,8 @@ function findChromium(): string | null {
  * (0600 in SIGHTLINE_HOME/launch, 0700) instead of sitting on the command line, where any user sees it in
  * /proc/<pid>/cmdline. The file is deleted once its code is spent.
  */
-function writeLaunchPage(server: RunningServer): string {
-  const dir = path.join(defaultAppDataDir(), 'launch');
+function writeLaunchPage(server: RunningServer, appDataDir: string): string {
+  const dir = path.join(appDataDir, 'launch');
   ensurePrivateDirSync(dir);
   const file = path.join(dir, `open-${randomBytes(12).toString('hex')}.html`);
   const url = server.launchUrl({ onUse: () => rmSync(file, { force: true }) });
@@ -181,13 +189,15 @@ async function cmdServe(args: string[]): Promise<number> {
   const token = process.env.SIGHTLINE_TOKEN || undefined;
   delete process.env.SIGHTLINE_TOKEN;
   if (token !== undefined && !/^[A-Za-z0-9_-]{16,512}$/.test(token)) throw new UsageError('SIGHTLINE_TOKEN must be 16 to 512 characters of A-Z, a-z, 0-9, _ or -');
+  const [{ ApiError }, { defaultAppDataDir, defaultResourcesDir }, { startServer }] = await Promise.all([contract(), import('./core/app.js'), import('./server/http.js')]);
   const resources = defaultResourcesDir();
   if (!values['no-build']) {
     // As `npm start` does: right after `npm install` the renderer is not built yet. Output goes to stderr.
+    const { ensureRendererBuilt } = await import('../scripts/renderer-build.mjs');
     const built = await ensureRendererBuilt(resources);
     if (typeof built === 'object') throw new ApiError('internal', `Building the renderer failed (exit ${built.failed}); see the messages above. Run \`npm run build\` to retry.`);
   }
-  const core = makeCore();
+  const core = await makeCore();
   if (values.project) {
     const target = path.resolve(values.project);
     // A folder of images is opened as a project too, as in the app's "Open folder".
@@ -205,7 +215,7 @@ async function cmdServe(args: string[]): Promise<number> {
     if ((process.env.DISPLAY || process.env.WAYLAND_DISPLAY) && chromium) {
       const profile = path.join(defaultAppDataDir(), 'chromium-profile');
       ensurePrivateDirSync(profile);
-      const page = writeLaunchPage(server);
+      const page = writeLaunchPage(server, defaultAppDataDir());
       const root = process.getuid?.() === 0;
       // Chromium's messages go to a file, not a pipe: a pipe closed by us later would kill it on its next write.
       const logFile = path.join(defaultAppDataDir(), 'chromium.log');
@@ -236,7 +246,7 @@ async function cmdServe(args: string[]): Promise<number> {
 }
 
 async function cmdDemo(): Promise<number> {
-  const core = makeCore();
+  const core = await makeCore();
   try {
     const s = await core.openDemoProject();
     console.log(s.path);
@@ -260,6 +270,7 @@ async function cmdShapes(args: string[]): Promise<number> {
     if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a non-negative integer, not "${v}"`);
     return Number(v);
   };
+  const { writeShapesDataset } = await import('./core/shapes/write.js');
   const r = await writeShapesDataset({
     seed: int('seed', values.seed)!, count: int('count', values.count)!, out: path.resolve(values.out),
     size: int('size', values.size), minShapes: int('min-shapes', values['min-shapes']), maxShapes: int('max-shapes', values['max-shapes']),
@@ -302,15 +313,18 @@ export async function main(argv: string[]): Promise<number> {
       case 'demo':
         return await cmdDemo();
       case 'predict':
-        return await cmdPredict(rest);
-      case 'models':
-        return await cmdModels(rest);
+      case 'models': {
+        const { cmdModels, cmdPredict } = await import('./cli-inference.js');
+        return await (cmd === 'predict' ? cmdPredict(rest) : cmdModels(rest));
+      }
       case 'shapes':
         return await cmdShapes(rest);
       case 'export':
       case 'import-dataset':
       case 'eval': {
-        const core = makeCore();
+        const [{ cmdExport, cmdImportDataset, DatasetUsageError }, { cmdEval, EvalUsageError }] = await Promise.all([import('./cli-datasets.js'), import('./cli-eval.js')]);
+        usageErrors.push(DatasetUsageError, EvalUsageError);
+        const core = await makeCore();
         try {
           return await (cmd === 'export' ? cmdExport(core, rest) : cmd === 'eval' ? cmdEval(core, rest) : cmdImportDataset(core, rest));
         } finally {
@@ -325,16 +339,17 @@ export async function main(argv: string[]): Promise<number> {
       case '--help':
       case '-h':
       case 'help':
-        process.stdout.write(HELP);
+        process.stdout.write(await help());
         return 0;
       default:
         throw new UsageError(`unknown command "${cmd}"`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof DatasetUsageError || e instanceof EvalUsageError || (e as { code?: string }).code?.startsWith?.('ERR_PARSE_ARGS')) {
+    if (usageErrors.some((U) => e instanceof U) || (e as { code?: string }).code?.startsWith?.('ERR_PARSE_ARGS')) {
       process.stderr.write(`sightline: ${(e as Error).message}\nRun \`sightline --help\` for usage.\n`);
       return 2;
     }
+    const { ApiError } = await contract();
     const err = e instanceof ApiError ? e : new ApiError('internal', (e as Error).message ?? String(e));
     if (json) process.stdout.write(JSON.stringify({ error: err.toBody() }) + '\n');
     process.stderr.write(`sightline: ${err.message}\n`);
