@@ -2,6 +2,7 @@
  * EditsRepo on real SQLite files made by the shipped migrations: steps applied, undone and redone for every change
  * type, idempotent keys, conflicts, the redo branch, trimming, id reservation and the refusals.
  */
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import {
   type EditStep,
   type Geometry,
 } from '../../../common/api/contract.js';
+import { EditsRepo } from './edits.js';
 import { ProjectStore } from './store.js';
 
 let dir: string;
@@ -116,6 +118,18 @@ describe('annotation changes', () => {
     expect(stateOf(id)).toEqual(edited);
     store.edits.redo(1, del.key);
     expect(stateOf(id)).toBeNull();
+  });
+
+  it('mask counts from 0 to 2^32-1 are taken: a mask may start with foreground, and one run may fill 2^32-1 cells', () => {
+    const [a, b] = [reserve(), reserve()];
+    const leading: Geometry = { type: 'mask', width: 2, height: 2, counts: [0, 4] };
+    const huge: Geometry = { type: 'mask', width: 65535, height: 65537, counts: [0xffff_ffff] };
+    store.edits.apply(1, step([
+      { t: 'annotation', id: a, before: null, after: ann(1, leading) },
+      { t: 'annotation', id: b, before: null, after: ann(1, huge) },
+    ]));
+    expect(stateOf(a)?.geometry).toEqual(leading);
+    expect(stateOf(b)?.geometry).toEqual(huge);
   });
 
   it('masks are stored as uint32 counts in the BLOB column, not JSON', () => {
@@ -223,7 +237,8 @@ describe('per-image history', () => {
     store.edits.apply(1, a);
     store.edits.apply(1, b);
     const err = expectApiError(() => store.edits.undo(1, a.key), 'conflict', /another window changed this image's history.*"draw second box"/);
-    expect(err.details).toMatchObject({ expected: b.key });
+    expect(err.details).toEqual({ imageId: 1, key: a.key, expected: b.key });
+    expect(err.message).toMatch(/ Reload the image to see its current labels and history\.$/);
     expectApiError(() => store.edits.redo(1, a.key), 'conflict', /another window changed this image's history \(there is nothing to redo/);
     expectApiError(() => store.edits.undo(2, a.key), 'conflict', /nothing to undo/);
     expect(store.annotations.listForImage(1)).toHaveLength(2);
@@ -465,8 +480,31 @@ describe('refusals name the change and change nothing', () => {
       /mask count 0 is 4294967296; each count must be a whole number from 0 to 4294967295/,
     ],
     ['a keypoint visibility of 3', { t: 'annotation', id: 1, before: null, after: ann(1, { type: 'keypoints', points: [1, 1, 2, 5, 5, 3] }) }, /keypoint 1 has visibility 3/],
-    ['an annotation of another image', { t: 'annotation', id: 1, before: null, after: ann(2, box(0)) }, /annotation 1 \(after\) is on image 2, but this step is for image 1/],
+    [
+      'an annotation of another image',
+      { t: 'annotation', id: 1, before: null, after: ann(2, box(0)) },
+      /annotation 1 \(after\) is on image 2, but this step is for image 1; a step changes only its own image's annotations \(a 'reclass' change/,
+    ],
     ['a before state of another image', { t: 'annotation', id: 1, before: ann(3, box(0)), after: null }, /\(before\) is on image 3/],
+    ['a box of zero height', { t: 'annotation', id: 1, before: null, after: ann(1, box(0, 0, 5, 0)) }, /change 1: annotation 1 \(after\): a box needs a width and a height above 0 \(got 5 × 0\)/],
+    ['polygon points that are not x,y pairs', { t: 'annotation', id: 1, before: null, after: ann(1, { type: 'polygon', points: [0, 0, 9, 0, 9, 9, 4] }) }, /change 1: annotation 1 \(after\): polygon points must be x,y pairs\./],
+    ['a fractional mask count', { t: 'annotation', id: 1, before: null, after: ann(1, { type: 'mask', width: 2, height: 2, counts: [1.5, 2.5] }) }, /change 1: annotation 1 \(after\): mask count 0 is 1\.5; each count must be a whole number/],
+    ['a negative mask count', { t: 'annotation', id: 1, before: null, after: ann(1, { type: 'mask', width: 2, height: 2, counts: [1, -1, 4] }) }, /mask count 1 is -1; each count must be a whole number from 0/],
+    ['keypoints that are not x,y,v triples', { t: 'annotation', id: 1, before: null, after: ann(1, { type: 'keypoints', points: [1, 1, 2, 5] }) }, /change 1: annotation 1 \(after\): keypoints must be x,y,v triples\./],
+    [
+      'keypoint names that do not match the points',
+      { t: 'annotation', id: 1, before: null, after: ann(1, { type: 'keypoints', points: [1, 1, 2, 5, 5, 1], names: ['a', 'b', 'c'] }) },
+      /change 1: annotation 1 \(after\): keypoints have 2 points but 3 names\./,
+    ],
+    ['geometry of another kind', { t: 'annotation', id: 1, before: null, after: { ...ann(1, box(0)), kind: 'polygon' } }, /change 1: annotation 1 \(after\) is a polygon but has box geometry\./],
+    ['an annotation id of 0', { t: 'annotation', id: 0, before: null, after: ann(1, box(0)) }, /change 1: annotation id 0 is not a positive whole number\./],
+    ['a fractional annotation id', { t: 'annotation', id: 1.5, before: null, after: ann(1, box(0)) }, /change 1: annotation id 1\.5 is not a positive whole number/],
+    ['a class id of 0', { t: 'class', id: 0, before: null, after: cls('cat') }, /change 1: class id 0 is not a positive whole number\./],
+    ['a fractional class id', { t: 'class', id: 2.5, before: null, after: cls('cat') }, /change 1: class id 2\.5 is not a positive whole number/],
+    ['a class named only with spaces', { t: 'class', id: 5, before: null, after: cls('   ') }, /change 1: class 5 needs a name\./],
+    ['a class whose before state has no name', { t: 'class', id: 5, before: cls(''), after: cls('cat') }, /change 1: class 5 needs a name\./],
+    ['a reclass without a list of ids', { t: 'reclass', ids: 'all' as unknown as number[], from: 1, to: 2 }, /change 1: reclass needs a list of annotation ids\./],
+    ['an unknown change type', { t: 'move', ids: [1] } as unknown as EditChange, /change 1: unknown change type "move"\./],
   ];
 
   it.each(cases)('%s', (_name, change, message) => {
@@ -495,5 +533,299 @@ describe('refusals name the change and change nothing', () => {
     store.close();
     store = ProjectStore.open(path.join(dir, 'p.sightline'), { readonly: true });
     expectApiError(() => store.edits.apply(1, step([{ t: 'annotation', id: 1, before: null, after: ann(1, { type: 'tag' }) }])), 'io', /Could not save the edit to .*p\.sightline: the project file is read-only/);
+  });
+});
+
+describe('step keys and empty steps', () => {
+  const tag = (): EditChange[] => [{ t: 'annotation', id: 2, before: null, after: ann(1, { type: 'tag' }) }];
+  it.each([
+    ['seven characters', 'abc1234'],
+    ['65 characters', 'k'.repeat(65)],
+    ['a space', 'step 000001'],
+    ['a character before a valid key', '!step-000001'],
+    ['a character after a valid key', 'step-000001!'],
+    ['not a string', 12345678 as unknown as string],
+  ])('a key of %s is refused', (_name, k) => {
+    expectApiError(() => store.edits.apply(1, { key: k, label: 'x', changes: tag() }), 'bad_request', /^The step key must be 8 to 64 letters, digits, "_" or "-"\.$/);
+    expect(store.annotations.listForImage(1)).toEqual([]);
+  });
+
+  it('keys of 8 and of 64 letters, digits, "_" and "-" are taken', () => {
+    expect(store.edits.apply(1, { key: 'a_B-9xyz', label: 'short', changes: tag() }).applied).toBe(true);
+    expect(store.edits.apply(1, { key: `${'Z_-9'.repeat(16)}`, label: 'long', changes: [{ t: 'annotation', id: 3, before: null, after: ann(1, { type: 'tag' }) }] }).applied).toBe(true);
+  });
+
+  it('a step without changes is refused, whether the list is empty or missing', () => {
+    expectApiError(() => store.edits.apply(1, { key: key(), label: 'nothing', changes: [] }), 'bad_request', /^Step "nothing" has no changes\.$/);
+    expectApiError(() => store.edits.apply(1, { key: key(), label: 'lost', changes: undefined as unknown as EditChange[] }), 'bad_request', /^Step "lost" has no changes\.$/);
+    expect(store.edits.history(1).undo).toEqual([]);
+  });
+});
+
+describe('what a write reports', () => {
+  it('a retried step, undo or redo reports no images and no class change', () => {
+    const s = step([
+      { t: 'annotation', id: reserve(), before: null, after: ann(1, box(0)) },
+      { t: 'class', id: store.edits.reserveIds('classes', 1).first, before: null, after: cls('cat') },
+    ]);
+    const first = store.edits.apply(1, s);
+    expect(first).toEqual({ seq: first.seq, status: 'in_progress', applied: true, imageIds: [1], classesChanged: true });
+    expect(store.edits.apply(1, s)).toEqual({ seq: first.seq, status: 'in_progress', applied: false, imageIds: [], classesChanged: false });
+    expect(store.edits.undo(1, s.key)).toEqual({ seq: first.seq, applied: true, imageIds: [1], classesChanged: true });
+    expect(store.edits.undo(1, s.key)).toEqual({ seq: first.seq, applied: false, imageIds: [], classesChanged: false });
+    expect(store.edits.redo(1, s.key)).toEqual({ seq: first.seq, applied: true, imageIds: [1], classesChanged: true });
+    expect(store.edits.redo(1, s.key)).toEqual({ seq: first.seq, applied: false, imageIds: [], classesChanged: false });
+  });
+
+  it('a step that only changes annotations has no class change; one that only changes classes still names its image', () => {
+    const a = step([{ t: 'annotation', id: reserve(), before: null, after: ann(1, box(0)) }]);
+    expect(store.edits.apply(1, a)).toMatchObject({ imageIds: [1], classesChanged: false });
+    expect(store.edits.undo(1, a.key)).toMatchObject({ imageIds: [1], classesChanged: false });
+    expect(store.edits.redo(1, a.key)).toMatchObject({ imageIds: [1], classesChanged: false });
+    const c = step([{ t: 'class', id: store.edits.reserveIds('classes', 1).first, before: null, after: cls('cat') }]);
+    expect(store.edits.apply(3, c)).toMatchObject({ imageIds: [3], classesChanged: true, status: 'new' });
+    expect(store.edits.undo(3, c.key)).toEqual({ seq: expect.any(Number), applied: true, imageIds: [3], classesChanged: true });
+  });
+
+  it('a step of an annotation and a class starts the review of a new image', () => {
+    const r = store.edits.apply(2, step([
+      { t: 'class', id: store.edits.reserveIds('classes', 1).first, before: null, after: cls('cat') },
+      { t: 'annotation', id: reserve(), before: null, after: ann(2, box(0)) },
+    ]));
+    expect(r.status).toBe('in_progress');
+    expect(store.images.get(2).status).toBe('in_progress');
+  });
+
+  it('deleting an annotation that is already gone (the later write wins) names only the step image', () => {
+    const id = reserve();
+    const r = store.edits.apply(1, step([{ t: 'annotation', id, before: ann(1, box(0)), after: null }]));
+    expect(r).toMatchObject({ applied: true, imageIds: [1] });
+    expect(stateOf(id)).toBeNull();
+  });
+
+  it('a reclass names the images it moved annotations on, and skips those no longer in the source class', () => {
+    const cat = store.classes.upsert({ name: 'cat' });
+    const dog = store.classes.upsert({ name: 'dog' });
+    const [onTwo, onThree, plain] = [reserve(), reserve(), reserve()];
+    store.edits.apply(2, step([{ t: 'annotation', id: onTwo, before: null, after: ann(2, box(0), { classId: cat.id }) }]));
+    store.edits.apply(3, step([{ t: 'annotation', id: onThree, before: null, after: ann(3, box(0), { classId: dog.id }) }]));
+    store.edits.apply(3, step([{ t: 'annotation', id: plain, before: null, after: ann(3, box(1)) }]));
+    const r = store.edits.apply(1, step([{ t: 'reclass', ids: [onTwo, onThree, 424242], from: cat.id, to: dog.id }]));
+    expect(r.imageIds.sort()).toEqual([1, 2]);
+    expect([onTwo, onThree, plain].map((id) => stateOf(id)?.classId)).toEqual([dog.id, dog.id, null]);
+    // Between two classes that no longer exist: nothing moves, no other image is named.
+    const gone = step([{ t: 'reclass', ids: [plain], from: 991, to: 992 }]);
+    expect(store.edits.apply(1, gone).imageIds).toEqual([1]);
+    expect(store.edits.undo(1, gone.key).imageIds).toEqual([1]);
+    expect(stateOf(plain)?.classId).toBeNull();
+  });
+});
+
+describe('the window that wrote a step', () => {
+  const clientOf = (k: string) => store.db.prepare('SELECT client FROM edit_history WHERE key = ?').pluck().get(k);
+  it('is kept with the step, replaced by the window that undoes or redoes it, and kept when that window does not say', () => {
+    const a = step([{ t: 'annotation', id: reserve(), before: null, after: ann(1, box(0)) }]);
+    const b = step([{ t: 'annotation', id: reserve(), before: null, after: ann(1, box(1)) }]);
+    store.edits.apply(1, a, 'window-1');
+    store.edits.apply(1, b);
+    expect(clientOf(a.key)).toBe('window-1');
+    expect(clientOf(b.key)).toBeNull();
+    store.edits.undo(1, b.key, 'window-2');
+    expect(clientOf(b.key)).toBe('window-2');
+    store.edits.redo(1, b.key);
+    expect(clientOf(b.key)).toBe('window-2');
+    store.edits.undo(1, b.key);
+    store.edits.undo(1, a.key, 'window-3');
+    expect(clientOf(a.key)).toBe('window-3');
+    store.edits.redo(1, a.key, 'window-4');
+    expect(clientOf(a.key)).toBe('window-4');
+  });
+});
+
+describe('classes in use and class steps as stored', () => {
+  const storedChanges = (imageId: number) => {
+    const h = store.edits.history(imageId);
+    return [...h.undo, ...h.redo].map((e) => e.changes);
+  };
+
+  it('renaming a class that annotations use keeps their class, through apply, undo and redo', () => {
+    const id = store.edits.reserveIds('classes', 1).first;
+    store.edits.apply(1, step([{ t: 'class', id, before: null, after: cls('cat') }]));
+    const a = reserve();
+    store.edits.apply(2, step([{ t: 'annotation', id: a, before: null, after: ann(2, box(0), { classId: id }) }]));
+    const rename = step([{ t: 'class', id, before: cls('cat'), after: cls('feline', { color: '#abcdef' }) }]);
+    expect(store.edits.apply(1, rename).imageIds).toEqual([1]);
+    expect(stateOf(a)?.classId).toBe(id);
+    expect(store.edits.undo(1, rename.key).imageIds).toEqual([1]);
+    expect(stateOf(a)?.classId).toBe(id);
+    expect(store.classes.list().map((c) => c.name)).toEqual(['cat']);
+    store.edits.redo(1, rename.key);
+    expect(stateOf(a)?.classId).toBe(id);
+    expect(storedChanges(1)[1]).toEqual(rename.changes);
+  });
+
+  it('creating and deleting an unused class are stored as given, with no reclass added', () => {
+    const id = store.edits.reserveIds('classes', 1).first;
+    const create = step([{ t: 'class', id, before: null, after: cls('cat') }]);
+    const del = step([{ t: 'class', id, before: cls('cat'), after: null }]);
+    store.edits.apply(1, create);
+    store.edits.apply(1, del);
+    expect(storedChanges(1)).toEqual([create.changes, del.changes]);
+    store.edits.undo(1, del.key);
+    store.edits.undo(1, create.key);
+    expect(store.classes.list()).toEqual([]);
+    expect(storedChanges(1)).toEqual([create.changes, del.changes]);
+    store.edits.redo(1, create.key);
+    expect(store.classes.list().map((c) => c.id)).toEqual([id]);
+  });
+
+  it('deleting a class that another window deleted already is stored as given', () => {
+    const c = store.classes.upsert({ name: 'cat' });
+    store.db.prepare('DELETE FROM label_classes WHERE id = ?').run(c.id);
+    const del = step([{ t: 'class', id: c.id, before: cls('cat', { color: c.color, position: c.position }), after: null }]);
+    expect(store.edits.apply(1, del)).toMatchObject({ applied: true, classesChanged: true });
+    expect(storedChanges(1)).toEqual([del.changes]);
+  });
+
+  it('a class the editor creates above the counter is never handed out again', () => {
+    store.edits.apply(1, step([{ t: 'class', id: 9000, before: null, after: cls('cat') }]));
+    store.edits.apply(1, step([{ t: 'class', id: 9000, before: cls('cat'), after: null }]));
+    expect(store.edits.reserveIds('classes', 1).first).toBe(9001);
+    expect(store.classes.upsert({ name: 'dog' }).id).toBeGreaterThan(9001);
+  });
+});
+
+describe('keys of dropped steps', () => {
+  it('are remembered for 30 days, then forgotten the next time a step is dropped', () => {
+    const day = 86_400_000;
+    const a = step([{ t: 'annotation', id: reserve(), before: null, after: ann(1, box(0)) }]);
+    const b = step([{ t: 'annotation', id: reserve(), before: null, after: ann(1, box(1)) }]);
+    for (const s of [a, b]) {
+      store.edits.apply(1, s);
+      store.edits.undo(1, s.key);
+      store.edits.apply(1, step([{ t: 'annotation', id: reserve(), before: null, after: ann(1, box(2)) }])); // drops s
+    }
+    const retired = () => store.db.prepare('SELECT key FROM edit_keys_retired ORDER BY key').pluck().all();
+    expect(retired()).toEqual([a.key, b.key]);
+    store.db.prepare('UPDATE edit_keys_retired SET retired_at = ? WHERE key = ?').run(Date.now() - 31 * day, a.key);
+    store.db.prepare('UPDATE edit_keys_retired SET retired_at = ? WHERE key = ?').run(Date.now() - 29 * day, b.key);
+    const c = step([{ t: 'annotation', id: reserve(), before: null, after: ann(1, box(3)) }]);
+    store.edits.apply(1, c);
+    store.edits.undo(1, c.key);
+    store.edits.apply(1, step([{ t: 'annotation', id: reserve(), before: null, after: ann(1, box(4)) }])); // drops c
+    expect(retired()).toEqual([b.key, c.key].sort());
+    expect(store.edits.apply(1, b).applied).toBe(false);
+    expect(store.edits.apply(1, a).applied).toBe(true);
+  });
+});
+
+describe('the transaction around a write', () => {
+  const sync = () => store.db.pragma('synchronous', { simple: true });
+
+  it('syncs a step with FULL and puts the connection back to NORMAL, also when the step is refused', () => {
+    expect(sync()).toBe(1);
+    store.edits.apply(1, step([{ t: 'annotation', id: reserve(), before: null, after: ann(1, box(0)) }]));
+    expect(sync()).toBe(1);
+    store.classes.upsert({ name: 'cat' });
+    expectApiError(() => store.edits.apply(1, step([{ t: 'class', id: 50, before: null, after: cls('cat') }])), 'bad_request', /already exists/);
+    expect(sync()).toBe(1);
+    store.edits.reserveIds('annotations', 3);
+    expect(sync()).toBe(1);
+  });
+
+  it("inside a caller's transaction a step joins it: committed with it, or rolled back with it", () => {
+    const kept = reserve();
+    const dropped = reserve();
+    store.db.transaction(() => {
+      expect(store.edits.apply(1, step([{ t: 'annotation', id: kept, before: null, after: ann(1, box(0)) }])).applied).toBe(true);
+    })();
+    expect(stateOf(kept)).not.toBeNull();
+    const s = step([{ t: 'annotation', id: dropped, before: null, after: ann(1, box(1)) }]);
+    expect(() =>
+      store.db.transaction(() => {
+        store.edits.apply(1, s);
+        throw new Error('the caller gives up');
+      })(),
+    ).toThrow('the caller gives up');
+    expect(stateOf(dropped)).toBeNull();
+    expect(store.edits.history(1).undo.map((e) => e.key)).not.toContain(s.key);
+    expect(sync()).toBe(1);
+  });
+});
+
+describe('SQLite failures about the file', () => {
+  /** The repository over this project's connection, whose commit fails with `error`. */
+  function failingEdits(error: unknown): EditsRepo {
+    const real = store.db;
+    const db = new Proxy(real, {
+      get(target, prop) {
+        if (prop === 'transaction') return () => ({ immediate: () => { throw error; } });
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    return new EditsRepo(db);
+  }
+  const sqliteError = (code: string, message = 'something about the file') => Object.assign(new Error(message), { code });
+  const oneStep = () => step([{ t: 'annotation', id: 1, before: null, after: ann(1, { type: 'tag' }) }]);
+
+  it.each([
+    ['SQLITE_READONLY', 'the project file is read-only'],
+    ['SQLITE_READONLY_DBMOVED', 'the project file is read-only'],
+    ['SQLITE_FULL', 'the disk is full'],
+    ['SQLITE_BUSY', 'another program holds the project file locked'],
+    ['SQLITE_BUSY_SNAPSHOT', 'another program holds the project file locked'],
+    ['SQLITE_LOCKED', 'another program holds the project file locked'],
+    ['SQLITE_LOCKED_SHAREDCACHE', 'another program holds the project file locked'],
+    ['SQLITE_IOERR', 'the disk could not be written'],
+    ['SQLITE_IOERR_FSYNC', 'the disk could not be written'],
+    ['SQLITE_CANTOPEN', 'the disk could not be written'],
+    ['SQLITE_CANTOPEN_ISDIR', 'the disk could not be written'],
+  ])('%s is an io error that says "%s"', (code, what) => {
+    const e = expectApiError(() => failingEdits(sqliteError(code, 'sqlite says no')).apply(1, oneStep()), 'io', /./);
+    const file = path.join(dir, 'p.sightline');
+    expect(e.message).toBe(`Could not save the edit to ${file}: ${what} (sqlite says no). Nothing was changed; the edit is kept and retried.`);
+    expect(e.details).toEqual({ file, sqlite: code });
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(1);
+  });
+
+  it.each([
+    ['an SQLite error about the data', sqliteError('SQLITE_CONSTRAINT_UNIQUE')],
+    ['an error with a code that is not SQLite', sqliteError('ERR_OUT_OF_RANGE')],
+    ['an error without a code', new TypeError('Do not know how to serialize a BigInt')],
+    ['an ApiError', new ApiError('conflict', 'moved on')],
+    ['a thrown null', null],
+  ])('%s passes through as it is', (_name, error) => {
+    let caught: unknown;
+    try {
+      failingEdits(error).apply(1, oneStep());
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBe(error);
+  });
+
+  it('a project another program holds locked: a real SQLITE_BUSY, said as such', () => {
+    const other = new Database(path.join(dir, 'p.sightline'));
+    try {
+      other.prepare('BEGIN IMMEDIATE').run();
+      store.db.pragma('busy_timeout = 0');
+      const e = expectApiError(() => store.edits.apply(1, oneStep()), 'io', /another program holds the project file locked/);
+      expect(e.details).toMatchObject({ sqlite: 'SQLITE_BUSY' });
+      other.prepare('ROLLBACK').run();
+    } finally {
+      other.close();
+    }
+    expect(store.annotations.listForImage(1)).toEqual([]);
+    expect(store.edits.apply(1, oneStep()).applied).toBe(true);
+  });
+
+  it('a full disk: a real SQLITE_FULL, said as such, and nothing written', () => {
+    const pages = store.db.pragma('page_count', { simple: true }) as number;
+    store.db.pragma(`max_page_count = ${pages}`);
+    const big = ann(1, { type: 'tag' }, { attributes: { note: 'x'.repeat(200_000) } });
+    const e = expectApiError(() => store.edits.apply(1, step([{ t: 'annotation', id: 1, before: null, after: big }])), 'io', /the disk is full/);
+    expect(e.details).toMatchObject({ sqlite: 'SQLITE_FULL' });
+    expect(store.annotations.listForImage(1)).toEqual([]);
   });
 });
