@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type-check, build the renderer the e2e tests load, then every test (unit, API, e2e in Chromium).
+// `npm test`: type-check, build the renderer the e2e tests load and the CLI, then every test (unit, API, e2e in Chromium).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -11,6 +11,9 @@ const report = path.join(reportDir, 'vitest.json');
 const steps = [
   ['type-check', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
   ['renderer build', 'npx', ['vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']],
+  // The CLI tests run bin/sightline.mjs: rebuilt here, they test the compiled CLI that ships (after an edit the bin
+  // would fall back to tsx, which is right for a person but slow and not what a user runs).
+  ['CLI build', process.execPath, ['scripts/cli-build.mjs', '--strict']],
   ['tests', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)]],
 ];
 for (const [name, cmd, args] of steps) {
