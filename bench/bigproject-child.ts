@@ -57,22 +57,29 @@ async function makeCore(): Promise<{ core: Core; via: string }> {
 const { core, via } = await makeCore();
 sample();
 const rssBefore = process.memoryUsage.rss();
-type Page = { total: number; items: { id: number }[] };
+type Page = { total: number; offset: number; items: { id: number }[]; startCursor?: string | null; endCursor?: string | null };
 const open = await timed(() => core.openProject(file));
 const first = await timed(() => core.dispatch('images.list', { offset: 0, limit: 200 }) as Promise<Page>);
-const deep = await timed(() => core.dispatch('images.list', { offset: Math.floor(open.value.images / 2), limit: 200 }) as Promise<Page>);
+const half = Math.floor(open.value.images / 2);
+const deep = await timed(() => core.dispatch('images.list', { offset: half, limit: 200 }) as Promise<Page>);
+// The next page by the deep page's end cursor (a keyset seek), then a jump back to half the depth by offset.
+const deepCursor = await timed(() => core.dispatch('images.list', { after: deep.value.endCursor, limit: 200 }) as Promise<Page>);
+const jump = await timed(() => core.dispatch('images.list', { offset: Math.floor(half / 2), limit: 200 }) as Promise<Page>);
 const filtered = await timed(() => core.dispatch('images.list', { offset: 0, limit: 200, filter: { status: ['review'] } }) as Promise<Page>);
 const common = await timed(() => core.dispatch('images.list', { offset: 0, limit: 200, filter: { status: ['new'] } }) as Promise<Page>);
 const unlabeled = await timed(() => core.dispatch('images.list', { offset: 0, limit: 200, filter: { labeled: false } }) as Promise<Page>);
 const pivot = deep.value.items[100]?.id ?? first.value.items[0].id;
 const neighbors = await timed(() => core.dispatch('images.neighbors', { id: pivot }));
+// The same image in a list nothing has paged through yet: its position needs the keys sampled from the start.
+const neighborsCold = await timed(() => core.dispatch('images.neighbors', { id: pivot, sort: { by: 'size', dir: 'desc' } }));
 const summary = await timed(() => core.dispatch('projects.summary', {}));
 clearInterval(timer);
 const rssAfter = process.memoryUsage.rss();
 await core.close();
 
-const pages = [first, deep, filtered, common, unlabeled].map((p) => p.value.items.length);
+const pages = [first, deep, deepCursor, jump, filtered, common, unlabeled].map((p) => p.value.items.length);
 if (pages.some((n) => n !== 200)) throw new Error(`Pages of 200 expected, got ${pages.join(', ')}`);
+if (deepCursor.value.offset !== half + 200) throw new Error(`The page after offset ${half} starts at ${deepCursor.value.offset}, not ${half + 200}`);
 let hwm: number | null = null;
 try {
   hwm = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]) / 1024;
@@ -85,10 +92,13 @@ console.log(
     openMs: open.ms,
     firstPageMs: first.ms,
     deepPageMs: deep.ms,
+    deepCursorPageMs: deepCursor.ms,
+    jumpPageMs: jump.ms,
     filteredPageMs: filtered.ms,
     commonStatusPageMs: common.ms,
     unlabeledPageMs: unlabeled.ms,
     neighborsMs: neighbors.ms,
+    neighborsColdMs: neighborsCold.ms,
     summaryMs: summary.ms,
     images: open.value.images,
     annotations: open.value.annotations,

@@ -16,10 +16,13 @@ interface ChildResult {
   openMs: number;
   firstPageMs: number;
   deepPageMs: number;
+  deepCursorPageMs: number;
+  jumpPageMs: number;
   filteredPageMs: number;
   commonStatusPageMs: number;
   unlabeledPageMs: number;
   neighborsMs: number;
+  neighborsColdMs: number;
   summaryMs: number;
   images: number;
   annotations: number;
@@ -54,11 +57,14 @@ export const bigProjectBench: Bench = {
     'bigproject.open': 'AppCore.openProject (ProjectStore.open + summary)',
     'bigproject.first_page': "images.list, first page of 200, sorted by path",
     'bigproject.open_first_page': 'open + first page (goal < 2,000 ms)',
-    'bigproject.deep_page': 'images.list, 200 at offset 500,000, sorted by path',
+    'bigproject.deep_page': 'images.list, 200 at offset 500,000, sorted by path (first jump there: samples keys on the way)',
+    'bigproject.deep_page_cursor': 'images.list, the next 200 after that page by its endCursor (goal < 5 ms)',
+    'bigproject.jump_page': 'images.list, 200 at offset 250,000 by offset, after the jump to 500,000',
     'bigproject.filtered_page': "images.list, first 200 with status 'review' (7 % of images)",
     'bigproject.filtered_page_common': "images.list, first 200 with status 'new' (50 % of images)",
     'bigproject.unlabeled_page': 'images.list, first 200 with labeled: false (15 % of images)',
-    'bigproject.neighbors': 'images.neighbors of an image at offset 500,100',
+    'bigproject.neighbors': 'images.neighbors of an image at offset 500,100, with its position (goal < 5 ms)',
+    'bigproject.neighbors_cold': 'images.neighbors of that image sorted by size, a list not paged through yet',
     'bigproject.summary': 'projects.summary again, after the pages',
     'bigproject.rss_before_open': 'RSS of the process before opening (Node, tsx, modules)',
     'bigproject.rss_after': 'RSS after all the calls above',
@@ -73,12 +79,14 @@ export const bigProjectBench: Bench = {
       '5 roots of year/camera/sequence folders of 50 frames, folders inserted in shuffled order (path order is not rowid order); ' +
       'statuses new 50 %, done 30 %, in_progress 10 %, review 7 %, rejected 3 %; 0.5 % missing; 15 % of images have no annotation, ' +
       'the rest a geometric-like spread around 12; annotations 70 % box, 30 % polygon (3–10 points), 20 classes with a skew. ' +
-      'Generated once (2–5 minutes here) and cached, keyed by row counts, schema version and generator version.',
+      'Generated once (2–5 minutes here on a quiet machine, 8.6 minutes at a load average of 10) and cached, keyed by row counts, schema version and generator version.',
     `Each measurement runs in a fresh child process (\`bench/bigproject-child.ts\`), so memory is that process's alone; ${RUNS} runs, ` +
       'times are the median, memory the maximum. The child builds `new AppCore(...)` (module loading is not timed; should AppCore fail to load, the same calls go to ' +
       'ProjectStore directly and "This run" says so), then times ' +
-      '`openProject`, `images.list` {offset 0, limit 200}, {offset 500,000, limit 200}, {status: [review]}, {status: [new]}, {labeled: false}, ' +
-      '`images.neighbors` and `projects.summary`, each through `core.dispatch` (argument parsing included).',
+      '`openProject`, `images.list` {offset 0, limit 200}, {offset 500,000, limit 200}, {after: that page\'s endCursor, limit 200}, {offset 250,000, limit 200}, ' +
+      '{status: [review]}, {status: [new]}, {labeled: false}, `images.neighbors` of the image at offset 500,100 (path order, the list just paged), ' +
+      'the same image\'s neighbours sorted by size (descending; a list nothing paged yet) and `projects.summary`, each through `core.dispatch` (argument parsing included). ' +
+      'Calls run in that order in one process, so each finds what the ones before it cached (the count of a list, its sampled keys): as the grid and viewer would.',
     'The OS page cache is warm (the file was just generated or read by the previous run); it is not dropped, so a first open after a ' +
       'reboot reads the file from disk and is slower.',
     'Memory: RSS is sampled every 5 ms and after each call, but better-sqlite3 blocks the thread during a query, so samples only land ' +
@@ -108,10 +116,13 @@ export const bigProjectBench: Bench = {
         ms('bigproject.first_page', (r) => r.firstPageMs),
         ms('bigproject.open_first_page', (r) => r.openMs + r.firstPageMs),
         ms('bigproject.deep_page', (r) => r.deepPageMs),
+        ms('bigproject.deep_page_cursor', (r) => r.deepCursorPageMs),
+        ms('bigproject.jump_page', (r) => r.jumpPageMs),
         ms('bigproject.filtered_page', (r) => r.filteredPageMs),
         ms('bigproject.filtered_page_common', (r) => r.commonStatusPageMs),
         ms('bigproject.unlabeled_page', (r) => r.unlabeledPageMs),
         ms('bigproject.neighbors', (r) => r.neighborsMs),
+        ms('bigproject.neighbors_cold', (r) => r.neighborsColdMs),
         ms('bigproject.summary', (r) => r.summaryMs),
         mib('bigproject.rss_before_open', (r) => r.rssBeforeMiB),
         mib('bigproject.rss_after', (r) => r.rssAfterMiB),
@@ -122,8 +133,9 @@ export const bigProjectBench: Bench = {
       facts: [
         `Measured through: ${runs[0].via}.`,
         `Project file: ${round(size / 2 ** 20)} MiB, ${built ? `generated in this run in ${round(buildMs / 1000)} s` : 'from the cache'}.`,
-        `Per run (ms): open ${fmt((r) => r.openMs)}; first page ${fmt((r) => r.firstPageMs)}; deep page ${fmt((r) => r.deepPageMs)}; ` +
-          `filtered pages ${fmt((r) => r.filteredPageMs)} / ${fmt((r) => r.commonStatusPageMs)} / ${fmt((r) => r.unlabeledPageMs)}; neighbors ${fmt((r) => r.neighborsMs)}; summary ${fmt((r) => r.summaryMs)}.`,
+        `Per run (ms): open ${fmt((r) => r.openMs)}; first page ${fmt((r) => r.firstPageMs)}; deep page ${fmt((r) => r.deepPageMs)}, next by cursor ${fmt((r) => r.deepCursorPageMs)}, ` +
+          `jump ${fmt((r) => r.jumpPageMs)}; filtered pages ${fmt((r) => r.filteredPageMs)} / ${fmt((r) => r.commonStatusPageMs)} / ${fmt((r) => r.unlabeledPageMs)}; ` +
+          `neighbors ${fmt((r) => r.neighborsMs)}, in a fresh list ${fmt((r) => r.neighborsColdMs)}; summary ${fmt((r) => r.summaryMs)}.`,
         `Filtered totals: review ${runs[0].filteredTotal}, new ${runs[0].commonStatusTotal}, unlabeled ${runs[0].unlabeledTotal} images; neighbors index ${runs[0].neighbors.index} of ${runs[0].neighbors.total}. ` +
           `Peak RSS from /proc VmHWM (cross-check of maxRSS): ${fmt((r) => r.vmHwmMiB ?? NaN)} MiB.`,
       ],

@@ -617,6 +617,11 @@ export const callSchemas = {
   /** `followLinks`: also follow symlinks that lead out of the folder (off: they are listed in the result's notes). */
   'images.import': { req: z.object({ folder: UserPath, followLinks: z.boolean().optional() }).strict(), res: z.object({ jobId: z.string() }) },
   'images.rescan': { req: Empty, res: z.object({ jobId: z.string() }) },
+  /**
+   * A page of the filtered, sorted list: by `offset` (a jump anywhere), or `after` / `before` a cursor an earlier
+   * page gave (`endCursor` / `startCursor`: the page next to it, a keyset seek at any depth; `offset` is then ignored
+   * and the reply's `offset` says where the page starts). A cursor belongs to its filter and sort.
+   */
   'images.list': {
     req: z
       .object({
@@ -624,9 +629,18 @@ export const callSchemas = {
         limit: z.number().int().positive().max(1000).default(200),
         filter: ImageFilter.default({}),
         sort: ImageSort.default({ by: 'path', dir: 'asc' }),
+        after: z.string().min(1).max(65_536).optional(),
+        before: z.string().min(1).max(65_536).optional(),
       })
-      .strict(),
-    res: z.object({ total: z.number().int(), offset: z.number().int(), items: z.array(ImageRow) }),
+      .strict()
+      .refine((a) => a.after === undefined || a.before === undefined, { message: 'give after or before, not both' }),
+    res: z.object({
+      total: z.number().int(),
+      offset: z.number().int(),
+      items: z.array(ImageRow),
+      startCursor: z.string().nullable(),
+      endCursor: z.string().nullable(),
+    }),
   },
   'images.get': { req: z.object({ id: Id }).strict(), res: ImageRow },
   /** The project's folders with their image counts, for the library's folder view and the grid's captions. */

@@ -64,3 +64,46 @@ it('keeps the DOM small and reaches the last of 100,000 images', async () => {
   expect(apiCalls.length).toBeLessThan(20);
   await page.close();
 });
+
+it('scrolls down page after page by cursor, each cell where OFFSET paging puts it, and jumps by offset', { timeout: 60_000 }, async () => {
+  apiCalls.length = 0;
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('request', (r) => r.url().includes('/api/images.list') && apiCalls.push(r.postData() ?? ''));
+  await page.goto(server.url);
+  const grid = page.getByTestId('library-grid');
+  await page.getByTestId('grid-cell').first().waitFor();
+  /** The cells in the DOM as [index, the index their file name says] (img-000123.jpg is the 124th of the list). */
+  const cells = () =>
+    grid.evaluate((el) =>
+      [...el.querySelectorAll('[data-testid="grid-cell"]')].map((c) => [Number(c.id.slice('cell-'.length)), Number(/img-(\d+)\.jpg/.exec(c.textContent ?? '')?.[1])]),
+    );
+  const seen = new Set<number>();
+  // Down three screens (under 100 images) at a time, each time until the cells came, past three page boundaries
+  // (200 images a page), so that each page is asked for with the one above it at hand.
+  for (let step = 0; step < 40 && !seen.has(650); step++) {
+    await grid.evaluate((el) => el.scrollBy({ top: 3 * el.clientHeight }));
+    await page.waitForTimeout(100);
+    await expect.poll(() => page.locator('.cell-loading').count(), { timeout: 10_000 }).toBe(0);
+    for (const [index, named] of await cells()) {
+      expect(named, `cell ${index}`).toBe(index);
+      seen.add(index);
+    }
+  }
+  for (const i of [199, 200, 399, 400, 599, 600, 650]) expect(seen.has(i), `cell ${i} shown`).toBe(true);
+  const bodies = apiCalls.map((b) => JSON.parse(b) as { offset: number; after?: string; before?: string });
+  expect(bodies.filter((b) => b.after).length).toBeGreaterThanOrEqual(3);
+  expect(bodies.filter((b) => !b.after && !b.before && b.offset > 0)).toEqual([]);
+
+  // A jump far down is by offset.
+  const before = apiCalls.length;
+  await grid.evaluate((el) => el.scrollTo({ top: el.scrollHeight / 2 }));
+  await page.waitForTimeout(300);
+  await expect.poll(() => page.locator('.cell-loading').count(), { timeout: 10_000 }).toBe(0);
+  const there = await cells();
+  expect(there.length).toBeGreaterThan(10);
+  expect(there[0][0]).toBeGreaterThan(40_000);
+  for (const [index, named] of there) expect(named, `cell ${index}`).toBe(index);
+  const jumped = apiCalls.slice(before).map((b) => JSON.parse(b) as { offset: number; after?: string; before?: string });
+  expect(jumped.some((b) => !b.after && !b.before && b.offset >= 40_000)).toBe(true);
+  await page.close();
+});

@@ -1,6 +1,7 @@
 /** Queries over `images` for the grid and the viewer: paged lists, neighbours, review status. */
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { ApiError, type FolderCount, type ImageFilter, type ImageFolders, type ImageRow, type ImageSort, type ReviewStatus } from '../../../common/api/contract.js';
+import { ChangeCounter, compareKeys, decodeCursor, encodeCursor, listSignature, type Depends, type Key } from './keyset.js';
 
 interface ImageRecord {
   id: number;
@@ -23,9 +24,11 @@ const COLUMNS = `i.id, i.root_id, i.rel_path, i.width, i.height, i.orientation, 
   i.content_hash, i.status, i.missing, i.added_at, i.annotation_count`;
 
 /**
- * Sort keys end in a unique column so that paging and neighbours are stable. Evaluation keys read `image_errors`
- * (migration 0005) for the run; an image it has no number for sorts last in either direction (a sentinel per
- * direction). The run id is a validated integer, so it is written into the SQL.
+ * Sort keys end in a unique column (`id`, or `(root_id, rel_path)`, unique in the schema), so every sort is a total
+ * order: OFFSET pages, keyset pages and neighbours all agree. No key is ever NULL (a row-value comparison with a
+ * NULL matches nothing): evaluation keys read `image_errors` (migration 0005) for the run, and an image it has no
+ * number for gets a sentinel that sorts last in either direction. The run id is a validated integer, so it is
+ * written into the SQL.
  */
 function sortKeys(sort: ImageSort): string[] {
   const evalKey = (column: string) => {
@@ -54,6 +57,127 @@ function sortKeys(sort: ImageSort): string[] {
   }
 }
 
+const EVAL_SORTS: readonly ImageSort['by'][] = ['errors', 'meanIou', 'mIoU', 'captionScore'];
+const isEvalSort = (sort: ImageSort) => EVAL_SORTS.includes(sort.by);
+
+/**
+ * A page of images. `startCursor` / `endCursor` name its first and last row: pass one as `before` / `after` for the
+ * page next to it.
+ */
+export interface ImagePage {
+  total: number;
+  offset: number;
+  items: ImageRow[];
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
+/** How one list (filter + sort) is read; see ImagesRepo.plan. */
+interface ListPlan {
+  /** SQL of the sort key, unique column last */
+  keys: string[];
+  asc: boolean;
+  /**
+   * Leading key columns the filter holds to one value (status, root): keyset comparisons leave them out when the key
+   * has those values, since SQLite seeks on an equality plus a row value on the columns after it, but not on a row
+   * value over the equality's column.
+   */
+  fixed: (number | string)[];
+  filter: ImageFilter;
+  /** the filter's conditions, without WHERE ('' for none) */
+  where: string;
+  params: unknown[];
+  /** names the filter + sort (cursors, caches), and the filter alone (counts) */
+  sig: string;
+  countSig: string;
+  evalSort: boolean;
+  /** what the list reads, and what its filter reads, as of now; null: nothing about it is cached */
+  stamp: string | null;
+  countStamp: string | null;
+}
+
+/** A page row with its sort key as k0, k1, … */
+type KeyedRecord = ImageRecord & Record<`k${number}`, number | string>;
+
+/** The key of every SAMPLE_EVERY-th row of a list, from the first; `complete` once the end was reached. */
+interface Samples {
+  stamp: string;
+  keys: Key[];
+  complete: boolean;
+}
+
+/**
+ * Rows between two sampled keys. A position costs a count of at most this many rows, a jump an OFFSET of at most this
+ * many; 1M images keep 1,000 keys per list.
+ */
+const SAMPLE_EVERY = 1000;
+/** Lists whose samples and counts are kept (each filter + sort the grid or viewer used lately). */
+const MAX_CACHED_LISTS = 8;
+const MAX_STATEMENTS = 200;
+
+type Op = 'after' | 'from' | 'before' | 'through';
+/** Comparison operators in list order, for ascending and descending sorts. */
+const OPS: Record<Op, [string, string]> = { after: ['>', '<'], from: ['>=', '<='], before: ['<', '>'], through: ['<=', '>='] };
+
+const keyColumns = (plan: ListPlan) => plan.keys.map((k, j) => `${k} AS k${j}`).join(', ');
+const keyOf = (r: KeyedRecord, n: number): Key => Array.from({ length: n }, (_, j) => r[`k${j}`]);
+/** A keyset comparison: its SQL and the values it takes. */
+interface Cond {
+  sql: string;
+  values: Key;
+  /** the comparison bounds `rel_path` from below / above (it comes first among the columns compared) */
+  low: boolean;
+  high: boolean;
+}
+
+/**
+ * `(keys) op (?, …)` against `key`: a row-value comparison, which SQLite answers with a range of the sort's index.
+ * Leading columns the filter fixes are left out when `key` has their values (it is in the filtered list, or could be).
+ */
+function cond(plan: ListPlan, op: Op, key: Key): Cond {
+  const lead = plan.fixed.every((v, j) => key[j] === v) ? plan.fixed.length : 0;
+  const cols = plan.keys.slice(lead);
+  const sign = OPS[op][plan.asc ? 0 : 1];
+  const bounds = cols[0] === 'i.rel_path';
+  return {
+    sql: cols.length === 1 ? `${cols[0]} ${sign} ?` : `(${cols.join(', ')}) ${sign} (${cols.map(() => '?').join(', ')})`,
+    values: key.slice(lead),
+    low: bounds && sign[0] === '>',
+    high: bounds && sign[0] === '<',
+  };
+}
+
+const order = (plan: ListPlan, reverse = false) => plan.keys.map((k) => `${k} ${plan.asc !== reverse ? 'ASC' : 'DESC'}`).join(', ');
+
+/** `WHERE` the filter and the comparisons, and the values they all take. */
+function filtered(plan: ListPlan, ...conds: Cond[]): { sql: string; params: unknown[] } {
+  const seek = { low: conds.some((c) => c.low), high: conds.some((c) => c.high) };
+  const where = seek.low || seek.high ? whereClause(plan.filter, seek).sql.replace(/^WHERE /, '') : plan.where;
+  const all = [where, ...conds.map((c) => c.sql)].filter(Boolean);
+  return { sql: all.length ? `WHERE ${all.join(' AND ')}` : '', params: [...plan.params, ...conds.flatMap((c) => c.values)] };
+}
+
+/** The key `every` rows after `key`. */
+function stepQuery(plan: ListPlan, every: number, key: Key): { sql: string; params: unknown[] } {
+  const w = filtered(plan, cond(plan, 'after', key));
+  return { sql: `SELECT ${keyColumns(plan)} FROM images i ${w.sql} ORDER BY ${order(plan)} LIMIT 1 OFFSET ${every - 1}`, params: w.params };
+}
+
+/** Map as a small LRU: a hit moves to the back, `remember` drops from the front. */
+function lru<V>(map: Map<string, V>, key: string): V | undefined {
+  const v = map.get(key);
+  if (v !== undefined) {
+    map.delete(key);
+    map.set(key, v);
+  }
+  return v;
+}
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  while (map.size > MAX_CACHED_LISTS) map.delete(map.keys().next().value!);
+}
+
 function toRow(r: ImageRecord): ImageRow {
   return {
     id: r.id,
@@ -73,7 +197,12 @@ function toRow(r: ImageRecord): ImageRow {
   };
 }
 
-export function whereClause(filter: ImageFilter): { sql: string; params: unknown[] } {
+/**
+ * The filter as SQL. `seek`: the query also bounds `rel_path` from that side itself (a keyset comparison that starts
+ * or ends the index range): the folder's own bound on that side is then written `+i.rel_path`, which the planner does
+ * not take for the index range, so that it seeks to the key instead of scanning from the folder's start.
+ */
+export function whereClause(filter: ImageFilter, seek: { low?: boolean; high?: boolean } = {}): { sql: string; params: unknown[] } {
   const parts: string[] = [];
   const params: unknown[] = [];
   if (filter.status?.length) {
@@ -102,7 +231,7 @@ export function whereClause(filter: ImageFilter): { sql: string; params: unknown
     if (filter.folder.path !== '') {
       // Everything under "a/b", and nothing else, sorts in ["a/b/", "a/b0") ('0' is the byte after '/'): a range on
       // the (root_id, rel_path) index, with nothing in the folder's name taken as a wildcard (LIKE would).
-      parts.push('i.rel_path >= ? AND i.rel_path < ?');
+      parts.push(`${seek.low ? '+' : ''}i.rel_path >= ? AND ${seek.high ? '+' : ''}i.rel_path < ?`);
       params.push(`${filter.folder.path}/`, `${filter.folder.path}0`);
     }
   }
@@ -128,8 +257,23 @@ const MAX_REPEATED_NAMES = 20_000;
 export class ImagesRepo {
   private folderCache: { stamp: string; value: ImageFolders } | null = null;
   private folderJob: Promise<ImageFolders> | null = null;
+  private readonly changes: ChangeCounter;
+  private readonly counts = new Map<string, { stamp: string; n: number }>();
+  private readonly sampled = new Map<string, Samples>();
+  /** whether the planner reads the list in order from an index (no sort step), by list */
+  private readonly orderedBy = new Map<string, boolean>();
+  private readonly statements = new Map<string, Statement>();
 
-  constructor(private readonly db: Database) {}
+  /** Rows between sampled keys (SAMPLE_EVERY; tests use a few, to cross many samples with a small project). */
+  private readonly every: number;
+
+  constructor(
+    private readonly db: Database,
+    opts: { sampleEvery?: number } = {},
+  ) {
+    this.changes = ChangeCounter.for(db);
+    this.every = Math.max(1, Math.trunc(opts.sampleEvery ?? SAMPLE_EVERY));
+  }
 
   /**
    * Folders holding images, with counts, and the file names found in more than one folder. One pass over the
@@ -196,15 +340,38 @@ export class ImagesRepo {
     return { folders, repeatedNames };
   }
 
-  list(args: { offset: number; limit: number; filter: ImageFilter; sort: ImageSort }): { total: number; offset: number; items: ImageRow[] } {
-    const { sql: where, params } = whereClause(args.filter);
-    const dir = args.sort.dir === 'desc' ? 'DESC' : 'ASC';
-    const order = sortKeys(args.sort).map((k) => `${k} ${dir}`).join(', ');
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM images i ${where}`).get(...params) as { n: number }).n;
-    const items = this.db
-      .prepare(`SELECT ${COLUMNS} FROM images i ${where} ORDER BY ${order} LIMIT ? OFFSET ?`)
-      .all(...params, args.limit, args.offset) as ImageRecord[];
-    return { total, offset: args.offset, items: items.map(toRow) };
+  /**
+   * A page of the list, by offset (any page: a jump) or after / before a cursor from an earlier page (the next or
+   * previous page: a keyset seek, whatever the depth). The reply gives each page's first and last row as cursors.
+   */
+  list(args: { offset: number; limit: number; filter: ImageFilter; sort: ImageSort; after?: string; before?: string }): ImagePage {
+    const plan = this.plan(args.filter, args.sort);
+    const total = this.count(plan);
+    let offset = args.offset;
+    let records: KeyedRecord[];
+    const cursorText = args.after ?? args.before;
+    if (cursorText !== undefined) {
+      const c = decodeCursor(cursorText, plan.sig, plan.keys.length);
+      // The position a cursor carries holds while nothing the list reads has changed; else it is worked out again.
+      const trusted = plan.stamp !== null && c.stamp === plan.stamp;
+      if (args.after !== undefined) {
+        records = this.seek(plan, 'after', c.key, args.limit);
+        offset = trusted ? c.pos + 1 : this.position(plan, c.key, true);
+      } else {
+        records = this.seek(plan, 'before', c.key, args.limit).reverse();
+        offset = (trusted ? c.pos : this.position(plan, c.key, false)) - records.length;
+      }
+    } else {
+      records = this.at(plan, args.offset, args.limit);
+    }
+    const cursor = (r: KeyedRecord, pos: number) => encodeCursor({ sig: plan.sig, stamp: plan.stamp, pos, key: keyOf(r, plan.keys.length) });
+    return {
+      total,
+      offset,
+      items: records.map(toRow),
+      startCursor: records.length ? cursor(records[0], offset) : null,
+      endCursor: records.length ? cursor(records[records.length - 1], offset + records.length - 1) : null,
+    };
   }
 
   get(id: number): ImageRow {
@@ -213,28 +380,169 @@ export class ImagesRepo {
     return toRow(r);
   }
 
-  /** The images before and after `id` in the given order, by keyset comparison (no OFFSET scan). */
+  /**
+   * The images before and after `id` in the given order, by keyset comparison, with its position (from the sampled
+   * keys: a count of at most SAMPLE_EVERY rows) and the list's length (cached until the list changes).
+   */
   neighbors(id: number, filter: ImageFilter, sort: ImageSort): { prev: number | null; next: number | null; index: number; total: number } {
+    const plan = this.plan(filter, sort);
+    const key = this.stmt(`SELECT ${keyColumns(plan)} FROM images i WHERE i.id = ?`, 'raw').get(id) as Key | undefined;
+    if (!key) throw new ApiError('not_found', `Image ${id} is not in this project.`);
+    const pick = (op: Op, reverse: boolean) => {
+      const w = filtered(plan, cond(plan, op, key));
+      return (this.stmt(`SELECT i.id FROM images i ${w.sql} ORDER BY ${order(plan, reverse)} LIMIT 1`, 'pluck').get(...w.params) as number | undefined) ?? null;
+    };
+    return { prev: pick('before', true), next: pick('after', false), index: this.position(plan, key, false), total: this.count(plan) };
+  }
+
+  /** How to read one list: its sort key, filter, name, and the stamps its caches are good for. */
+  private plan(filter: ImageFilter, sort: ImageSort): ListPlan {
+    const { sql, params } = whereClause(filter);
+    const evalSort = isEvalSort(sort);
     const keys = sortKeys(sort);
-    const current = this.db.prepare(`SELECT ${keys.map((k, j) => `${k} AS k${j}`).join(', ')} FROM images i WHERE i.id = ?`).raw().get(id) as unknown[] | undefined;
-    if (!current) throw new ApiError('not_found', `Image ${id} is not in this project.`);
-    const values = current;
-    const { sql: where, params } = whereClause(filter);
-    const and = where ? `${where} AND` : 'WHERE';
-    const tuple = `(${keys.join(', ')})`;
-    const marks = `(${values.map(() => '?').join(', ')})`;
-    const asc = sort.dir !== 'desc';
-    const after = asc ? '>' : '<';
-    const before = asc ? '<' : '>';
-    const orderAfter = keys.map((k) => `${k} ${asc ? 'ASC' : 'DESC'}`).join(', ');
-    const orderBefore = keys.map((k) => `${k} ${asc ? 'DESC' : 'ASC'}`).join(', ');
-    const pick = (cmp: string, order: string) =>
-      (this.db.prepare(`SELECT i.id FROM images i ${and} ${tuple} ${cmp} ${marks} ORDER BY ${order} LIMIT 1`).get(...params, ...values) as
-        | { id: number }
-        | undefined)?.id ?? null;
-    const index = (this.db.prepare(`SELECT count(*) AS n FROM images i ${and} ${tuple} ${before} ${marks}`).get(...params, ...values) as { n: number }).n;
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM images i ${where}`).get(...params) as { n: number }).n;
-    return { prev: pick(before, orderBefore), next: pick(after, orderAfter), index, total };
+    // Predictions and labels of a class are not counted by ChangeCounter: such a list is never cached.
+    const volatile = filter.predictedNotLabeled !== undefined;
+    const byFilter: Depends = { status: !!filter.status?.length, labeled: filter.labeled !== undefined, errors: false };
+    const root = filter.folder?.rootId ?? filter.rootId;
+    const equal: Record<string, number | string | undefined> = {
+      'i.status': filter.status?.length === 1 ? filter.status[0] : undefined,
+      'i.root_id': root !== undefined && (filter.rootId === undefined || filter.folder === undefined || filter.rootId === filter.folder.rootId) ? root : undefined,
+    };
+    const fixed: (number | string)[] = [];
+    for (const k of keys.slice(0, -1)) {
+      const v = equal[k];
+      if (v === undefined) break;
+      fixed.push(v);
+    }
+    return {
+      keys,
+      asc: sort.dir !== 'desc',
+      fixed,
+      filter,
+      where: sql.replace(/^WHERE /, ''),
+      params,
+      sig: listSignature(filter, sort),
+      countSig: listSignature(filter, null),
+      evalSort,
+      countStamp: volatile ? null : this.changes.stamp(byFilter),
+      stamp: volatile ? null : this.changes.stamp({ ...byFilter, status: byFilter.status || sort.by === 'status', errors: evalSort }),
+    };
+  }
+
+  /** The filtered list's length, counted once per change of what the filter reads. */
+  private count(plan: ListPlan): number {
+    const hit = plan.countStamp === null ? undefined : lru(this.counts, plan.countSig);
+    if (hit && hit.stamp === plan.countStamp) return hit.n;
+    const w = filtered(plan);
+    const n = this.stmt(`SELECT count(*) FROM images i ${w.sql}`, 'pluck').get(...w.params) as number;
+    if (plan.countStamp !== null) remember(this.counts, plan.countSig, { stamp: plan.countStamp, n });
+    return n;
+  }
+
+  /** Rows `offset`…: from the nearest sampled key before it when the list has one, else by OFFSET from the start. */
+  private at(plan: ListPlan, offset: number, limit: number): KeyedRecord[] {
+    const select = `SELECT ${COLUMNS}, ${keyColumns(plan)} FROM images i`;
+    const samples = offset >= this.every ? this.samples(plan) : null;
+    if (!samples) {
+      const w = filtered(plan);
+      return this.stmt(`${select} ${w.sql} ORDER BY ${order(plan)} LIMIT ? OFFSET ?`).all(...w.params, limit, offset) as KeyedRecord[];
+    }
+    const b = Math.floor(offset / this.every);
+    this.extend(plan, samples, (n) => n <= b);
+    if (b >= samples.keys.length) return [];
+    const w = filtered(plan, cond(plan, 'from', samples.keys[b]));
+    return this.stmt(`${select} ${w.sql} ORDER BY ${order(plan)} LIMIT ? OFFSET ?`).all(...w.params, limit, offset - b * this.every) as KeyedRecord[];
+  }
+
+  /** Up to `limit` rows just after (or just before, nearest first) `key`: a seek on the sort's index. */
+  private seek(plan: ListPlan, op: 'after' | 'before', key: Key, limit: number): KeyedRecord[] {
+    const w = filtered(plan, cond(plan, op, key));
+    return this.stmt(`SELECT ${COLUMNS}, ${keyColumns(plan)} FROM images i ${w.sql} ORDER BY ${order(plan, op === 'before')} LIMIT ?`).all(
+      ...w.params,
+      limit,
+    ) as KeyedRecord[];
+  }
+
+  /**
+   * How many rows of the list come before `key` (`inclusive`: at or before; the key need not be in the list): the
+   * position of the last sampled key at or before it, plus a count from there. The count stops past SAMPLE_EVERY
+   * rows; only then are more keys sampled (the key lies beyond the last one sampled).
+   */
+  private position(plan: ListPlan, key: Key, inclusive: boolean): number {
+    const op: Op = inclusive ? 'through' : 'before';
+    const samples = this.samples(plan);
+    if (!samples) {
+      const w = filtered(plan, cond(plan, op, key));
+      return this.stmt(`SELECT count(*) FROM images i ${w.sql}`, 'pluck').get(...w.params) as number;
+    }
+    const cmp = (a: Key, b: Key) => (plan.asc ? compareKeys(a, b) : compareKeys(b, a));
+    this.extend(plan, samples, () => false);
+    for (;;) {
+      // the last sample at or before the key
+      let lo = 0;
+      let hi = samples.keys.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (cmp(samples.keys[mid], key) <= 0) lo = mid + 1;
+        else hi = mid - 1;
+      }
+      if (hi < 0) return 0;
+      const w = filtered(plan, cond(plan, 'from', samples.keys[hi]), cond(plan, op, key));
+      const n = this.stmt(`SELECT count(*) FROM (SELECT 1 FROM images i ${w.sql} LIMIT ${this.every + 1})`, 'pluck').get(...w.params) as number;
+      if (n <= this.every) return hi * this.every + n;
+      this.extend(plan, samples, (_, last) => cmp(last, key) <= 0);
+    }
+  }
+
+  /**
+   * The list's sampled keys (the key of every SAMPLE_EVERY-th row, built as deep as asked so far), or null where they
+   * cannot be had cheaply: nothing may be cached, or the sort is not read in order from an index (evaluation sorts,
+   * a filter the planner answers with a sort), where each step would sort what follows.
+   */
+  private samples(plan: ListPlan): Samples | null {
+    if (plan.stamp === null || plan.evalSort) return null;
+    let ordered = this.orderedBy.get(plan.sig);
+    if (ordered === undefined) {
+      // any key of a row the list holds: the filter's fixed values first
+      const step = stepQuery(plan, this.every, [...plan.fixed, ...plan.keys.slice(plan.fixed.length).map(() => 0)]);
+      const detail = this.db.prepare(`EXPLAIN QUERY PLAN ${step.sql}`).all(...step.params) as { detail: string }[];
+      ordered = !detail.some((d) => /TEMP B-TREE/.test(d.detail));
+      remember(this.orderedBy, plan.sig, ordered);
+    }
+    if (!ordered) return null;
+    let s = lru(this.sampled, plan.sig);
+    if (!s || s.stamp !== plan.stamp) remember(this.sampled, plan.sig, (s = { stamp: plan.stamp, keys: [], complete: false }));
+    return s;
+  }
+
+  /** Samples more keys while `more(count, last)` holds: each one an OFFSET of SAMPLE_EVERY - 1 on the index. */
+  private extend(plan: ListPlan, s: Samples, more: (count: number, last: Key) => boolean): void {
+    if (!s.complete && s.keys.length === 0) {
+      const w = filtered(plan);
+      const first = this.stmt(`SELECT ${keyColumns(plan)} FROM images i ${w.sql} ORDER BY ${order(plan)} LIMIT 1`, 'raw').get(...w.params) as Key | undefined;
+      if (first) s.keys.push(first);
+      else s.complete = true;
+    }
+    while (!s.complete && more(s.keys.length, s.keys[s.keys.length - 1])) {
+      const step = stepQuery(plan, this.every, s.keys[s.keys.length - 1]);
+      const next = this.stmt(step.sql, 'raw').get(...step.params) as Key | undefined;
+      if (next) s.keys.push(next);
+      else s.complete = true;
+    }
+  }
+
+  /** Prepared statements by SQL text (the same few shapes serve every page). */
+  private stmt(sql: string, mode: 'rows' | 'raw' | 'pluck' = 'rows'): Statement {
+    const id = `${mode}:${sql}`;
+    let s = this.statements.get(id);
+    if (!s) {
+      if (this.statements.size >= MAX_STATEMENTS) this.statements.clear();
+      s = this.db.prepare(sql);
+      if (mode === 'raw') s.raw(true);
+      if (mode === 'pluck') s.pluck(true);
+      this.statements.set(id, s);
+    }
+    return s;
   }
 
   setStatus(ids: number[], status: ReviewStatus): number {

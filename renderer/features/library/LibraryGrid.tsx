@@ -35,9 +35,13 @@ async function idsInRange(cache: PageCache<ImageRow>, lo: number, hi: number): P
   }
   if (missingFrom < 0) return ids;
   const { filter, sort } = libraryStore.get();
+  // The first page by offset, the rest each after the one before (a keyset seek, not an OFFSET at every step).
+  let after: string | undefined;
   for (let offset = missingFrom; offset <= hi; offset += RANGE_PAGE) {
-    const page = await api.call('images.list', { offset, limit: Math.min(RANGE_PAGE, hi - offset + 1), filter, sort });
+    const page = await api.call('images.list', { offset, limit: Math.min(RANGE_PAGE, hi - offset + 1), filter, sort, ...(after ? { after } : {}) });
     ids.push(...page.items.map((r) => r.id));
+    if (!page.endCursor) break;
+    after = page.endCursor;
   }
   return ids;
 }

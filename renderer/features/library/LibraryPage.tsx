@@ -15,7 +15,7 @@ export function LibraryPage() {
   const { filter, sort, refreshToken } = useStore(libraryStore);
   // A new filter or sort is a new list; a refresh of the same list keeps what is on screen until pages return.
   const cache = useMemo(
-    () => new PageCache<ImageRow>((offset, limit) => api.call('images.list', { offset, limit, filter, sort }), PAGE_SIZE),
+    () => new PageCache<ImageRow>((offset, limit, cursor) => api.call('images.list', { offset, limit, filter, sort, ...cursor }), PAGE_SIZE),
     [filter, sort],
   );
   useSyncExternalStore(cache.subscribe, () => cache.version);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PageCache, type PageResult } from './pageCache.js';
+import { PageCache, type FetchPage, type PageResult } from './pageCache.js';
 
 /** A fake server list of `total` numbers whose answers the test releases by hand. */
 function fakeServer(total: number) {
@@ -114,5 +114,77 @@ describe('PageCache', () => {
     await flush();
     expect(cache.error).toBeNull();
     expect(cache.get(0)).toBe('0');
+  });
+});
+
+/**
+ * A server list of the numbers in `list` that also answers cursors (a cursor is the row's value): it says where an
+ * answer starts, as `images.list` does. Answers come at once.
+ */
+function cursorServer(list: number[]) {
+  const calls: string[] = [];
+  const fetchPage: FetchPage<number> = async (offset, limit, cursor) => {
+    let start = offset;
+    let end = offset + limit;
+    if (cursor && 'after' in cursor) {
+      calls.push(`after ${cursor.after}`);
+      start = list.filter((v) => v <= Number(cursor.after)).length;
+      end = start + limit;
+    } else if (cursor) {
+      calls.push(`before ${cursor.before}`);
+      end = list.filter((v) => v < Number(cursor.before)).length;
+      start = Math.max(0, end - limit);
+    } else calls.push(`offset ${offset}`);
+    const items = list.slice(start, Math.min(end, list.length));
+    return { total: list.length, offset: start, items, startCursor: items.length ? String(items[0]) : null, endCursor: items.length ? String(items.at(-1)) : null };
+  };
+  return { fetchPage, calls };
+}
+
+describe('PageCache with cursors', () => {
+  const hundred = Array.from({ length: 100 }, (_, i) => i * 10);
+
+  it('asks for the page after or before a cached one by cursor, and for a far page by offset', async () => {
+    const server = cursorServer(hundred);
+    const cache = new PageCache(server.fetchPage, 10);
+    cache.ensureRange(0, 5);
+    await flush();
+    cache.ensureRange(10, 15);
+    await flush();
+    cache.ensureRange(60, 65);
+    await flush();
+    cache.ensureRange(50, 55);
+    await flush();
+    expect(server.calls).toEqual(['offset 0', 'after 90', 'offset 60', 'before 600']);
+    for (const i of [0, 9, 10, 19, 50, 59, 60, 69]) expect(cache.get(i)).toBe(i * 10);
+  });
+
+  it('asks by offset again when the list moved under the neighbouring row', async () => {
+    const list = [...hundred];
+    const server = cursorServer(list);
+    const cache = new PageCache(server.fetchPage, 10);
+    cache.ensureRange(0, 5);
+    await flush();
+    list.splice(3, 2); // two rows of the first page leave the list, unrefreshed
+    cache.ensureRange(10, 15);
+    await flush();
+    expect(server.calls).toEqual(['offset 0', 'after 90', 'offset 10']);
+    expect(cache.get(10)).toBe(120);
+  });
+
+  it('does not use a page from before a refresh as a neighbour', async () => {
+    const server = cursorServer(hundred.slice(0, 25));
+    const cache = new PageCache(server.fetchPage, 10);
+    cache.ensureRange(0, 30);
+    await flush();
+    expect(server.calls).toEqual(['offset 0', 'offset 10', 'offset 20']);
+    cache.refresh();
+    cache.ensureRange(10, 15);
+    await flush();
+    expect(server.calls.at(-1)).toBe('offset 10');
+    cache.ensureRange(20, 25);
+    await flush();
+    expect(server.calls.at(-1)).toBe('after 190');
+    expect(cache.get(24)).toBe(240);
   });
 });

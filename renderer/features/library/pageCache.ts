@@ -2,6 +2,11 @@
  * Pages of a long server-side list, fetched only where the grid looks. Pages are cached by index and evicted
  * farthest-first past `maxPages`, so memory stays bounded at any list length.
  *
+ * A page next to one already here (scrolling) is asked for after that page's last row or before its first (a keyset
+ * cursor: the server seeks to the row, whatever the depth); any other page (a jump, a drag of the scrollbar) by
+ * offset. Should the list have moved since the neighbour was read, the server's answer starts elsewhere than the page
+ * would, and the page is asked for again by offset.
+ *
  * `refresh()` is soft: cached pages stay on screen but count as stale, and are refetched as they are needed again,
  * so a grid refreshed after an import neither flashes nor loses its scroll position. A different filter or sort is
  * a different list: make a new cache.
@@ -9,13 +14,24 @@
 export interface PageResult<T> {
   total: number;
   items: T[];
+  /** where the items start in the list (the answer to a cursor says so) */
+  offset?: number;
+  /** the first and last row, to ask for the pages next to this one */
+  startCursor?: string | null;
+  endCursor?: string | null;
 }
 
-export type FetchPage<T> = (offset: number, limit: number) => Promise<PageResult<T>>;
+/** The page just after or just before a row of a page already read. */
+export type PageCursor = { after: string } | { before: string };
+
+/** `cursor`, when given, stands for `offset`: the page next to a cached one. */
+export type FetchPage<T> = (offset: number, limit: number, cursor?: PageCursor) => Promise<PageResult<T>>;
 
 interface CachedPage<T> {
   generation: number;
   items: T[];
+  startCursor: string | null;
+  endCursor: string | null;
 }
 
 export class PageCache<T> {
@@ -86,10 +102,17 @@ export class PageCache<T> {
     const generation = this.generation;
     this.inFlight.set(page, generation);
     try {
-      const result = await this.fetchPage(page * this.pageSize, this.pageSize);
+      const offset = page * this.pageSize;
+      const cursor = this.cursorFor(page);
+      let result = await this.fetchPage(offset, this.pageSize, cursor);
       // An answer to a request made before a refresh may predate the change that caused it.
       if (generation !== this.generation) return;
-      this.pages.set(page, { generation, items: result.items });
+      if (cursor && result.offset !== undefined && result.offset !== offset) {
+        // The list moved under the neighbour's row: the page is no longer just after (or before) it.
+        result = await this.fetchPage(offset, this.pageSize);
+        if (generation !== this.generation) return;
+      }
+      this.pages.set(page, { generation, items: result.items, startCursor: result.startCursor ?? null, endCursor: result.endCursor ?? null });
       this._total = result.total;
       this._error = null;
       this.evict();
@@ -100,6 +123,15 @@ export class PageCache<T> {
       if (this.inFlight.get(page) === generation) this.inFlight.delete(page);
     }
     this.emit();
+  }
+
+  /** A cursor from a neighbouring page read since the last refresh, if there is one. */
+  private cursorFor(page: number): PageCursor | undefined {
+    const before = this.pages.get(page - 1);
+    if (before?.generation === this.generation && before.endCursor && before.items.length === this.pageSize) return { after: before.endCursor };
+    const after = this.pages.get(page + 1);
+    if (after?.generation === this.generation && after.startCursor) return { before: after.startCursor };
+    return undefined;
   }
 
   private evict(): void {
