@@ -20,6 +20,7 @@ import { RunsRepo, type ImageOutcome } from '../electron/core/inference/runs.js'
 import type { InferenceResult } from '../electron/core/inference/service.js';
 import { SessionCache, type OpenSession } from '../electron/core/inference/sessions.js';
 import { isImageFileName } from '../electron/core/library/metadata.js';
+import { CAMERA_LABELS, CAMERA_METHOD, cameraFacts, cameraRows, measureCamera, type CameraResult } from './camera.js';
 import { measureSemanticDecode, SEMANTIC_DECODE_LABELS, SEMANTIC_DECODE_METHOD, semanticDecodeRows } from './semanticDecode.js';
 import { cached, log, prng, round, withWorkDir, type Bench, type Row } from './util.js';
 
@@ -239,7 +240,7 @@ async function profilePrepare(file: string, model: RuntimeModel): Promise<Profil
   const input = resolveInput(model.manifest);
   const plan = planInput(input, img.width, img.height);
   t = performance.now();
-  const resized = await resampleImage(img, plan.resizeWidth, plan.resizeHeight, input.resample);
+  const resized = await resampleImage(img, plan.resizeWidth, plan.resizeHeight, input.resample, input.exact);
   const decodeResize = performance.now() - t;
   t = performance.now();
   toInputTensor(resized, plan, input);
@@ -590,7 +591,7 @@ async function runnableModels(): Promise<{ models: RuntimeModel[]; skipped: stri
 export const inferenceBench: Bench = {
   id: 'inference',
   title: 'Inference: bundled models, raw session.run against the pipeline',
-  labels: { ...labels(), ...SEMANTIC_DECODE_LABELS },
+  labels: { ...labels(), ...SEMANTIC_DECODE_LABELS, ...CAMERA_LABELS },
   method: [
     'Every bundled model (`models/*/manifest.json`) whose ONNX files are present runs on the CPU provider; the others are skipped, and named under "This run" with any model that failed. ' +
       'Sessions come from the runtime itself (`SessionCache`, `createSession`: the options the app uses), the pipeline from `prepareImage` + `ModelRunner.run` (what the worker does per image).',
@@ -622,12 +623,16 @@ export const inferenceBench: Bench = {
     'On an oversubscribed CPU (see the pressure under "This run") a thread that runs back to back gets less of it than one that pauses between images, so the raw passes ' +
       '(`raw_ips`) can come out slower per image than `raw_ms`, and the folder / raw ratio swings from run to run; run share is the steadier reading there.',
     SEMANTIC_DECODE_METHOD,
+    CAMERA_METHOD,
   ],
   async run() {
     const pressureBefore = cpuPressure();
     const { models, skipped } = await runnableModels();
     log(`inference: ${models.map((m) => m.name).join(', ') || 'no model'} to measure${skipped.length ? `; skipped ${skipped.length}` : ''}`);
     const failed: string[] = [];
+    // The camera-photo rows run unless SIGHTLINE_BENCH_MODELS names models and not "camera".
+    const only = process.env.SIGHTLINE_BENCH_MODELS?.split(',').filter(Boolean);
+    let camera: CameraResult | null = null;
     const results = await withWorkDir('inference', async (dir) => {
       const core = new AppCore({ appDataDir: path.join(dir, 'appdata'), transport: 'http' });
       const out: ModelResult[] = [];
@@ -649,14 +654,26 @@ export const inferenceBench: Bench = {
             await cache.releaseAll();
           }
         }
+        if (!only || only.includes('camera')) {
+          const t0 = performance.now();
+          try {
+            camera = await measureCamera(core, dir);
+            log(`inference: camera photos: naive ${round(camera.baselineIps, 2)}, folder ${round(camera.folderIps, 2)}, folder with exact: false ${round(camera.folderReducedIps, 2)} images/s (${round((performance.now() - t0) / 1000)} s)`);
+          } catch (e) {
+            const why = (e as Error).message.split('\n')[0];
+            failed.push(`camera photos: ${why}`);
+            log(`inference: camera photos FAILED: ${why}`);
+          }
+        }
       } finally {
         await core.close();
       }
       return out;
     });
+    const cam = camera as CameraResult | null;
     const missed = missedGoals(results);
     return {
-      rows: [...results.flatMap(rowsOf), ...semanticDecodeRows(measureSemanticDecode())],
+      rows: [...results.flatMap(rowsOf), ...semanticDecodeRows(measureSemanticDecode()), ...(cam ? cameraRows(cam) : [])],
       facts: [
         ...(pressureBefore ? [`CPU pressure (share of time some task waited for a CPU, last 60 s): ${pressureBefore} before, ${cpuPressure()} after.`] : []),
         ...skipped.map((s) => `Skipped ${s}.`),
@@ -670,6 +687,7 @@ export const inferenceBench: Bench = {
             '.'
           );
         }),
+        ...(cam ? cameraFacts(cam) : []),
       ],
       details: results.length
         ? ['**Where the time goes** (ms per image)', '', ...breakdownTable(results), '', '**Goals missed in this run**', '', ...(missed.length ? missed : ['none']).map((s) => `- ${s}`)]

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CaptionerSpec, DecoderName, InputPolicy, ModelManifest, resolveInput, TextDetectorSpec, Thresholds } from './manifest.js';
+import { CaptionerSpec, DecoderName, EXACT_BY_DEFAULT, InputPolicy, ModelManifest, resolveInput, TextDetectorSpec, Thresholds } from './manifest.js';
 
 const minimal = { name: 'm', kind: 'detector', decoder: 'yolov8', files: { model: 'm.onnx' }, input: {} } as const;
 const issues = (input: unknown) => {
@@ -83,5 +83,14 @@ describe('ModelManifest', () => {
     for (const d of ['cls-loc', 'recurrent-captioner'] as const) expect(family(d)).toMatchObject({ resample: 'antialias', letterbox: 'per-axis' });
     expect(DecoderName.options.map(family).every((p) => p.resample && p.letterbox)).toBe(true);
     expect(resolveInput({ decoder: 'yolov8', input: InputPolicy.parse({ resample: 'area', letterbox: 'per-axis' }) })).toMatchObject({ resample: 'area', letterbox: 'per-axis' });
+  });
+
+  it('input.exact: a boolean, missing means EXACT_BY_DEFAULT (the full decode), false opts in to the reduced-scale JPEG decode', () => {
+    expect(EXACT_BY_DEFAULT).toBe(true);
+    expect(resolveInput({ decoder: 'yolov8', input: InputPolicy.parse({}) }).exact).toBe(EXACT_BY_DEFAULT);
+    expect(resolveInput({ decoder: 'yolov8', input: InputPolicy.parse({ exact: false }) }).exact).toBe(false);
+    expect(resolveInput({ decoder: 'yolov8', input: InputPolicy.parse({ exact: true }) }).exact).toBe(true);
+    expect(issues({ ...minimal, input: { exact: 'yes' } }).map(([where]) => where)).toEqual(['input.exact']);
+    expect('exact' in ModelManifest.parse(minimal).input).toBe(false);
   });
 });

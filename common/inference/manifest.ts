@@ -68,6 +68,14 @@ export const InputPolicy = z
     resize: z.enum(['letterbox', 'stretch', 'fit-max', 'height']).default('stretch'),
     /** The resampling filter; missing: the decoder family's (`defaultResample`). */
     resample: Resample.optional(),
+    /**
+     * false: a JPEG whose resize target is at most half of it on both axes is decoded at libjpeg's reduced DCT scale
+     * (1/2, 1/4 or 1/8, the smallest that still covers the target) before `bilinear`, `area` or `nearest` resample
+     * it: several times faster, other pixels. true: always from the photo decoded in full, the framework's pixels.
+     * Missing: `EXACT_BY_DEFAULT` (see models/README.md, "Reduced-scale JPEG decoding"). `antialias` is unaffected
+     * (libvips shrinks JPEGs on load for it anyway).
+     */
+    exact: z.boolean().optional(),
     /** Letterbox geometry; missing: the decoder family's (`defaultLetterbox`). */
     letterbox: Letterbox.optional(),
     width: z.number().int().positive().optional(),
@@ -193,10 +201,25 @@ export function defaultLetterbox(decoder: DecoderName): Letterbox {
   return decoder === 'yolov5' || decoder === 'yolov8' || decoder === 'yolov8-seg' ? 'ultralytics' : 'per-axis';
 }
 
-export type ResolvedInputPolicy = InputPolicy & { resample: Resample; letterbox: Letterbox };
+/**
+ * Whether a manifest without `input.exact` resamples from the full decode. The reduced-scale decode is on by default
+ * only where it keeps predictions within 1 px and 0.01 of score of the full decode's; measured on the camera-photo
+ * benchmark (bench/camera.ts: 100 photos of 4000×3000, the shapes detector at 640 px, every prediction), it does not,
+ * for any of bilinear, area and nearest: box edges moved by up to 39, 14 and 30 input pixels, scores by 0.25, 0.04
+ * and 0.14 (a random ±1-level change of the full decode's input moves that model's boxes in photo texture by up to
+ * 34 px and 0.07 too, but its 99th percentile is 0.6 px against 7.8 for bilinear). So it is opt-in.
+ */
+export const EXACT_BY_DEFAULT = true;
+
+export type ResolvedInputPolicy = InputPolicy & { resample: Resample; letterbox: Letterbox; exact: boolean };
 
 /** The manifest's input policy with the family defaults filled in: what the runtime plans and resamples with. */
 export function resolveInput(manifest: { decoder: DecoderName; input: InputPolicy }): ResolvedInputPolicy {
   const { input, decoder } = manifest;
-  return { ...input, resample: input.resample ?? defaultResample(decoder), letterbox: input.letterbox ?? defaultLetterbox(decoder) };
+  return {
+    ...input,
+    resample: input.resample ?? defaultResample(decoder),
+    letterbox: input.letterbox ?? defaultLetterbox(decoder),
+    exact: input.exact ?? EXACT_BY_DEFAULT,
+  };
 }

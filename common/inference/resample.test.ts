@@ -191,3 +191,59 @@ describe('helpers', () => {
     expect(resizeRgb('nearest', src, 4, 3)).toEqual(resizeNearest(src, 4, 3));
   });
 });
+
+describe('resampling a reduced-scale decode (extent)', () => {
+  /** The bilinear formula with the photo's extent: sx = E/w, f clamped to [0, W − 1] (the edge beyond the last decoded pixel). */
+  function referenceExtent(src: Pixels, w: number, h: number, ew: number, eh: number): Uint8Array {
+    const { width: W, height: H, channels: C, data } = src;
+    const out = new Uint8Array(w * h * C);
+    for (let y = 0; y < h; y++) {
+      const fy = Math.min(Math.max((y + 0.5) * (eh / h) - 0.5, 0), H - 1);
+      const y0 = Math.floor(fy), y1 = Math.min(y0 + 1, H - 1), ly = fy - y0;
+      for (let x = 0; x < w; x++) {
+        const fx = Math.min(Math.max((x + 0.5) * (ew / w) - 0.5, 0), W - 1);
+        const x0 = Math.floor(fx), x1 = Math.min(x0 + 1, W - 1), lx = fx - x0;
+        for (let c = 0; c < C; c++) {
+          const p = (yy: number, xx: number) => data[(yy * W + xx) * C + c];
+          const v = (1 - ly) * ((1 - lx) * p(y0, x0) + lx * p(y0, x1)) + ly * ((1 - lx) * p(y1, x0) + lx * p(y1, x1));
+          out[(y * w + x) * C + c] = Math.min(255, Math.floor(v + 0.5));
+        }
+      }
+    }
+    return out;
+  }
+
+  it('bilinear maps the output onto the whole photo: a 4001×2999 photo at 1/4 is 1000×749 standing for 1000.25×749.75', () => {
+    for (const [W, H, k, w, h] of [[4001, 2999, 4, 640, 480], [1003, 517, 2, 300, 200], [999, 777, 8, 97, 61]]) {
+      const src = random(W + H, Math.floor(W / k), Math.floor(H / k));
+      const got = resizeBilinear(src, w, h, { width: W / k, height: H / k });
+      expect(Buffer.compare(Buffer.from(got.data), Buffer.from(referenceExtent(src, w, h, W / k, H / k))), `${W}×${H} at 1/${k}`).toBe(0);
+    }
+  });
+
+  it('an extent equal to the size changes nothing; one that is not a reduced decode of it is refused', () => {
+    const src = random(5, 37, 23);
+    expect(resizeRgb('bilinear', src, 11, 7, { width: 37, height: 23 }).data).toEqual(resizeBilinear(src, 11, 7).data);
+    expect(resizeRgb('nearest', src, 11, 7, { width: 37, height: 23 }).data).toEqual(resizeNearest(src, 11, 7).data);
+    expect(resizeRgb('area', src, 11, 7, { width: 37, height: 23 }).data).toEqual(resizeArea(src, 11, 7).data);
+    expect(() => resizeBilinear(src, 11, 7, { width: 39, height: 23 })).toThrow(/does not fit/);
+    expect(() => resizeBilinear(src, 11, 7, { width: 36, height: 23 })).toThrow(/does not fit/);
+  });
+
+  it('nearest reads ⌊x·E/w⌋, clamped to the last decoded pixel', () => {
+    const src = row([10, 20, 30, 40, 50]);
+    // E = 5.75 (a 23-pixel row at 1/4): x·E/w for w = 3 is 0, 1.92, 3.83.
+    expect(Array.from(resizeNearest(src, 3, 1, { width: 5.75, height: 1 }).data)).toEqual([10, 20, 40]);
+    expect(Array.from(resizeNearest(src, 1, 1, { width: 5.75, height: 1 }).data)).toEqual([10]);
+  });
+
+  it('area over an extent: each cell the area-weighted mean of what was decoded of it (a flat image stays flat)', () => {
+    const flat: Pixels = { data: new Uint8Array(50 * 30 * 3).fill(77), width: 50, height: 30, channels: 3 };
+    expect(new Set(resizeArea(flat, 13, 7, { width: 50.75, height: 30.5 }).data)).toEqual(new Set([77]));
+    // One row 0..9 standing for 10.5 pixels, shrunk to 3 cells of 3.5: [0,3.5) [3.5,7) [7,10.5) → the last cell
+    // covers 7, 8, 9 only.
+    const r = resizeArea(row([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]), 3, 1, { width: 10.5, height: 1 });
+    expect(Array.from(r.data)).toEqual([roundHalfEven((0 + 10 + 20 + 0.5 * 30) / 3.5), roundHalfEven((0.5 * 30 + 40 + 50 + 60) / 3.5), 80]);
+    expect(() => resizeArea(row([1, 2, 3]), 5, 1, { width: 3.5, height: 1 })).toThrow(/never enlarged/);
+  });
+});

@@ -37,6 +37,26 @@ function check(src: Pixels, width: number, height: number): void {
   }
 }
 
+/**
+ * The source's size in its own pixels when it stands for a larger image decoded at a reduced scale: a JPEG decoded
+ * at 1/k (libjpeg's DCT scaling) is ⌊W/k⌋ pixels wide, pixel i covering source columns [k·i, k·i + k), and stands
+ * for the W/k pixels of the whole photo. The resamplers then map the output onto the whole photo, as they would
+ * from the full decode (`s = (W/k)/w` instead of ⌊W/k⌋/w), reading the edge pixel for what lies beyond it.
+ * Missing: the source's own width and height.
+ */
+export interface Extent {
+  width: number;
+  height: number;
+}
+
+function extentOf(src: Pixels, extent: Extent | undefined): { width: number; height: number; scaled: boolean } {
+  if (!extent || (extent.width === src.width && extent.height === src.height)) return { width: src.width, height: src.height, scaled: false };
+  if (!(extent.width >= src.width && extent.height >= src.height && extent.width < src.width + 1 && extent.height < src.height + 1)) {
+    throw new Error(`an extent of ${extent.width}×${extent.height} does not fit a ${src.width}×${src.height} image decoded at a reduced scale`);
+  }
+  return { ...extent, scaled: true };
+}
+
 function copyOf<C extends number>(src: Pixels & { channels: C }): ResizedPixels<C> {
   const n = src.width * src.height * src.channels;
   return { data: Uint8Array.from(src.data.subarray(0, n)), width: src.width, height: src.height, channels: src.channels };
@@ -53,9 +73,13 @@ export interface BilinearAxis {
   m: Float64Array;
 }
 
-/** `s = in/out; f = max((o + 0.5)·s − 0.5, 0); i0 = ⌊f⌋; i1 = min(i0 + 1, in − 1); l = f − i0`. */
-export function bilinearAxis(inSize: number, outSize: number): BilinearAxis {
-  const s = inSize / outSize;
+/**
+ * `s = in/out; f = max((o + 0.5)·s − 0.5, 0); i0 = ⌊f⌋; i1 = min(i0 + 1, in − 1); l = f − i0`. With `extent`
+ * (see `Extent`), `s = extent/out` and f is also clamped to in − 1, the edge value beyond the last pixel.
+ */
+export function bilinearAxis(inSize: number, outSize: number, extent = inSize): BilinearAxis {
+  const s = extent / outSize;
+  const last = extent === inSize ? Infinity : inSize - 1;
   const i0 = new Int32Array(outSize);
   const i1 = new Int32Array(outSize);
   const l = new Float64Array(outSize);
@@ -63,6 +87,7 @@ export function bilinearAxis(inSize: number, outSize: number): BilinearAxis {
   for (let o = 0; o < outSize; o++) {
     let f = (o + 0.5) * s - 0.5;
     if (f < 0) f = 0;
+    if (f > last) f = last;
     const a = Math.floor(f);
     i0[o] = a;
     i1[o] = Math.min(a + 1, inSize - 1);
@@ -78,14 +103,15 @@ export function bilinearAxis(inSize: number, outSize: number): BilinearAxis {
  * The horizontal terms of a source row are computed once and shared by the output rows that read it: the same
  * operations in the same order, so the bytes are the formula's.
  */
-export function resizeBilinear<C extends number>(src: Pixels & { channels: C }, width: number, height: number): ResizedPixels<C> {
+export function resizeBilinear<C extends number>(src: Pixels & { channels: C }, width: number, height: number, extent?: Extent): ResizedPixels<C> {
   check(src, width, height);
-  if (width === src.width && height === src.height) return copyOf(src);
+  const ex = extentOf(src, extent);
+  if (width === src.width && height === src.height && !ex.scaled) return copyOf(src);
   const C = src.channels;
   const p = src.data;
   const sw = src.width;
-  const xs = bilinearAxis(sw, width);
-  const ys = bilinearAxis(src.height, height);
+  const xs = bilinearAxis(sw, width, ex.width);
+  const ys = bilinearAxis(src.height, height, ex.height);
   const out = new Uint8Array(width * height * C);
   const rowLen = width * C;
   // Source columns and weights per output column, in channel units.
@@ -147,20 +173,24 @@ export function resizeBilinear<C extends number>(src: Pixels & { channels: C }, 
 
 // ---------------------------------------------------------------- nearest
 
-/** OpenCV's `INTER_NEAREST` (and PyTorch's `mode="nearest"`): `x0 = min(⌊x · W/w⌋, W − 1)`, with W/w = 1/(w/W) as OpenCV computes it. */
-export function nearestAxis(inSize: number, outSize: number): Int32Array {
-  const s = 1 / (outSize / inSize);
+/**
+ * OpenCV's `INTER_NEAREST` (and PyTorch's `mode="nearest"`): `x0 = min(⌊x · W/w⌋, W − 1)`, with W/w = 1/(w/W) as
+ * OpenCV computes it; W is `extent` when given (see `Extent`).
+ */
+export function nearestAxis(inSize: number, outSize: number, extent = inSize): Int32Array {
+  const s = 1 / (outSize / extent);
   const idx = new Int32Array(outSize);
   for (let o = 0; o < outSize; o++) idx[o] = Math.min(Math.floor(o * s), inSize - 1);
   return idx;
 }
 
-export function resizeNearest<C extends number>(src: Pixels & { channels: C }, width: number, height: number): ResizedPixels<C> {
+export function resizeNearest<C extends number>(src: Pixels & { channels: C }, width: number, height: number, extent?: Extent): ResizedPixels<C> {
   check(src, width, height);
-  if (width === src.width && height === src.height) return copyOf(src);
+  const ex = extentOf(src, extent);
+  if (width === src.width && height === src.height && !ex.scaled) return copyOf(src);
   const C = src.channels;
-  const xs = nearestAxis(src.width, width);
-  const ys = nearestAxis(src.height, height);
+  const xs = nearestAxis(src.width, width, ex.width);
+  const ys = nearestAxis(src.height, height, ex.height);
   const out = new Uint8Array(width * height * C);
   const p = src.data;
   let o = 0;
@@ -236,9 +266,18 @@ function areaTab(inSize: number, outSize: number, scale: number): AreaTab {
  * - enlarging either axis: OpenCV's area-mode linear weights (`sx = ⌊x·W/w⌋`, weight of the next pixel
  *   `(x + 1) − (sx + 1)·w/W` wrapped to [0, 1)), in its 11-bit fixed point, rounded half up (the scalar path;
  *   OpenCV's SIMD path truncates intermediate products and can differ by one level).
+ * With an `extent` (a reduced-scale decode, see `Extent`) that differs from the source's size, a shrink takes the
+ * general path with the scale extent/size, the cells at the far edge covering only what was decoded.
  */
-export function resizeArea<C extends number>(src: Pixels & { channels: C }, width: number, height: number): ResizedPixels<C> {
+export function resizeArea<C extends number>(src: Pixels & { channels: C }, width: number, height: number, extent?: Extent): ResizedPixels<C> {
   check(src, width, height);
+  const ex = extentOf(src, extent);
+  if (ex.scaled) {
+    const scaleX = ex.width / width;
+    const scaleY = ex.height / height;
+    if (scaleX >= 1 && scaleY >= 1) return areaGeneral(src, width, height, scaleX, scaleY);
+    throw new Error(`a reduced-scale decode (${src.width}×${src.height}) is never enlarged to ${width}×${height}: decode at a larger scale`);
+  }
   if (width === src.width && height === src.height) return copyOf(src);
   const invX = width / src.width;
   const invY = height / src.height;
@@ -378,13 +417,14 @@ function areaUpscale<C extends number>(src: Pixels & { channels: C }, width: num
 /** The resamplers computed here, by the manifest's name (`antialias` is sharp's, in the core). */
 export type PureResample = 'bilinear' | 'area' | 'nearest';
 
-export function resizeRgb<C extends number>(kind: PureResample, src: Pixels & { channels: C }, width: number, height: number): ResizedPixels<C> {
+/** `extent`: the source stands for a larger image decoded at a reduced scale (see `Extent`). */
+export function resizeRgb<C extends number>(kind: PureResample, src: Pixels & { channels: C }, width: number, height: number, extent?: Extent): ResizedPixels<C> {
   switch (kind) {
     case 'bilinear':
-      return resizeBilinear(src, width, height);
+      return resizeBilinear(src, width, height, extent);
     case 'area':
-      return resizeArea(src, width, height);
+      return resizeArea(src, width, height, extent);
     case 'nearest':
-      return resizeNearest(src, width, height);
+      return resizeNearest(src, width, height, extent);
   }
 }

@@ -3,12 +3,13 @@
  * resample per the input plan and the manifest's `resample` → tensor → session.run → decoder. Predictions come back
  * in displayed image pixels.
  */
-import { NotRegularFileError, openRegular, readExactly } from '../library/safeOpen.js';
+import { statSync } from 'node:fs';
+import { factsOf, NotRegularFileError, openRegular, readExactly, specialKind, type FileFacts } from '../library/safeOpen.js';
 import ort from 'onnxruntime-node';
 import sharp, { type Sharp } from 'sharp';
-import { resolveInput, type ResolvedInputPolicy } from '../../../common/inference/manifest.js';
+import { EXACT_BY_DEFAULT, resolveInput, type ResolvedInputPolicy } from '../../../common/inference/manifest.js';
 import { planInput, toInputTensor, type InputPlan, type InputTensor } from '../../../common/inference/preprocess.js';
-import { resizeRgb } from '../../../common/inference/resample.js';
+import { resizeRgb, type Extent } from '../../../common/inference/resample.js';
 import type { DecodedPrediction, DecodeResult, InputTransform, RawImage, Tensor } from '../../../common/inference/types.js';
 import { beamSearchCaption, captionPredictions, type CaptionStep } from '../../../common/inference/decoders/captioner.js';
 import { decoderFor } from '../../../common/inference/decoders/index.js';
@@ -26,15 +27,47 @@ export interface DisplayedImage {
   height: number;
   open(): Sharp;
   raw?: RawImage;
+  /**
+   * A JPEG only: the displayed pixels decoded at libjpeg's DCT scale 1/k (libvips' jpegload `shrink`), EXIF rotation
+   * applied after the decode: ⌊W/k⌋ × ⌊H/k⌋ of the displayed W × H.
+   */
+  openAtScale?(k: JpegScale): Sharp;
+}
+
+/** The DCT scales libjpeg decodes at, as the divisor k of 1/k. */
+export type JpegScale = 2 | 4 | 8;
+
+/**
+ * The divisor k of the smallest DCT scale 1/k (k = 8, 4 or 2) at which a JPEG of width × height decodes to at least
+ * targetWidth × targetHeight (libvips' size at 1/k is ⌊W/k⌋ × ⌊H/k⌋, the partial block at the edge dropped); 1 when
+ * not even 1/2 does, i.e. the target is more than half of the photo on an axis. 4000×3000 → 640×480: 1/8 gives
+ * 500×375, too small, 1/4 gives 1000×750, so 4.
+ */
+export function jpegScaleFor(width: number, height: number, targetWidth: number, targetHeight: number): 1 | JpegScale {
+  for (const k of [8, 4, 2] as const) {
+    if (Math.floor(width / k) >= targetWidth && Math.floor(height / k) >= targetHeight) return k;
+  }
+  return 1;
 }
 
 /** The whole file, if it is a regular file: a FIFO or device swapped in must not hang or flood the worker. */
-async function readRegularFile(file: string): Promise<Buffer> {
+async function readRegularFile(file: string): Promise<{ bytes: Buffer; facts: FileFacts }> {
   const { handle, stat } = await openRegular(file, { noFollow: false });
   try {
-    return await readExactly(handle, Number(stat.size));
+    return { bytes: await readExactly(handle, Number(stat.size)), facts: factsOf(stat) };
   } finally {
     await handle.close();
+  }
+}
+
+/** Whether `file` is still the regular file that was read (libvips opens it again, by name, for a scaled decode). */
+function unchanged(file: string, facts: FileFacts): boolean {
+  try {
+    const st = statSync(file, { bigint: true });
+    const now = factsOf(st);
+    return !specialKind(st) && now.size === facts.size && now.mtimeMs === facts.mtimeMs && now.fileId === facts.fileId;
+  } catch {
+    return false;
   }
 }
 
@@ -45,7 +78,7 @@ function readError(file: string, e: unknown): Error {
 }
 
 export async function loadImage(file: string): Promise<DisplayedImage> {
-  const bytes = await readRegularFile(file).catch((e) => {
+  const { bytes, facts } = await readRegularFile(file).catch((e) => {
     throw readError(file, e);
   });
   try {
@@ -62,7 +95,17 @@ export async function loadImage(file: string): Promise<DisplayedImage> {
     const meta = await sharp(bytes).metadata();
     const { width, height } = meta.autoOrient ?? meta;
     if (!width || !height) throw new Error('no image size in the file');
-    return { width, height, open: () => sharp(bytes, { failOn: 'error' }).autoOrient() };
+    const image: DisplayedImage = { width, height, open: () => sharp(bytes, { failOn: 'error' }).autoOrient() };
+    // libvips takes jpegload's options from the file name only (a buffer load has no option string); the name's
+    // last [...] is the options, so a name with brackets of its own still works. The file is opened again by name,
+    // so only if it is still the regular file read above (`sourcePixels` falls back to these bytes otherwise).
+    if (meta.format === 'jpeg') {
+      image.openAtScale = (k) => {
+        if (!unchanged(file, facts)) throw new Error(`${file} changed after it was read`);
+        return sharp(`${file}[shrink=${k}]`, { failOn: 'error' }).autoOrient();
+      };
+    }
+    return image;
   } catch (e) {
     throw new Error(`${file} could not be decoded: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -88,20 +131,42 @@ export interface PreparedInput {
 }
 
 /**
- * The displayed pixels at width × height, resampled as the model's framework does: `antialias` is sharp's linear
- * kernel (libvips widens it when shrinking, as PIL does); the others decode the whole image to 8-bit RGB and resample
- * it in common/inference/resample.ts.
+ * The pixels a pure resampler starts from: the JPEG decoded at the smallest DCT scale that covers the target
+ * (`jpegScaleFor`), unless `exact`, else the whole image. `extent` is what the pixels stand for in their own units.
  */
-export async function resampleImage(img: DisplayedImage, width: number, height: number, resample: ResolvedInputPolicy['resample']): Promise<RawImage> {
+export async function sourcePixels(img: DisplayedImage, width: number, height: number, exact: boolean): Promise<{ pixels: RawImage; scale: 1 | JpegScale; extent?: Extent }> {
+  if (img.raw) return { pixels: img.raw, scale: 1 };
+  const k = !exact && img.openAtScale ? jpegScaleFor(img.width, img.height, width, height) : 1;
+  if (k !== 1) {
+    try {
+      const pixels = await toRgb(img.openAtScale!(k));
+      // Anything else means the file on disk is no longer the one whose header was read.
+      if (pixels.width === Math.floor(img.width / k) && pixels.height === Math.floor(img.height / k)) {
+        return { pixels, scale: k, extent: { width: img.width / k, height: img.height / k } };
+      }
+    } catch {
+      // changed or unreadable since it was read: the bytes in memory decide (and give the error, if any)
+    }
+  }
+  return { pixels: await toRgb(img.open()), scale: 1 };
+}
+
+/**
+ * The displayed pixels at width × height, resampled as the model's framework does: `antialias` is sharp's linear
+ * kernel (libvips widens it when shrinking, as PIL does, and shrinks JPEGs on load by itself); the others resample
+ * 8-bit RGB in common/inference/resample.ts, from the whole image when `exact` (the manifest's `input.exact`,
+ * resolved), else from a JPEG decoded at a reduced DCT scale where the target is at most half of it (`sourcePixels`).
+ */
+export async function resampleImage(img: DisplayedImage, width: number, height: number, resample: ResolvedInputPolicy['resample'], exact = EXACT_BY_DEFAULT): Promise<RawImage> {
   if (resample === 'antialias') return toRgb(img.open().resize(width, height, { fit: 'fill', kernel: 'linear' }));
-  const full = img.raw ?? (await toRgb(img.open()));
-  return resizeRgb(resample, full, width, height);
+  const { pixels, extent } = await sourcePixels(img, width, height, exact);
+  return resizeRgb(resample, pixels, width, height, extent);
 }
 
 /** `policy` with the family defaults resolved (`resolveInput`). */
 export async function prepareInput(img: DisplayedImage, policy: ResolvedInputPolicy): Promise<PreparedInput> {
   const plan = planInput(policy, img.width, img.height);
-  const resized = await resampleImage(img, plan.resizeWidth, plan.resizeHeight, policy.resample);
+  const resized = await resampleImage(img, plan.resizeWidth, plan.resizeHeight, policy.resample, policy.exact);
   return { plan, tensor: toInputTensor(resized, plan, policy) };
 }
 
