@@ -177,13 +177,16 @@ describe('kill -9 in the middle of 200 edits', () => {
         }
         models.set(imageId, perform(models.get(imageId)!, op));
         pending.delete(imageId);
-        if (++acked === KILL_AFTER) kill();
+        // Killed at the first acknowledgement from KILL_AFTER on at which another window has a write in flight (on a
+        // busy machine the others may all be between writes at exactly the KILL_AFTER-th).
+        if (++acked >= KILL_AFTER && pending.size > 0) kill();
       }
     };
     await Promise.all(images.map(window));
+    kill(); // (a no-op when it happened; otherwise the checks below say why it did not)
     await new Promise<void>((resolve) => (child!.exitCode !== null || child!.signalCode !== null ? resolve() : child!.once('exit', () => resolve())));
     expect(child!.signalCode).toBe('SIGKILL');
-    expect(killedAt).toBe(KILL_AFTER);
+    expect(killedAt).toBeGreaterThanOrEqual(KILL_AFTER);
     expect(sent).toBeLessThan(TOTAL); // killed in the middle, not after the last edit
     expect(pending.size).toBeGreaterThan(0); // and with writes in flight
 
