@@ -20,8 +20,8 @@ let dir: string;
 let app: AppInBrowser;
 let page: Page;
 let imageId: number;
-const W = 640;
-const H = 480;
+const W = kit.SCENE.width;
+const H = kit.SCENE.height;
 
 const call = <K extends CallName>(name: K, args: CallRequest<K>) => app.core.dispatch(name, args) as Promise<CallResponse<K>>;
 const list = () => call('annotations.list', { imageId }) as Promise<Annotation[]>;
@@ -91,26 +91,9 @@ async function linked(): Promise<View> {
 
 const pressedSide = () => page.getByTestId('compare-side-toggle').getAttribute('aria-pressed');
 
-// Labels on img1: cat A, cat B, dog C. Predictions: p1 cat on A (0.9), p2 cat beside B (0.6), p3 dog on C (0.4),
-// p4 dog on nothing (0.3). At IoU 0.5: TP p1 p3, FP p2 p4, FN B.
-const GT = {
-  images: [{ id: 1, file_name: 'img1.png', width: W, height: H }],
-  categories: [
-    { id: 1, name: 'cat' },
-    { id: 2, name: 'dog' },
-  ],
-  annotations: [
-    { id: 1, image_id: 1, category_id: 1, bbox: [100, 100, 100, 100], area: 10000, iscrowd: 0 },
-    { id: 2, image_id: 1, category_id: 1, bbox: [300, 100, 80, 80], area: 6400, iscrowd: 0 },
-    { id: 3, image_id: 1, category_id: 2, bbox: [100, 300, 120, 100], area: 12000, iscrowd: 0 },
-  ],
-};
-const DT = [
-  { image_id: 1, category_id: 1, bbox: [102, 102, 100, 100], score: 0.9 },
-  { image_id: 1, category_id: 1, bbox: [330, 100, 80, 80], score: 0.6 },
-  { image_id: 1, category_id: 2, bbox: [100, 300, 120, 100], score: 0.4 },
-  { image_id: 1, category_id: 2, bbox: [450, 300, 100, 100], score: 0.3 },
-];
+// The scene of kit.SCENE on img1: at IoU 0.5, TP p1 p3, FP p2 p4, FN B.
+const GT = { images: [{ id: 1, file_name: 'img1.png', width: W, height: H }], categories: kit.SCENE.categories, annotations: kit.SCENE.annotations };
+const DT = kit.SCENE.results;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-compare-side-e2e-'));

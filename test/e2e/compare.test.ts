@@ -19,8 +19,8 @@ let app: AppInBrowser;
 let page: Page;
 let imageId: number;
 let preds: Prediction[];
-const W = 640;
-const H = 480;
+const W = kit.SCENE.width;
+const H = kit.SCENE.height;
 
 const call = <K extends CallName>(name: K, args: CallRequest<K>) => app.core.dispatch(name, args) as Promise<CallResponse<K>>;
 const list = () => call('annotations.list', { imageId }) as Promise<Annotation[]>;
@@ -53,29 +53,16 @@ const counts = async () => ({
   fn: Number(await page.getByTestId('compare-fn').textContent()),
 });
 
-// Labels on img1: cat A, cat B, dog C. Predictions: p1 cat on A (IoU 0.92, 0.9), p2 cat beside B (IoU 0.45, 0.6),
-// p3 dog on C (IoU 1, 0.4), p4 dog on nothing (0.3). At IoU 0.5: TP p1 p3, FP p2 p4, FN B.
+// The scene on img1 (kit.SCENE; IoUs p1 0.92, p2 0.45, p3 1); img2 has no labels.
 const GT = {
   images: [
     { id: 1, file_name: 'img1.png', width: W, height: H },
     { id: 2, file_name: 'img2.png', width: W, height: H },
   ],
-  categories: [
-    { id: 1, name: 'cat' },
-    { id: 2, name: 'dog' },
-  ],
-  annotations: [
-    { id: 1, image_id: 1, category_id: 1, bbox: [100, 100, 100, 100], area: 10000, iscrowd: 0 },
-    { id: 2, image_id: 1, category_id: 1, bbox: [300, 100, 80, 80], area: 6400, iscrowd: 0 },
-    { id: 3, image_id: 1, category_id: 2, bbox: [100, 300, 120, 100], area: 12000, iscrowd: 0 },
-  ],
+  categories: kit.SCENE.categories,
+  annotations: kit.SCENE.annotations,
 };
-const DT = [
-  { image_id: 1, category_id: 1, bbox: [102, 102, 100, 100], score: 0.9 },
-  { image_id: 1, category_id: 1, bbox: [330, 100, 80, 80], score: 0.6 },
-  { image_id: 1, category_id: 2, bbox: [100, 300, 120, 100], score: 0.4 },
-  { image_id: 1, category_id: 2, bbox: [450, 300, 100, 100], score: 0.3 },
-];
+const DT = kit.SCENE.results;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'sightline-compare-e2e-'));

@@ -46,3 +46,27 @@ export async function openImage(page: Page, id: number): Promise<void> {
   await page.waitForFunction(() => Number((document.querySelector('[data-testid="viewer-stage"]') as HTMLElement)?.dataset.scale) > 0);
   await page.waitForFunction((i) => (window as unknown as { sightlineEditor?: { state: { image: { id: number } | null } } }).sightlineEditor?.state.image?.id === i, id);
 }
+
+/**
+ * The compare tests' scene on one 640×480 image (COCO image id 1). Labels: cat A, cat B, dog C. Predictions: p1 cat on
+ * A (0.9), p2 cat beside B (0.6), p3 dog on C (0.4), p4 dog on nothing (0.3). At IoU 0.5: TP p1 p3, FP p2 p4, FN B.
+ */
+export const SCENE = {
+  width: 640,
+  height: 480,
+  categories: [
+    { id: 1, name: 'cat' },
+    { id: 2, name: 'dog' },
+  ],
+  annotations: [
+    { id: 1, image_id: 1, category_id: 1, bbox: [100, 100, 100, 100], area: 10000, iscrowd: 0 },
+    { id: 2, image_id: 1, category_id: 1, bbox: [300, 100, 80, 80], area: 6400, iscrowd: 0 },
+    { id: 3, image_id: 1, category_id: 2, bbox: [100, 300, 120, 100], area: 12000, iscrowd: 0 },
+  ],
+  results: [
+    { image_id: 1, category_id: 1, bbox: [102, 102, 100, 100], score: 0.9 },
+    { image_id: 1, category_id: 1, bbox: [330, 100, 80, 80], score: 0.6 },
+    { image_id: 1, category_id: 2, bbox: [100, 300, 120, 100], score: 0.4 },
+    { image_id: 1, category_id: 2, bbox: [450, 300, 100, 100], score: 0.3 },
+  ],
+};

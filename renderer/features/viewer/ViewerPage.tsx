@@ -388,6 +388,17 @@ export function ViewerPage({ id }: { id: number }) {
     return () => window.removeEventListener('keydown', onKey);
   }, [neighbors, editor, help, id, filter, sort, acceptOne, acceptAllShown, rejectOne]);
 
+  /** What the compare layer draws, the same on either side of side by side (each side picks its part and bus). */
+  const compareLayerProps = (image: ImageRow) => ({
+    result: compared,
+    labelGeometry: (lid: number) => labelShapes.get(lid)?.geometry,
+    showRejected: cmp.showRejected,
+    focus,
+    tip,
+    imageSize: { width: image.width, height: image.height },
+    opacity: view.opacity,
+  });
+
   return (
     <div className="viewer">
       <div className="viewer-main">
@@ -471,17 +482,7 @@ export function ViewerPage({ id }: { id: number }) {
                       {/* A semantic run's FP / FN pixels, under the labels being edited (side by side: on the right). */}
                       {semantic.overlay && !sideBySide ? <SemanticCompareLayer overlay={semantic.overlay} imageSize={{ width: current.width, height: current.height }} opacity={view.opacity} /> : null}
                       {cmp.on ? (
-                        <CompareLayer
-                          part={sideBySide ? 'labels' : 'all'}
-                          result={compared}
-                          labelGeometry={(lid) => labelShapes.get(lid)?.geometry}
-                          showRejected={cmp.showRejected}
-                          focus={focus}
-                          tip={tip}
-                          imageSize={{ width: current.width, height: current.height }}
-                          opacity={view.opacity}
-                          bus={bus}
-                        />
+                        <CompareLayer part={sideBySide ? 'labels' : 'all'} bus={bus} {...compareLayerProps(current)} />
                       ) : null}
                       <PredictionsLayer
                         predictions={cmp.on ? [] : shapes}
@@ -520,17 +521,7 @@ export function ViewerPage({ id }: { id: number }) {
                     current && semantic.overlay ? (
                       <SemanticCompareLayer overlay={semantic.overlay} imageSize={{ width: current.width, height: current.height }} opacity={view.opacity} />
                     ) : current ? (
-                      <CompareLayer
-                        part="predictions"
-                        result={compared}
-                        labelGeometry={(lid) => labelShapes.get(lid)?.geometry}
-                        showRejected={cmp.showRejected}
-                        focus={focus}
-                        tip={tip}
-                        imageSize={{ width: current.width, height: current.height }}
-                        opacity={view.opacity}
-                        bus={rightBus}
-                      />
+                      <CompareLayer part="predictions" bus={rightBus} {...compareLayerProps(current)} />
                     ) : null
                   }
                 />
