@@ -77,6 +77,9 @@ function* predictions(ctx: Ctx): Generator<Row> {
     .iterate(ctx.runId) as IterableIterator<Row>;
 }
 
+/** A label's free attributes (predictions have none here). */
+const attributesOf = (r: Row): Record<string, unknown> => (r.attributes ? (JSON.parse(r.attributes) as Record<string, unknown>) : {});
+
 /** A prediction's class: its project class, else the project class named like the model's label. */
 const classOf = (ctx: Ctx, r: Row): number | null => r.class_id ?? (r.label === null ? null : (ctx.classByName.get(r.label) ?? null));
 
@@ -127,7 +130,7 @@ function cocoInputs(ctx: Ctx, iouType: 'bbox' | 'segm' | 'keypoints') {
     const g = decodeGeometry(r.geometry, r.mask);
     const s = shapeOf(g, size, iouType === 'segm');
     if (!s) continue;
-    const attrs = r.attributes ? (JSON.parse(r.attributes) as Record<string, unknown>) : {};
+    const attrs = attributesOf(r);
     // A COCO import keeps the file's area where it is not the shape's (COCO's areas are mask areas): it decides the
     // area ranges and the OKS scale, as in pycocotools.
     // Keypoints linked by group_id to a box of their class (a COCO person's box) are measured with that box where
@@ -293,18 +296,22 @@ function textReport(ctx: Ctx): EvalReport {
     for (const [id, size] of ctx.images) {
       const labelRows = gts.take(id);
       const predRows = dts.take(id);
-      const regions = labelRows.filter((r) => r.kind !== 'caption');
-      const texted = regions.filter((r) => typeof attributesOf(r)[TEXT_ATTRIBUTE] === 'string');
+      // Each region with its labeled text (null: a region whose text is unknown).
+      const regions = labelRows
+        .filter((r) => r.kind !== 'caption')
+        .map((r) => {
+          const text = attributesOf(r)[TEXT_ATTRIBUTE];
+          return { r, text: typeof text === 'string' ? text : null };
+        });
       const lines = predRows.filter((r) => r.kind !== 'tag');
-      if (texted.length > 0) {
+      if (regions.some((g) => g.text !== null)) {
         const g: EvalGt[] = [];
-        const gRows: Row[] = [];
-        for (const r of regions) {
+        const gTexts: (string | null)[] = [];
+        for (const { r, text } of regions) {
           const shape = regionShape(decodeGeometry(r.geometry, r.mask), size);
           if (!shape) continue;
-          const text = attributesOf(r)[TEXT_ATTRIBUTE];
-          g.push({ id: r.id, imageId: id, categoryId: 0, area: shape.area, bbox: shape.bbox, segm: shape.segm, ignore: typeof text !== 'string' });
-          gRows.push(r);
+          g.push({ id: r.id, imageId: id, categoryId: 0, area: shape.area, bbox: shape.bbox, segm: shape.segm, ignore: text === null });
+          gTexts.push(text);
         }
         const d: EvalDt[] = [];
         const dRows: Row[] = [];
@@ -315,16 +322,15 @@ function textReport(ctx: Ctx): EvalReport {
           dRows.push(r);
         }
         const m = matchImage(g, d, { iouType: 'segm', iouThreshold: 0.5, maxDets: Number.MAX_SAFE_INTEGER });
-        const textOf = (r: Row) => String(attributesOf(r)[TEXT_ATTRIBUTE]);
         let ious = 0;
         m.dts.forEach((dm, i) => {
           if (dm.status === 'tp') {
-            pairs.push({ imageId: id, reference: textOf(gRows[dm.gt]), hypothesis: dRows[i].text! });
+            pairs.push({ imageId: id, reference: gTexts[dm.gt]!, hypothesis: dRows[i].text! });
             ious += dm.iou;
           } else if (dm.status === 'fp') pairs.push({ imageId: id, reference: '', hypothesis: dRows[i].text! });
         });
         m.gts.forEach((gm, i) => {
-          if (gm.status === 'fn') pairs.push({ imageId: id, reference: textOf(gRows[i]), hypothesis: '' });
+          if (gm.status === 'fn') pairs.push({ imageId: id, reference: gTexts[i]!, hypothesis: '' });
         });
         perImage.push({ imageId: id, tp: m.tp, fp: m.fp, fn: m.fn, meanIou: m.tp ? ious / m.tp : -1 });
         continue;
@@ -377,7 +383,6 @@ function textReport(ctx: Ctx): EvalReport {
   };
 }
 
-const attributesOf = (r: Row): Record<string, unknown> => (r.attributes ? (JSON.parse(r.attributes) as Record<string, unknown>) : {});
 
 /** A run's lines of text: regions or whole-image tags whose `extras.text` is what the recogniser read. */
 function* textPredictions(ctx: Ctx): Generator<Row & { text: string }> {
