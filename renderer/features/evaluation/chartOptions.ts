@@ -22,6 +22,21 @@ export interface PrSeriesInput {
   dashed?: boolean;
 }
 
+/** A value axis from 0 to 1 (recall, precision), named along its middle. */
+function unitAxis(name: string, nameGap: number) {
+  return {
+    type: 'value' as const,
+    name,
+    nameLocation: 'middle' as const,
+    nameGap,
+    min: 0,
+    max: 1,
+    axisLine: { lineStyle: AXIS },
+    axisLabel: { color: AXIS.color },
+    splitLine: SPLIT,
+  };
+}
+
 /** Every class name across the given reports, in first-seen order: the colour index. */
 export function classOrder(reports: readonly EvalReport[]): string[] {
   const names: string[] = [];
@@ -59,28 +74,8 @@ export function prCurveOption(runs: readonly PrSeriesInput[], measure: 'IoU' | '
       valueFormatter: (v: unknown) => (typeof v === 'number' ? formatMetric(v) : String(v)),
     },
     grid: { left: 56, right: 24, top: 44, bottom: 48 },
-    xAxis: {
-      type: 'value',
-      name: 'Recall',
-      nameLocation: 'middle',
-      nameGap: 28,
-      min: 0,
-      max: 1,
-      axisLine: { lineStyle: AXIS },
-      axisLabel: { color: AXIS.color },
-      splitLine: SPLIT,
-    },
-    yAxis: {
-      type: 'value',
-      name: `Precision @ ${measure} 0.5`,
-      nameLocation: 'middle',
-      nameGap: 40,
-      min: 0,
-      max: 1,
-      axisLine: { lineStyle: AXIS },
-      axisLabel: { color: AXIS.color },
-      splitLine: SPLIT,
-    },
+    xAxis: unitAxis('Recall', 28),
+    yAxis: unitAxis(`Precision @ ${measure} 0.5`, 40),
     series,
   };
 }
