@@ -418,15 +418,35 @@ async function measureModel(core: AppCore, cache: SessionCache, model: RuntimeMo
 
 const ms = (x: number) => round(x, x < 10 ? 2 : 1);
 
+/**
+ * The floors of issue 10: reading and decoding the image (read + header, decode + resize, as `profilePrepare` times
+ * them apart) and the raw runs are work no pipeline can skip. Overhead is what the pipeline spends beyond them; the
+ * goal allows 10 % of the runs or 1 ms, whichever is larger. The serial floor is one image after another with
+ * nothing but that work; a folder job must reach 0.9 of it, and what it gets beyond 1× is overlap.
+ */
+function floorsOf(r: Pick<ModelResult, 'perImage' | 'folderIps'>) {
+  const b = r.perImage;
+  const decode = b.readHeader + b.decodeResize;
+  const overhead = b.pipeline - decode - b.raw;
+  const allowance = Math.max(0.1 * b.raw, 1);
+  const floorIps = 1000 / (decode + b.raw);
+  return { decode, overhead, allowance, floorIps, bestRatio: (decode + b.raw) / b.raw, folderRatio: r.folderIps / floorIps };
+}
+
 function rowsOf(r: ModelResult): Row[] {
   const p = `inference.${r.name}`;
   const b = r.perImage;
+  const f = floorsOf(r);
   const mem = mibGrowth(r.memory);
   const rows: Row[] = [
     { name: `${p}.raw_ms`, value: ms(b.raw), unit: 'ms', baseline: null, ratio: null },
+    { name: `${p}.decode_ms`, value: ms(f.decode), unit: 'ms', baseline: null, ratio: null },
     { name: `${p}.pipeline_ms`, value: ms(b.pipeline), unit: 'ms', baseline: ms(b.raw), ratio: round(b.pipeline / b.raw, 2) },
+    { name: `${p}.best_ratio`, value: round(f.bestRatio, 2), unit: '× raw', baseline: null, ratio: null },
+    { name: `${p}.overhead_ms`, value: ms(f.overhead), unit: 'ms', baseline: ms(f.allowance), ratio: round(f.overhead / f.allowance, 2) },
     { name: `${p}.raw_ips`, value: round(r.rawIps), unit: 'images/s', baseline: null, ratio: null },
-    { name: `${p}.folder_ips`, value: round(r.folderIps), unit: 'images/s', baseline: round(r.rawIps), ratio: round(r.folderIps / r.rawIps, 2) },
+    { name: `${p}.floor_ips`, value: round(f.floorIps), unit: 'images/s', baseline: null, ratio: null },
+    { name: `${p}.folder_ips`, value: round(r.folderIps), unit: 'images/s', baseline: round(f.floorIps), ratio: round(f.folderRatio, 2) },
     { name: `${p}.session_mib`, value: round(mem.session), unit: 'MiB', baseline: null, ratio: null },
     { name: `${p}.run_mib`, value: round(mem.run), unit: 'MiB', baseline: null, ratio: null },
   ];
@@ -472,45 +492,35 @@ function missedGoals(results: ModelResult[]): string[] {
   const out: string[] = [];
   for (const r of results) {
     const b = r.perImage;
+    const f = floorsOf(r);
     // Judged on the ratios as the table rounds them.
-    const ratio = round(b.pipeline / b.raw, 2);
-    if (ratio > 1.15) {
+    if (round(f.overhead / f.allowance, 2) > 1) {
       const parts: [string, number][] = [
-        ['read + header', b.readHeader],
-        ['decode + resize', b.decodeResize],
         ['tensor fill', b.tensor],
         [r.calls > 1 && !r.beamMs ? 'text-line crops and full-size decode' : 'preparation beyond its steps timed apart', b.prepare - b.readHeader - b.decodeResize - b.tensor],
         ['output decoding (with the NaN check)', b.decode],
         [r.beamMs ? 'awaits between calls, search bookkeeping' : r.calls > 1 ? 'awaits between calls' : 'awaits', b.pipeline - b.prepare - b.run - b.decode],
+        ['session.run slower inside the pipeline than replayed', b.run - b.raw],
       ];
-      const top = parts.filter(([, v]) => v > 0.05 * (b.pipeline - b.raw)).sort((x, y) => y[1] - x[1]).slice(0, 3);
-      // Reading and decoding the image is work no pipeline can skip: when it alone exceeds the 15 % the goal
-      // allows, the goal is out of reach for this model on this machine, however lean the rest.
-      const floor = b.readHeader + b.decodeResize;
-      const bound = floor > 0.15 * b.raw ? ` Reading and decoding the image alone takes ${ms(floor)} ms, more than the ${ms(0.15 * b.raw)} ms the goal allows: no pipeline can do better than ${round((b.raw + floor) / b.raw, 2)}× here.` : '';
+      const top = parts.filter(([, v]) => v > 0.05 * f.overhead).sort((x, y) => y[1] - x[1]).slice(0, 3);
       out.push(
-        `${r.name}: pipeline ${ratio}× raw (goal ≤ 1.15), ${ms(b.pipeline - b.raw)} ms per image more than its ${ms(b.raw)} ms of runs; ` +
-          `largest parts: ${top.map(([k, v]) => `${k} ${ms(v)} ms`).join(', ')}.${bound}`,
+        `${r.name}: overhead ${ms(f.overhead)} ms per image beyond reading + decoding (${ms(f.decode)} ms) and its runs (${ms(b.raw)} ms) (goal ≤ ${ms(f.allowance)} ms); ` +
+          `largest parts: ${top.map(([k, v]) => `${k} ${ms(v)} ms`).join(', ') || 'none above 5 % of it'}.`,
       );
     }
-    if (round(r.folderIps / r.rawIps, 2) < 0.9) {
+    if (round(f.folderRatio, 2) < 0.9) {
       const w = r.folder.timings;
       const share = (x: number) => `${Math.round((100 * x) / ((FOLDER / r.folderIps) * 1000))} %`;
       const jobRun = w.run / FOLDER;
-      const rawRun = 1000 / r.rawIps;
       // Outputs that decode alone are decoded on the worker's decoder thread, alongside the next run.
       const decodeThread = r.decodesAlone;
       const rest = 100 - Math.round((100 * (w.run + (decodeThread ? 0 : w.decode))) / ((FOLDER / r.folderIps) * 1000));
-      const runs = `the runs took ${ms(jobRun)} ms each in the job against ${ms(rawRun)} ms back to back`;
-      const why =
-        b.prepare > b.run
-          ? `Preparing an image (${ms(b.prepare)} ms) costs more than running the model on it (${ms(b.run)} ms), so the decoding sets the pace; ${runs}.`
-          : `Preparing (${ms(b.prepare)} ms) is cheaper than the run (${ms(b.run)} ms); ${runs}.`;
+      const runs = `the runs took ${ms(jobRun)} ms each in the job against ${ms(b.raw)} ms alone`;
       out.push(
-        `${r.name}: folder ${round(r.folderIps / r.rawIps, 2)}× raw (goal ≥ 0.9); of the job's wall time session.run took ${share(w.run)}` +
+        `${r.name}: folder ${round(f.folderRatio, 2)}× the serial floor of ${round(f.floorIps)} images/s (goal ≥ 0.9); of the job's wall time session.run took ${share(w.run)}` +
           (decodeThread
-            ? ` and the rest ${rest} %; output decoding, ${share(w.decode)} of it, ran on the decoder thread alongside. ${why}`
-            : `, output decoding ${share(w.decode)} (both on the worker's thread) and the rest ${rest} %. ${why}`),
+            ? ` and the rest ${rest} %; output decoding, ${share(w.decode)} of it, ran on the decoder thread alongside; ${runs}.`
+            : `, output decoding ${share(w.decode)} (both on the worker's thread) and the rest ${rest} %; ${runs}.`),
       );
     }
   }
@@ -518,10 +528,14 @@ function missedGoals(results: ModelResult[]): string[] {
 }
 
 const SUFFIXES: Record<string, string> = {
-  raw_ms: 'session.run only, median ms per image',
-  pipeline_ms: 'whole pipeline per image (baseline: raw; goal ratio ≤ 1.15)',
+  raw_ms: 'session.run only, median ms per image (floor)',
+  decode_ms: 'read + decode + resize of the image alone, median ms per image (floor)',
+  pipeline_ms: 'whole pipeline per image (baseline: raw)',
+  best_ratio: 'best pipeline / raw any pipeline could reach here, (decode + raw) / raw',
+  overhead_ms: 'pipeline − decode − raw per image (baseline: the allowance, 10 % of raw or 1 ms; goal ratio ≤ 1)',
   raw_ips: `session.run back to back over the folder's ${FOLDER} images`,
-  folder_ips: `models.run folder job, ${FOLDER} images (baseline: raw images/s; goal ratio ≥ 0.9)`,
+  floor_ips: 'serial floor, 1 / (decode + raw)',
+  folder_ips: `models.run folder job, ${FOLDER} images (baseline: the serial floor; goal ratio ≥ 0.9; above 1 is what overlap gains)`,
   session_mib: 'RSS growth after creating the sessions',
   run_mib: 'RSS growth after the sessions and one image',
   pipeline_beam_ms: "whole pipeline at the manifest's beam size (baseline: greedy raw)",
@@ -602,12 +616,16 @@ export const inferenceBench: Bench = {
       'captioners: the encoder and each decoder step of a greedy decode). Raw time is those recorded calls replayed back to back: only run time, inputs made beforehand.',
     `Per image: up to ${REPEATS} passes (fewer for a slow model, so that they take about ${PASS_BUDGET_MS / 1000} s; "This run" gives the count); in each, an image's raw replay and its whole pipeline ` +
       '(read, sharp decode with EXIF rotation, resize, tensor fill, runs, output decoding; for text detection also the crops and recognition of each line) run back to back, in alternating order. ' +
-      'Each image\'s median over the passes, then the median over images. Ratio = pipeline / raw, goal ≤ 1.15. ' +
+      'Each image\'s median over the passes, then the median over images. ' +
       'Captioners run greedy (beam 1) here so both sides make the same calls; `pipeline_beam_ms` is the manifest\'s beam size.',
     `Folder: the model's images copied and cycled to ${FOLDER} files, imported into a fresh project through \`AppCore\`, then \`models.run\` {all: true, provider: cpu} timed from the call to the job's end: ` +
       'worker, prefetch window, output decoding and the SQLite writes all count. One single-image run before it starts the worker and opens its sessions (paid once per app session). ' +
       `The job runs up to ${FOLDER_JOBS} times (as many as fit in about ${FOLDER_BUDGET_MS / 1000} s), with a raw pass before the first and after each; the median job against the median raw pass. ` +
-      'Raw pass: each image\'s recorded calls replayed back to back over the set, weighted by the copies of it in the folder (the folder\'s own replay). Ratio = folder / raw, goal ≥ 0.9.',
+      'Raw pass: each image\'s recorded calls replayed back to back over the set, weighted by the copies of it in the folder (the folder\'s own replay).',
+    'Goals (issue 10, restated from the first throughput goal, which no pipeline could meet where decoding an image costs more than the run): the floors are the image\'s read + decode + resize ' +
+      '(`decode_ms` = read + header and decode + resize of the breakdown, timed apart in each pass) and the raw runs (`raw_ms`). Overhead = pipeline − decode − raw, goal ≤ 10 % of raw or 1 ms, whichever is larger. ' +
+      'Serial floor = 1 / (decode + raw), one image after another doing nothing else; folder goal ≥ 0.9× it, and a ratio above 1 is what overlapping decodes with runs gains. ' +
+      'The floors are timed outside the pipeline, after a pause, so a small negative overhead means the pipeline ran its steps faster than they ran alone.',
     'Memory: a fresh child process (`bench/inference-child.ts`) loads every module (onnxruntime included), samples RSS, opens the model\'s own sessions (a text detector\'s recogniser is its own row), ' +
       'samples again, runs the pipeline on one image and samples a third time.',
     'Breakdown (table below, ms per image, medians): prepare, run and decode are the pipeline\'s own timings (`Timings`; prepare includes the text crops). Read + header, decode + resize and tensor fill ' +

@@ -1,4 +1,4 @@
-/** `npm run bench [-- import|bigproject|inference|editor|datasets|eval ...]`: runs the benchmarks and writes docs/benchmarks.md and .json. */
+/** `npm run bench [-- import|bigproject|inference|editor|datasets|eval|cli|folder ...]`: runs the benchmarks and writes docs/benchmarks.md and .json. */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bigProjectBench } from './bigproject.js';
@@ -6,12 +6,13 @@ import { cliBench } from './cli.js';
 import { datasetsBench } from './datasets.js';
 import { editorBench } from './editor.js';
 import { evalBench } from './eval.js';
+import { folderBench } from './folder.js';
 import { importBench } from './import.js';
 import { inferenceBench } from './inference.js';
 import { loadAverage, writeReport } from './report.js';
 import { log, type BenchResult } from './util.js';
 
-const benches = [importBench, bigProjectBench, inferenceBench, editorBench, datasetsBench, evalBench, cliBench];
+const benches = [importBench, bigProjectBench, inferenceBench, editorBench, datasetsBench, evalBench, cliBench, folderBench];
 const asked = process.argv.slice(2);
 const unknown = asked.filter((a) => !benches.some((b) => b.id === a));
 if (unknown.length) {
