@@ -115,7 +115,8 @@ async function cmdInfo(args: string[]): Promise<number> {
       process.stdout.write(JSON.stringify(s) + '\n');
     } else {
       console.log(`${s.name} (${s.path}, schema v${s.schemaVersion})`);
-      console.log(`  images ${s.images} (${s.missingImages} missing), annotations ${s.annotations}, classes ${s.classes}, model runs ${s.runs}`);
+      const pending = s.pendingIndex ? `, ${s.pendingIndex} not indexed yet: rescan to finish` : '';
+      console.log(`  images ${s.images} (${s.missingImages} missing${pending}), annotations ${s.annotations}, classes ${s.classes}, model runs ${s.runs}`);
       for (const r of s.roots) console.log(`  folder ${r.path}: ${r.images} images${r.available ? '' : ' — NOT FOUND (relink it in the app)'}`);
     }
     return 0;

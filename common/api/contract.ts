@@ -135,6 +135,11 @@ export const ProjectSummary = z.object({
   schemaVersion: z.number().int(),
   images: z.number().int(),
   missingImages: z.number().int(),
+  /**
+   * Images listed but not read yet (issue 12): an import lists a row per file at once and reads sizes and content
+   * hashes after, in the background. Those whose file is missing are not counted.
+   */
+  pendingIndex: z.number().int(),
   annotations: z.number().int(),
   classes: z.number().int(),
   runs: z.number().int(),
@@ -163,6 +168,12 @@ export const ImageRow = z.object({
   missing: z.boolean(),
   annotationCount: z.number().int(),
   addedAt: z.number(),
+  /**
+   * How much of the file has been read (issue 12): 0 listed only (width and height 0, format from the extension, no
+   * content hash yet), 1 header read (size as displayed) but not the hash, 2 fully indexed. `images.get` reads a
+   * listed image's header before answering.
+   */
+  indexed: z.number().int().min(0).max(2),
 });
 export type ImageRow = z.infer<typeof ImageRow>;
 

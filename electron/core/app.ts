@@ -24,7 +24,8 @@ import { JobManager } from './jobs.js';
 import { loadMigrations, type Migration } from './project/migrate.js';
 import { ProjectStore } from './project/store.js';
 import { ImageFiles } from './library/files.js';
-import { importFolder, relinkRoot, rescanProject } from './library/scan.js';
+import { importFolder, relinkRoot, rescanProject, type ScanOptions } from './library/scan.js';
+import { ensureIndexed, hasPending, requireIndexed } from './library/indexer.js';
 import { ensurePrivateDirSync, PRIVATE_FILE_MODE } from './privateFiles.js';
 // The demo generator and the dataset formats load on first use: every CLI command builds an AppCore (issue 10).
 import type { runExport } from './datasets/export.js';
@@ -42,8 +43,8 @@ export interface AppCoreOptions {
   resourcesDir?: string;
   version?: string;
   /**
-   * Slows each file a scan reads by this many milliseconds. For tests that watch the grid follow a slow import (a
-   * network drive, a folder of large photos) deterministically; never set by the app.
+   * Slows each file a scan lists, and each it then reads, by this many milliseconds. For tests that watch the grid
+   * follow a slow import (a network drive, a folder of large photos) deterministically; never set by the app.
    */
   scanDelayMs?: number;
 }
@@ -181,6 +182,27 @@ export class AppCore implements CoreHost {
     };
   }
 
+  /** What every scan job is given: progress, cancel, and a `project` event as rows are listed and as they are read. */
+  private scanOptions(ctx: { signal: AbortSignal; progress(done: number, total: number | null, message?: string): void }): ScanOptions {
+    const changed = this.rowsListed();
+    return {
+      signal: ctx.signal,
+      onProgress: (p) => ctx.progress(p.done, p.total, p.message),
+      onRows: changed,
+      onIndexed: changed,
+      delayMs: this.options.scanDelayMs,
+      indexDelayMs: this.options.scanDelayMs,
+    };
+  }
+
+  /** The images a run processed (and a few more: any with a prediction of it), read before its numbers are worked out. */
+  private async runImagesIndexed(runId: number, what: string): Promise<void> {
+    const { store } = this.project();
+    if (!hasPending(store.db)) return;
+    const ids = store.db.prepare('SELECT DISTINCT image_id FROM predictions WHERE run_id = ?').pluck().all(runId) as number[];
+    await requireIndexed(store.db, ids, what);
+  }
+
   /** Start an import of `folder` into the open project; the folder is checked now so a bad path fails the call. */
   startImport(folder: string, opts: { followLinks?: boolean } = {}): string {
     const { store } = this.project();
@@ -196,7 +218,7 @@ export class AppCore implements CoreHost {
       'import',
       `Import ${abs}`,
       async (ctx) => {
-        const r = await importFolder(store.db, abs, { signal: ctx.signal, followLinks: opts.followLinks, onProgress: (p) => ctx.progress(p.done, p.total, p.message), onRows: this.rowsListed(), delayMs: this.options.scanDelayMs });
+        const r = await importFolder(store.db, abs, { ...this.scanOptions(ctx), followLinks: opts.followLinks });
         this.emitProject('images');
         return r;
       },
@@ -211,7 +233,7 @@ export class AppCore implements CoreHost {
       'rescan',
       `Rescan ${store.name}`,
       async (ctx) => {
-        const r = await rescanProject(store.db, { signal: ctx.signal, onProgress: (p) => ctx.progress(p.done, p.total, p.message), onRows: this.rowsListed(), delayMs: this.options.scanDelayMs });
+        const r = await rescanProject(store.db, this.scanOptions(ctx));
         this.emitProject('images');
         return r;
       },
@@ -300,6 +322,9 @@ export class AppCore implements CoreHost {
       `Export ${args.format} to ${path.resolve(args.out)}`,
       async (ctx) => {
         const { runExport } = await import('./datasets/export.js');
+        // Sizes of images an import listed but has not read yet: read now, so no image is written as 0 × 0.
+        ctx.progress(0, null, 'Reading the sizes of images not indexed yet…');
+        await requireIndexed(store.db, 'all', 'export', { signal: ctx.signal });
         const r = await runExport(store.file, args, ctx);
         if (r.verified) this.exported.add(r.out);
         return r;
@@ -321,6 +346,9 @@ export class AppCore implements CoreHost {
       `Import ${args.format} from ${path.resolve(args.from)}${args.dryRun ? ' (dry run)' : ''}`,
       async (ctx) => {
         const { runImport } = await import('./datasets/import.js');
+        // Labels are checked against the images' sizes: those an import listed but has not read yet are read now.
+        ctx.progress(0, null, 'Reading the sizes of images not indexed yet…');
+        await requireIndexed(store.db, 'all', 'import labels', { signal: ctx.signal });
         const r = await runImport(store, args, ctx);
         if (r.written) {
           if (r.classesAdded.length) this.emitProject('classes');
@@ -401,7 +429,13 @@ export class AppCore implements CoreHost {
       'images.import': ({ folder, followLinks }) => ({ jobId: this.startImport(folder, { followLinks }) }),
       'images.rescan': () => ({ jobId: this.startRescan() }),
       'images.list': (a) => this.project().store.images.list(a),
-      'images.get': ({ id }) => this.project().store.images.get(id),
+      'images.get': async ({ id }) => {
+        const { store } = this.project();
+        // The viewer and editor need the image's real size: a listed image's header is read first. One that cannot be
+        // read is answered as it is (its bytes are refused with the reason when the viewer asks for them).
+        await ensureIndexed(store.db, [id]);
+        return store.images.get(id);
+      },
       'images.folders': () => this.project().store.images.folders(),
       'images.neighbors': ({ id, filter, sort }) => this.project().store.images.neighbors(id, filter, sort),
       'images.setStatus': ({ ids, status }) => ({ updated: this.project().store.images.setStatus(ids, status) }),
@@ -454,14 +488,21 @@ export class AppCore implements CoreHost {
         this.emit('project', { reason: 'predictions', imageIds });
         return { updated };
       },
-      'predictions.acceptAll': ({ runId, minScore, iouThreshold, dryRun, client }) => {
+      'predictions.acceptAll': async ({ runId, minScore, iouThreshold, dryRun, client }) => {
+        await this.runImagesIndexed(runId, `accept the predictions of run ${runId}`);
         const { store } = this.project();
         const { imageIds, ...r } = acceptAcrossProject(store.db, store.edits, { runId, minScore, iouThreshold, dryRun, client });
         if (imageIds.length) this.emit('project', { reason: 'annotations', imageIds, ...(client === undefined ? {} : { client }) });
         return r;
       },
-      'eval.run': ({ runId, iouType }) => evaluateRun(this.project().store.db, runId, iouType),
-      'eval.imageCaption': ({ runId, imageId }) => imageCaptionScore(this.project().store.db, runId, imageId),
+      'eval.run': async ({ runId, iouType }) => {
+        await this.runImagesIndexed(runId, `evaluate run ${runId}`);
+        return evaluateRun(this.project().store.db, runId, iouType);
+      },
+      'eval.imageCaption': async ({ runId, imageId }) => {
+        await this.runImagesIndexed(runId, `score run ${runId}`);
+        return imageCaptionScore(this.project().store.db, runId, imageId);
+      },
       'jobs.list': () => this.jobs.list(),
       'jobs.get': ({ id }) => this.jobs.get(id),
       'jobs.cancel': ({ id }) => this.jobs.cancel(id),

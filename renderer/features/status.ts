@@ -26,5 +26,10 @@ export function formatBytes(n: number): string {
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
 }
 
-/** A short cache-buster: the image's bytes changed exactly when its hash did. */
-export const imageVersion = (contentHash: string) => contentHash.slice(0, 16);
+/**
+ * A short cache-buster: the image's bytes changed exactly when its hash did. An image an import has listed but not
+ * read yet has no hash: its size and mtime stand in until the hash is known (the server makes its thumbnail after
+ * reading the hash, so the URL of either version gets the same cached thumbnail).
+ */
+export const imageVersion = (row: { contentHash: string; byteSize: number; mtimeMs: number }) =>
+  row.contentHash ? row.contentHash.slice(0, 16) : `${row.byteSize.toString(36)}-${Math.trunc(row.mtimeMs).toString(36)}`;

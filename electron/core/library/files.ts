@@ -2,7 +2,10 @@
  * Image bytes for the renderer, by id only: an id resolves to a root's folder + the row's relative path, never to
  * a path the renderer chose. Originals that browsers show as they are get served as files; everything else (TIFF,
  * EXIF-rotated photos) is transcoded once, and thumbnails are made on first request. Derived files are cached by
- * content hash, so a renamed or moved image keeps its cache and two projects share one.
+ * content hash, so a renamed or moved image keeps its cache and two projects share one. An image an import has listed
+ * but not read yet (issue 12: no hash yet) is read first, header and hash, ahead of the import's own reading: what is
+ * on screen is indexed first, and every cache file is still named by a hash. The grid's URL for such an image carries
+ * its size and mtime until its hash is known (renderer/features/status.ts), then the hash: the same cache file.
  *
  * The folder may be changed behind our back (issue 11: a file swapped for a symlink to /etc/passwd padded to the
  * same size and mtime was served; a FIFO hung thumbnails; /dev/zero grew the server to 8 GB). So bytes come only
@@ -22,6 +25,7 @@ import { WorkQueue, type QueueRequest } from '../../../common/workQueue.js';
 import type { ImageBody, ImageFile, ImageVariant } from '../host.js';
 import { ensurePrivateDir, openPrivateFileForWriting } from '../privateFiles.js';
 import { decodeBmp } from './bmp.js';
+import { ensureIndexed } from './indexer.js';
 import { factsOf, NotRegularFileError, openRegular, readExactly, ShortReadError } from './safeOpen.js';
 
 export interface StoredImage {
@@ -38,6 +42,8 @@ export interface StoredImage {
   fileId: string | null;
   /** The root was imported with "follow links out of the folder". */
   followLinks: number;
+  /** 2 once its header and content hash are read (migration 0006); below, `contentHash` is '' */
+  indexed: number;
 }
 
 const THUMB_SIZE = 256;
@@ -73,7 +79,7 @@ export class ImageFiles {
   private readonly queue: WorkQueue;
 
   constructor(
-    db: BetterSqlite3.Database,
+    private readonly db: BetterSqlite3.Database,
     private readonly cacheDir: string,
     options: { concurrency?: number } = {},
   ) {
@@ -81,7 +87,7 @@ export class ImageFiles {
     this.select = db.prepare(
       `SELECT i.id, i.root_id AS rootId, r.path AS rootPath, i.rel_path AS relPath, i.format, i.orientation,
               i.byte_size AS byteSize, i.mtime_ms AS mtimeMs, i.content_hash AS contentHash, i.missing,
-              i.file_id AS fileId, r.follow_links AS followLinks
+              i.file_id AS fileId, r.follow_links AS followLinks, i.indexed
        FROM images i JOIN image_roots r ON r.id = i.root_id WHERE i.id = ?`,
     );
     this.roots = db.prepare('SELECT path FROM image_roots').pluck() as BetterSqlite3.Statement<[], string>;
@@ -167,7 +173,8 @@ export class ImageFiles {
 
   async imageBody(id: number, variant: ImageVariant, request: ImageRequest = {}): Promise<ImageBody> {
     const queued: QueueRequest = { signal: request.signal, priority: PRIORITY[variant] };
-    const { row } = this.resolvePath(id);
+    let { row } = this.resolvePath(id);
+    if (row.indexed < 2) row = await this.indexFirst(row);
     const hash = row.contentHash;
     if (variant === 'thumb') {
       const file = path.join(this.cacheDir, 'thumbs', hash.slice(0, 2), `${hash}.webp`);
@@ -186,6 +193,19 @@ export class ImageFiles {
     const file = path.join(this.cacheDir, 'display', `${hash}.${jpeg ? 'jpg' : 'png'}`);
     await this.derived(id, file, (img) => (jpeg ? img.jpeg({ quality: 92 }) : img.png()), queued);
     return { mime: jpeg ? 'image/jpeg' : 'image/png', etag: `${hash}-image`, file: await openCacheFile(file) };
+  }
+
+  /** Read a listed image's header and hash now (shared with the import's read of it, if that one is under way). */
+  private async indexFirst(row: StoredImage): Promise<StoredImage> {
+    const [failure] = await ensureIndexed(this.db, [row.id]);
+    if (failure) {
+      throw new ApiError(
+        'invalid_file',
+        `Image ${row.id} (${path.join(row.rootPath, row.relPath)}) could not be read: ${failure.reason}. Open it in another program to check it, or rescan the project.`,
+      );
+    }
+    // Re-read: a moved file's placeholder row is gone once its hash matched the row it moved from.
+    return this.resolvePath(row.id).row;
   }
 
   /**

@@ -386,7 +386,7 @@ function mkfifo(file: string): void {
 }
 /** A device node (needs root, or CAP_MKNOD): false where it cannot be made. */
 const mknod = (file: string, type: 'c' | 'b', major: number, minor: number) => spawnSync('mknod', [file, type, String(major), String(minor)]).status === 0;
-/** The progress reports and the rows committed as a scan goes, and a hook at the start of the read phase. */
+/** The progress reports and the rows committed as a scan goes, and a hook at the start of the listing phase (after the walk). */
 function watch(onRead?: () => void) {
   const progress: { done: number; total: number | null; message: string }[] = [];
   const batches: number[] = [];
@@ -396,7 +396,7 @@ function watch(onRead?: () => void) {
     onRows: (n: number) => batches.push(n),
     onProgress: (p: { done: number; total: number | null; message: string }) => {
       progress.push({ ...p });
-      if (onRead && p.total !== null && p.message.startsWith('Reading ') && p.message.endsWith(' images…')) onRead();
+      if (onRead && p.total !== null && p.message.startsWith('Listing ') && p.message.endsWith(' images…')) onRead();
     },
   };
 }
@@ -853,8 +853,11 @@ describe('a cancel, and the progress reports', () => {
         { done: 0, total: null, message: 'Looking for images…' },
         { done: 0, total: null, message: 'Looking for images… 11 found' },
         { done: 0, total: null, message: 'Looking for images… 12 found' },
-        { done: 0, total: 13, message: 'Reading 13 images…' },
-        { done: 1, total: 13, message: 'Reading images: 1 of 13' },
+        { done: 0, total: 13, message: 'Listing 13 images…' },
+        { done: 1, total: 13, message: 'Listing images: 1 of 13' },
+        // empty.png is refused by its size while listing: 12 rows to read. The job's numbers go on from the listing's.
+        { done: 13, total: 25, message: 'Indexing 12 images…' },
+        { done: 14, total: 25, message: 'Indexing images: 1 of 12 (sizes and hashes)' },
         { done: 13, total: 13, message: 'Read 13 images' },
       ]);
       const controller = new AbortController();
@@ -1029,7 +1032,7 @@ describe('how a scan reads and commits', () => {
           concurrency: 1,
           onRows: (n) => batches.push(n),
           onProgress: (p) => {
-            if (p.message.startsWith('Reading images: 1 of')) vi.setSystemTime(Date.now() + ms);
+            if (p.message.startsWith('Listing images: 1 of')) vi.setSystemTime(Date.now() + ms);
           },
         });
         return batches;

@@ -1,9 +1,16 @@
 /**
  * Folder import, incremental rescan and root relinking. Owns the SQL on `image_roots` and `images` for these.
  *
- * A scan walks the folders first (directory listings only, no per-file stat), then reads files with bounded
- * concurrency. A file whose size and mtime match its row is not opened at all. Rows are written in batched
- * transactions because per-file transactions cost more than the header reads themselves.
+ * A scan walks the folders first (directory listings only, no per-file stat), then works in two phases (issue 12).
+ * Phase 1 stats each file in path order and lists a row per new image from the listing and `stat` alone (size, mtime,
+ * file identity; `indexed` = 0), in batches the grid sees as they commit, so 10,000 photos are listed in about a
+ * second instead of at the rate of hashing. Phase 2 then reads each listed file once (header and content hash, see
+ * indexer.ts) and each changed file; images on screen are read first, on demand (`ensureIndexed`). A file whose
+ * identity, size and mtime match its row is not opened at all. Rows are written in batched transactions because
+ * per-file transactions cost more than the header reads themselves. Counts and errors are those of a one-phase scan:
+ * a broken file listed in phase 1 loses its row in phase 2 and is reported, and a moved file is re-linked to its old
+ * row (with its labels) once its hash is known. Rows a cancelled scan did not read stay listed, and the next scan
+ * reads them.
  *
  * Roots: importing a folder inside an existing root scans that part of the enclosing root (no second root, so
  * no duplicate rows, as in CVAT and Label Studio where a project's storage is one tree); importing a folder
@@ -18,15 +25,26 @@
  * server can tell the scanned file from anything put in its place later.
  */
 import { isUtf8 } from 'node:buffer';
-import { createHash } from 'node:crypto';
 import fs, { constants as fsc, type BigIntStats, type Dirent } from 'node:fs';
 import { access, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ApiError, type ImportError, type ImportResult } from '../../../common/api/contract.js';
-import { isImageFileName, readImageMeta, UnreadableImageError, type ImageMeta } from './metadata.js';
-import { factsOf, NotRegularFileError, openRegular, readExactly, ShortReadError, specialKind } from './safeOpen.js';
+import {
+  flushIndexed,
+  formatFromName,
+  queuedWrites,
+  queueUpdate,
+  readAndHash,
+  readPending,
+  unreadableReason,
+  watchIndexing,
+  type FileRead,
+  type IndexOutcome,
+} from './indexer.js';
+import { isImageFileName, UnreadableImageError } from './metadata.js';
+import { factsOf, NotRegularFileError, specialKind, type FileFacts } from './safeOpen.js';
 
 type Db = BetterSqlite3.Database;
 
@@ -43,12 +61,18 @@ export interface ScanOptions {
   /** files read at once; default 8 */
   concurrency?: number;
   /**
-   * Called after each batch of rows is committed, with the rows it wrote, so a grid can show them while the scan goes
-   * on. Batches commit every BATCH_ROWS rows or FLUSH_MS, whichever comes first.
+   * Called after each batch of rows is committed while listing (phase 1), with the rows it wrote, so a grid can show
+   * them while the scan goes on. Batches commit every BATCH_ROWS rows or FLUSH_MS, whichever comes first.
    */
   onRows?: (rows: number) => void;
-  /** Wait this long before reading each file (tests of a slow import; AppCoreOptions.scanDelayMs). */
+  /** Called after each batch of phase 2 (headers and hashes read, broken files' rows removed), with the rows it wrote. */
+  onIndexed?: (rows: number) => void;
+  /** Wait this long before listing each file (tests of a slow import; AppCoreOptions.scanDelayMs). */
   delayMs?: number;
+  /** Wait this long before reading each file in phase 2 (tests of a slow import; AppCoreOptions.scanDelayMs). */
+  indexDelayMs?: number;
+  /** Awaited once between listing and reading (tests look at the listed rows before any is read). */
+  beforeIndex?: () => Promise<void>;
   /**
    * Follow symlinks that lead out of the folder (importFolder only; remembered on the root for rescans). Off by
    * default: a link such as `etc -> /etc` would pull files from anywhere into the project and its image server.
@@ -75,6 +99,10 @@ interface Candidate {
   abs: string;
   /** What to open: `abs`, or for a symlink the real path the walk checked (opened without following links). */
   open: string;
+  /** Set while listing: the row to read in phase 2 (listed now, or by an earlier scan that did not read it). */
+  pendingId?: number;
+  /** Set while listing: an indexed row whose file changed, read in phase 2; the row stays as it is until then. */
+  changed?: StoredRow;
 }
 
 interface StoredRow {
@@ -85,22 +113,11 @@ interface StoredRow {
   missing: number;
   file_id: string | null;
   content_hash: string;
+  /** 0 listed, 1 header read, 2 indexed (migration 0006) */
+  indexed: number;
+  annotation_count: number;
 }
 
-interface RowWrite {
-  /** absent: insert */
-  id?: number;
-  rootId: number;
-  rel: string;
-  meta: ImageMeta;
-  size: number;
-  mtimeMs: number;
-  fileId: string;
-  hash: string;
-}
-
-/** Files up to this size are read into memory once, hashed and handed to sharp; larger ones are streamed. */
-const WHOLE_READ_LIMIT = 64 * 1024 * 1024;
 const BATCH_ROWS = 500;
 /**
  * A batch is also committed once it is this old, so the first rows of a big folder are listed within a fraction of a
@@ -233,130 +250,262 @@ async function scan(db: Db, scopes: Scope[], opts: ScanOptions, errors: ImportEr
   const candidates: Candidate[] = [];
   for (const scope of scopes) await walk(scope, candidates, result, progress, signal);
   if (signal?.aborted) return { ...result, cancelled: true };
-  // Read in the order the grid lists them (the walk pops folders last first): rows arrive as a growing prefix of the
-  // final list, so cells do not jump while the import runs.
+  // Listed in the order the grid lists them (the walk pops folders last first): rows arrive as a growing prefix of
+  // the final list, so cells do not jump while the import runs, and ids follow the paths.
   sortByPath(candidates);
 
   // Rows whose file was not found are marked missing before any file is read, so a moved file found later in
   // this same scan can claim its row by content hash.
   const stored = new Map<number, Map<string, StoredRow>>();
   const gone = new Set<number>();
-  const selectRows = db.prepare('SELECT id, rel_path, byte_size, mtime_ms, missing, file_id, content_hash FROM images WHERE root_id = ?');
+  const selectRows = db.prepare('SELECT id, rel_path, byte_size, mtime_ms, missing, file_id, content_hash, indexed, annotation_count FROM images WHERE root_id = ?');
   for (const { root } of scopes) {
     if (!stored.has(root.id)) stored.set(root.id, new Map((selectRows.all(root.id) as StoredRow[]).map((r) => [r.rel_path, r])));
   }
   const found = new Set(candidates.map((c) => `${c.root.id}/${c.rel}`));
   // A missing row whose file is back at its own path is not free to be claimed by a copy found elsewhere.
   const present = new Set<number>();
+  // A listed row whose file went before it was read was never more than a name: it goes, unless it got labels.
+  const vanished = new Set<number>();
   for (const { root, prefix } of scopes) {
     for (const row of stored.get(root.id)!.values()) {
-      if (found.has(`${root.id}/${row.rel_path}`)) present.add(row.id);
-      else if (row.rel_path.startsWith(prefix)) gone.add(row.id);
+      if (found.has(`${root.id}/${row.rel_path}`)) {
+        if (row.missing) present.add(row.id);
+      } else if (row.rel_path.startsWith(prefix)) {
+        if (row.indexed < 2 && row.annotation_count === 0) vanished.add(row.id);
+        else gone.add(row.id);
+      }
     }
   }
   const markMissing = db.prepare('UPDATE images SET missing = 1 WHERE id = ? AND missing = 0');
-  db.transaction(() => gone.forEach((id) => markMissing.run(id)))();
-  // In memory rather than a query per new file: a folder of 10,000 identical files made the indexed lookup
-  // walk every duplicate each time (quadratic).
-  const movable = new Map<string, number[]>();
-  for (const r of db.prepare('SELECT id, content_hash AS hash FROM images WHERE missing = 1').all() as { id: number; hash: string }[]) {
-    if (present.has(r.id)) continue;
-    const ids = movable.get(r.hash);
-    if (ids) ids.push(r.id);
-    else movable.set(r.hash, [r.id]);
+  const dropVanished = db.prepare('DELETE FROM images WHERE id = ? AND indexed < 2 AND annotation_count = 0');
+  db.transaction(() => {
+    gone.forEach((id) => markMissing.run(id));
+    vanished.forEach((id) => dropVanished.run(id));
+  })();
+
+  // Every pending row of the scanned part, this scan's and those an earlier (cancelled) one listed, and whether it
+  // is new: counted once phase 2 knows what each one is (a new image, a moved file, a broken one).
+  const origin = new Map<number, { isNew: boolean; wasMissing: boolean }>();
+  const outcomes = new Map<number, IndexOutcome>();
+  const stopWatching = watchIndexing(db, { present, onOutcome: (o) => outcomes.set(o.id, o) });
+  try {
+    await listPhase(db, candidates, stored, origin, result, progress, opts, concurrency);
+    if (!signal?.aborted) await indexPhase(db, candidates, origin, result, progress, opts, concurrency);
+    flushIndexed(db);
+  } finally {
+    stopWatching();
   }
 
-  const insert = db.prepare(
-    `INSERT INTO images (root_id, rel_path, width, height, orientation, format, byte_size, mtime_ms, file_id, content_hash, added_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const update = db.prepare(
-    `UPDATE images SET root_id = ?, rel_path = ?, width = ?, height = ?, orientation = ?, format = ?, byte_size = ?,
-     mtime_ms = ?, file_id = ?, content_hash = ?, missing = 0 WHERE id = ?`,
-  );
-  const markPresent = db.prepare('UPDATE images SET missing = 0, file_id = ? WHERE id = ?');
-  /** An unchanged row: present again (missing = 0), with the file's identity filled in where it had none. */
-  type Present = { id: number; fileId: string };
-  let writes: (RowWrite | Present)[] = [];
-  let batchStarted = 0;
-  const commit = (batch: (RowWrite | Present)[]) => {
-    if (batch.length === 0) return;
-    flush(batch);
-    opts.onRows?.(batch.length);
-  };
-  const flush = db.transaction((batch: (RowWrite | Present)[]) => {
-    const now = Date.now();
-    for (const w of batch) {
-      if (!('rel' in w)) markPresent.run(w.fileId, w.id);
-      else {
-        const args = [w.rootId, w.rel, w.meta.width, w.meta.height, w.meta.orientation, w.meta.format, w.size, w.mtimeMs, w.fileId, w.hash];
-        if (w.id === undefined) insert.run(...args, now);
-        else update.run(...args, w.id);
-      }
-    }
-  });
-
-  const total = candidates.length;
-  let done = 0;
-  progress.phase({ done, total, message: `Reading ${total} images…` });
-  const processOne = async ({ root, rel, abs, open }: Candidate) => {
-    if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
-    const seen = factsOf(await statFile(abs, { bigint: true }));
-    const prev = stored.get(root.id)!.get(rel);
-    const sameFile = prev !== undefined && (prev.file_id === null || prev.file_id === seen.fileId);
-    if (prev && sameFile && prev.byte_size === seen.size && prev.mtime_ms === seen.mtimeMs) {
-      // Unchanged: trusted without reading, which is what makes a rescan of a big folder take seconds. Rows from
-      // before schema v3 get the file's identity here.
-      if (prev.missing || prev.file_id === null) writes.push({ id: prev.id, fileId: seen.fileId });
-      if (prev.missing) result.relinked++;
-      else result.unchanged++;
-      return;
-    }
-    if (seen.size === 0) throw new UnreadableImageError('empty file (0 bytes)');
-    const { hash, meta, facts } = await readAndHash(open);
-    const write: RowWrite = { rootId: root.id, rel, meta, size: facts.size, mtimeMs: facts.mtimeMs, fileId: facts.fileId, hash };
-    if (prev) {
-      write.id = prev.id;
-      // The same bytes, size and mtime in another inode (a restored backup, a copy over the file): only the
-      // row's file identity changes.
-      if (prev.byte_size === facts.size && prev.mtime_ms === facts.mtimeMs && hash === prev.content_hash) {
-        if (prev.missing) result.relinked++;
-        else result.unchanged++;
-      } else result.updated++;
-    } else {
-      const movedId = movable.get(hash)?.pop();
-      if (movedId !== undefined) {
-        gone.delete(movedId);
-        write.id = movedId;
-        result.relinked++;
-      } else result.imported++;
-    }
-    writes.push(write);
-  };
-
-  await runPool(candidates, concurrency, async (c) => {
-    if (signal?.aborted) return false;
-    try {
-      await processOne(c);
-    } catch (e) {
-      result.errors.push({ path: c.abs, reason: e instanceof UnreadableImageError || e instanceof NotRegularFileError ? skipReason(e) : fileErrorReason(e) });
-    }
-    done++;
-    if (writes.length > 0 && batchStarted === 0) batchStarted = Date.now();
-    if (writes.length >= BATCH_ROWS || (writes.length > 0 && Date.now() - batchStarted >= FLUSH_MS)) {
-      commit(writes);
-      writes = [];
-      batchStarted = 0;
-    }
-    progress.tick({ done, total, message: `Reading images: ${done} of ${total}` });
-    return true;
-  });
-  commit(writes);
+  // The count of each pending row: from what phase 2 (or a read for the screen) made of it; a row not read
+  // (cancelled) counts as what it is listed as.
+  for (const [id, o] of outcomes) {
+    if (o.kind !== 'moved') continue;
+    gone.delete(o.into);
+    if (origin.delete(id)) result.relinked++;
+  }
+  for (const { isNew, wasMissing } of origin.values()) {
+    if (isNew) result.imported++;
+    else if (wasMissing) result.relinked++;
+    else result.unchanged++;
+  }
 
   result.missing = gone.size;
   result.cancelled = signal?.aborted ?? false;
-  progress.phase({ done, total, message: result.cancelled ? `Cancelled after ${done} of ${total} images` : `Read ${total} images` });
+  if (!result.cancelled) progress.phase({ done: candidates.length, total: candidates.length, message: `Read ${candidates.length} images` });
   return result;
+}
+
+/** A row to write while listing. */
+type ListWrite =
+  /** a new file: a row with what stat says, indexed later */
+  | { kind: 'insert'; c: Candidate; facts: FileFacts }
+  /** an unchanged row: present again (missing = 0), with the file's identity filled in where it had none */
+  | { kind: 'present'; id: number; fileId: string }
+  /** a row listed before and not read yet, whose file changed or came back: what stat says now */
+  | { kind: 'relist'; id: number; facts: FileFacts };
+
+/**
+ * Phase 1: stat each file, in path order, and list a row for each new one (no file is opened). Unchanged rows (same
+ * identity, size and mtime, already indexed) are trusted; changed ones are marked for phase 2 and keep their row as it
+ * is until their new bytes are read. Rows are committed in batches of BATCH_ROWS or FLUSH_MS, in path order.
+ */
+async function listPhase(
+  db: Db,
+  candidates: Candidate[],
+  stored: Map<number, Map<string, StoredRow>>,
+  origin: Map<number, { isNew: boolean; wasMissing: boolean }>,
+  result: ImportResult & { notes: ImportError[] },
+  progress: Throttle,
+  opts: ScanOptions,
+  concurrency: number,
+): Promise<void> {
+  const { signal } = opts;
+  const insert = db.prepare(
+    `INSERT INTO images (root_id, rel_path, width, height, orientation, format, byte_size, mtime_ms, file_id, content_hash, added_at, indexed)
+     VALUES (?, ?, 0, 0, 1, ?, ?, ?, ?, '', ?, 0)`,
+  );
+  const markPresent = db.prepare('UPDATE images SET missing = 0, file_id = ? WHERE id = ?');
+  const relist = db.prepare('UPDATE images SET missing = 0, byte_size = ?, mtime_ms = ?, file_id = ? WHERE id = ? AND indexed < 2');
+  const flush = db.transaction((batch: ListWrite[]) => {
+    const now = Date.now();
+    for (const w of batch) {
+      if (w.kind === 'present') markPresent.run(w.fileId, w.id);
+      else if (w.kind === 'relist') relist.run(w.facts.size, w.facts.mtimeMs, w.facts.fileId, w.id);
+      else {
+        const { c, facts } = w;
+        c.pendingId = Number(insert.run(c.root.id, c.rel, formatFromName(c.rel), facts.size, facts.mtimeMs, facts.fileId, now).lastInsertRowid);
+        origin.set(c.pendingId, { isNew: true, wasMissing: false });
+      }
+    }
+  });
+  let writes: ListWrite[] = [];
+  let batchStarted = 0;
+  const commit = () => {
+    if (writes.length === 0) return;
+    const batch = writes;
+    writes = [];
+    batchStarted = 0;
+    flush(batch);
+    opts.onRows?.(batch.length);
+  };
+
+  const listOne = async (c: Candidate): Promise<ListWrite | null> => {
+    if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+    const st = await statFile(c.abs, { bigint: true });
+    const seen = factsOf(st);
+    const prev = stored.get(c.root.id)!.get(c.rel);
+    const sameFile = prev !== undefined && (prev.file_id === null || prev.file_id === seen.fileId);
+    const same = prev !== undefined && sameFile && prev.byte_size === seen.size && prev.mtime_ms === seen.mtimeMs;
+    if (prev && same && prev.indexed === 2) {
+      // Unchanged: trusted without reading, which is what makes a rescan of a big folder take seconds. Rows from
+      // before schema v3 get the file's identity here.
+      if (prev.missing) result.relinked++;
+      else result.unchanged++;
+      return prev.missing || prev.file_id === null ? { kind: 'present', id: prev.id, fileId: seen.fileId } : null;
+    }
+    if (seen.size === 0) throw new UnreadableImageError('empty file (0 bytes)');
+    const kind = specialKind(st);
+    if (kind) throw new NotRegularFileError(c.abs, kind);
+    if (!prev) return { kind: 'insert', c, facts: seen };
+    if (prev.indexed < 2) {
+      // Listed by an earlier scan that was stopped before reading it: read in phase 2 like a new one.
+      c.pendingId = prev.id;
+      origin.set(prev.id, { isNew: false, wasMissing: prev.missing === 1 });
+      return same && !prev.missing ? null : { kind: 'relist', id: prev.id, facts: seen };
+    }
+    c.changed = prev;
+    return null;
+  };
+
+  const total = candidates.length;
+  let done = 0;
+  progress.phase({ done, total, message: `Listing ${total} images…` });
+  await runInOrder(
+    candidates,
+    concurrency,
+    () => signal?.aborted === true,
+    async (c) => {
+      try {
+        return await listOne(c);
+      } catch (e) {
+        result.errors.push({ path: c.abs, reason: unreadableReason(e) });
+        return null;
+      }
+    },
+    (_c, write) => {
+      done++;
+      if (write) {
+        writes.push(write);
+        if (batchStarted === 0) batchStarted = Date.now();
+      }
+      if (writes.length >= BATCH_ROWS || (writes.length > 0 && Date.now() - batchStarted >= FLUSH_MS)) commit();
+      progress.tick({ done, total, message: `Listing images: ${done} of ${total}` });
+    },
+  );
+  commit();
+  if (signal?.aborted) progress.phase({ done, total, message: `Cancelled after ${done} of ${total} images` });
+}
+
+/**
+ * Phase 2: read each pending row's file once (header and content hash), and each changed file, in path order; the
+ * writes go through the indexer's queue (shared with reads for the screen) and are committed in batches. A file that
+ * is not a readable image loses its row unless it has labels, and is reported; a changed file that cannot be read
+ * keeps its row as it was. Rows not read when the scan is cancelled stay pending for the next one.
+ */
+async function indexPhase(
+  db: Db,
+  candidates: Candidate[],
+  origin: Map<number, { isNew: boolean; wasMissing: boolean }>,
+  result: ImportResult & { notes: ImportError[] },
+  progress: Throttle,
+  opts: ScanOptions,
+  concurrency: number,
+): Promise<void> {
+  const { signal } = opts;
+  const work = candidates.filter((c) => c.pendingId !== undefined || c.changed !== undefined);
+  if (work.length === 0) return;
+  await opts.beforeIndex?.();
+  if (signal?.aborted) return;
+  const drop = db.prepare('DELETE FROM images WHERE id = ? AND indexed < 2 AND annotation_count = 0');
+  const total = work.length;
+  const count = (n: number) => n.toLocaleString('en-US');
+  let done = 0;
+  let dropped = 0;
+  let batchStarted = 0;
+  const commit = () => {
+    const { written } = flushIndexed(db);
+    batchStarted = 0;
+    if (written + dropped > 0) opts.onIndexed?.(written + dropped);
+    dropped = 0;
+  };
+
+  const indexOne = async (c: Candidate) => {
+    if (opts.indexDelayMs) await new Promise((r) => setTimeout(r, opts.indexDelayMs));
+    if (c.pendingId !== undefined) {
+      const r = await readPending(db, c.pendingId, c.open);
+      if (r?.kind !== 'unreadable') return;
+      result.errors.push({ path: c.abs, reason: unreadableReason(r.error) });
+      origin.delete(c.pendingId);
+      if (drop.run(c.pendingId).changes > 0) dropped++;
+      return;
+    }
+    const prev = c.changed!;
+    let read: FileRead;
+    try {
+      read = await readAndHash(c.open);
+    } catch (e) {
+      result.errors.push({ path: c.abs, reason: unreadableReason(e) });
+      return;
+    }
+    queueUpdate(db, prev.id, read);
+    // The same bytes, size and mtime in another inode (a restored backup, a copy over the file): only the row's file
+    // identity changes.
+    if (prev.byte_size === read.facts.size && prev.mtime_ms === read.facts.mtimeMs && read.hash === prev.content_hash) {
+      if (prev.missing) result.relinked++;
+      else result.unchanged++;
+    } else result.updated++;
+  };
+
+  // The job's numbers go on from where listing ended (a job's progress never goes back: the windows drop a report
+  // whose `done` is below the last one); the message counts this phase's files.
+  const listed = candidates.length;
+  const at = (n: number) => ({ done: listed + n, total: listed + total });
+  progress.phase({ ...at(done), message: `Indexing ${count(total)} images…` });
+  await runPool(work, concurrency, async (c) => {
+    if (signal?.aborted) return false;
+    await indexOne(c);
+    done++;
+    const waiting = queuedWrites(db) + dropped;
+    if (waiting > 0 && batchStarted === 0) batchStarted = Date.now();
+    if (waiting >= BATCH_ROWS || (waiting > 0 && Date.now() - batchStarted >= FLUSH_MS)) commit();
+    progress.tick({ ...at(done), message: `Indexing images: ${count(done)} of ${count(total)} (sizes and hashes)` });
+    return true;
+  });
+  commit();
+  if (signal?.aborted) {
+    progress.phase({ ...at(done), message: `Cancelled after indexing ${count(done)} of ${count(total)} images; the rest are read at the next rescan` });
+  }
 }
 
 async function walk(scope: Scope, out: Candidate[], result: ImportResult & { notes: ImportError[] }, progress: Throttle, signal?: AbortSignal): Promise<void> {
@@ -374,7 +523,7 @@ async function walk(scope: Scope, out: Candidate[], result: ImportResult & { not
       // Names as bytes: one that is not UTF-8 cannot round-trip through a string (it came back as "disappeared").
       entries = (await readdir(dir, { withFileTypes: true, encoding: 'buffer' })) as unknown as Dirent<Buffer>[];
     } catch (e) {
-      result.errors.push({ path: dir, reason: `cannot list folder: ${fileErrorReason(e)}` });
+      result.errors.push({ path: dir, reason: `cannot list folder: ${unreadableReason(e)}` });
       continue;
     }
     for (const entry of entries) {
@@ -450,44 +599,24 @@ function escapeName(name: Buffer): string {
 }
 
 /**
- * Reads a changed or new file once, through a handle opened without blocking and without following a final
- * symlink; the row takes that handle's size, mtime and identity. Larger files are hashed as a stream from the
- * same handle, and their header is read by sharp from the path.
+ * Run `work` over `items`, at most `limit` at a time, and hand each result to `emit` in the items' order, as soon as
+ * every item before it is done. Once `stop()` is true no item is started; those started are finished and emitted.
  */
-async function readAndHash(file: string): Promise<{ hash: string; meta: ImageMeta; facts: ReturnType<typeof factsOf> }> {
-  const { handle, stat: st } = await openRegular(file, { noFollow: true });
-  try {
-    const facts = factsOf(st);
-    if (facts.size === 0) throw new UnreadableImageError('empty file (0 bytes)');
-    if (facts.size <= WHOLE_READ_LIMIT) {
-      const bytes = await readExactly(handle, facts.size);
-      return { hash: createHash('sha256').update(bytes).digest('hex'), meta: await readImageMeta(file, bytes), facts };
+async function runInOrder<T, R>(items: T[], limit: number, stop: () => boolean, work: (item: T) => Promise<R>, emit: (item: T, r: R) => void): Promise<void> {
+  const results: ({ r: R } | undefined)[] = new Array(items.length);
+  let next = 0;
+  let emitted = 0;
+  const worker = async () => {
+    while (next < items.length && !stop()) {
+      const i = next++;
+      results[i] = { r: await work(items[i]) };
+      while (emitted < items.length && results[emitted]) {
+        emit(items[emitted], results[emitted]!.r);
+        results[emitted++] = undefined;
+      }
     }
-    const hash = createHash('sha256');
-    for await (const chunk of handle.createReadStream({ start: 0, end: facts.size - 1, autoClose: false })) hash.update(chunk as Buffer);
-    return { hash: hash.digest('hex'), meta: await readImageMeta(file), facts };
-  } finally {
-    await handle.close();
-  }
-}
-
-function skipReason(e: UnreadableImageError | NotRegularFileError): string {
-  return e instanceof NotRegularFileError ? `skipped: ${e.kind}, not a regular file` : e.message;
-}
-
-function fileErrorReason(e: unknown): string {
-  if (e instanceof ShortReadError) return 'the file was cut short during the scan; rescan';
-  switch ((e as NodeJS.ErrnoException).code) {
-    case 'ELOOP':
-      return 'the file was replaced by a symbolic link during the scan; rescan';
-    case 'ENOENT':
-      return 'the file disappeared during the scan; rescan';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied; check the file permissions';
-    default:
-      return `cannot read the file: ${(e as Error).message}`;
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** Run `fn` over `items`, at most `limit` at a time; a worker stops when `fn` returns false. */

@@ -18,10 +18,11 @@ interface ImageRecord {
   missing: number;
   added_at: number;
   annotation_count: number;
+  indexed: number;
 }
 
 const COLUMNS = `i.id, i.root_id, i.rel_path, i.width, i.height, i.orientation, i.format, i.byte_size, i.mtime_ms,
-  i.content_hash, i.status, i.missing, i.added_at, i.annotation_count`;
+  i.content_hash, i.status, i.missing, i.added_at, i.annotation_count, i.indexed`;
 
 /**
  * Sort keys end in a unique column (`id`, or `(root_id, rel_path)`, unique in the schema), so every sort is a total
@@ -194,6 +195,7 @@ function toRow(r: ImageRecord): ImageRow {
     missing: r.missing === 1,
     annotationCount: r.annotation_count,
     addedAt: r.added_at,
+    indexed: r.indexed,
   };
 }
 

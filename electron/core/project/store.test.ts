@@ -181,6 +181,7 @@ describe('ProjectStore.open', () => {
       schemaVersion: store.schemaVersion,
       images: 3,
       missingImages: 2,
+      pendingIndex: 0,
       annotations: 0,
       classes: 1,
       runs: 0,
@@ -306,6 +307,7 @@ describe('ImagesRepo', () => {
       missing: true,
       annotationCount: 1,
       addedAt: 1003,
+      indexed: 2,
     });
     expect(store.images.get(2).missing).toBe(false);
     const e = thrownApiError(() => store.images.get(99));

@@ -164,6 +164,8 @@ export class ProjectStore {
       schemaVersion: this.schemaVersion,
       images: count('SELECT count(*) AS n FROM images'),
       missingImages: count('SELECT count(*) AS n FROM images INDEXED BY images_missing WHERE missing = 1'),
+      // 0 on a schema before v6 (a store opened with older migrations, as the migration tests do).
+      pendingIndex: this.schemaVersion >= 6 ? count('SELECT count(*) AS n FROM images INDEXED BY images_pending WHERE indexed < 2 AND missing = 0') : 0,
       annotations: count('SELECT count(*) AS n FROM annotations'),
       classes: count('SELECT count(*) AS n FROM label_classes'),
       runs: count('SELECT count(*) AS n FROM model_runs'),

@@ -26,6 +26,7 @@ const summary: ProjectSummary = {
   schemaVersion: 1,
   images: 3,
   missingImages: 0,
+  pendingIndex: 0,
   annotations: 0,
   classes: 0,
   runs: 0,

@@ -68,7 +68,7 @@ export function ImagesPanel({ selection, onClose }: { selection: ImageSelection;
             <li key={id}>
               <a href={`#/image/${id}`} className="eval-image" data-testid="eval-image-link" data-image-id={id} title={l?.row?.relPath ?? l?.error}>
                 <span className="eval-image-thumb" aria-hidden="true">
-                  {l?.row ? <img src={api.thumbUrl(id, imageVersion(l.row.contentHash))} alt="" loading="lazy" decoding="async" draggable={false} /> : null}
+                  {l?.row ? <img src={api.thumbUrl(id, imageVersion(l.row))} alt="" loading="lazy" decoding="async" draggable={false} /> : null}
                 </span>
                 <span className="eval-image-text">
                   <span className="eval-image-name">{name}</span>

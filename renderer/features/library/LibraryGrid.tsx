@@ -311,7 +311,7 @@ const GridCell = memo(function GridCell(props: {
       role="gridcell"
       aria-selected={selected}
       data-selected={selected}
-      aria-label={`${folder ? `${folder}/` : ''}${name}, ${STATUS_LABELS[row.status]}, ${row.annotationCount} annotations${row.missing ? ', file missing' : ''}`}
+      aria-label={`${folder ? `${folder}/` : ''}${name}, ${STATUS_LABELS[row.status]}, ${row.annotationCount} annotations${row.missing ? ', file missing' : ''}${row.indexed < 2 ? ', not read yet' : ''}`}
       data-testid="grid-cell"
       data-image-id={row.id}
       title={row.relPath}
@@ -319,7 +319,7 @@ const GridCell = memo(function GridCell(props: {
       onDoubleClick={() => onOpen(index, row.id)}
     >
       <div className="thumb">
-        <Thumb url={api.thumbUrl(row.id, imageVersion(row.contentHash))} inView={inView} missing={row.missing} />
+        <Thumb url={api.thumbUrl(row.id, imageVersion(row))} inView={inView} missing={row.missing} />
         {row.missing ? <span className="badge badge-missing">missing</span> : null}
         {row.annotationCount > 0 ? (
           <span className="ann-count" title={`${row.annotationCount} annotations`}>

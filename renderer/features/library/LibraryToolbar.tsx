@@ -1,9 +1,10 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { ImageFilter, ImageSort, ReviewStatus } from '../../../common/api/contract.js';
 import { api } from '../../api.js';
+import { projectStore } from '../app/project.js';
 import { useStore } from '../app/store.js';
 import { useAction } from '../app/useAction.js';
-import { trackJob } from '../jobs/jobs.js';
+import { jobsStore, trackJob } from '../jobs/jobs.js';
 import { RunModelControls } from '../models/RunModelControls.js';
 import { STATUSES, STATUS_LABELS } from '../status.js';
 import { libraryStore } from './query.js';
@@ -37,6 +38,28 @@ export function setFilter(patch: Partial<ImageFilter>) {
     for (const k of Object.keys(filter) as (keyof ImageFilter)[]) if (filter[k] === undefined) delete filter[k];
     return { filter, lastIndex: 0 };
   });
+}
+
+/**
+ * What an import has listed but not read yet (issue 12): rows show at once, sizes and content hashes come after. While
+ * an import or rescan runs they are being read; otherwise (a stopped import) a rescan reads them.
+ */
+function IndexingStatus() {
+  const project = useStore(projectStore).project;
+  const scanning = useStore(jobsStore).jobs.some((j) => (j.kind === 'import' || j.kind === 'rescan') && j.state === 'running');
+  const pending = project?.pendingIndex ?? 0;
+  if (pending === 0) return null;
+  const of = `${pending.toLocaleString()} of ${(project?.images ?? pending).toLocaleString()} images`;
+  return (
+    <span
+      className="indexing muted"
+      data-testid="library-indexing"
+      role="status"
+      title="Rows are listed from the folder at once; image sizes and content hashes are read after, images on screen first."
+    >
+      {scanning ? `Indexing ${of}…` : `${of} not indexed yet: rescan to finish`}
+    </span>
+  );
 }
 
 export function LibraryToolbar({ total }: { total: number | null }) {
@@ -75,6 +98,7 @@ export function LibraryToolbar({ total }: { total: number | null }) {
         <span className="total" data-testid="library-total">
           {total === null ? '…' : `${total.toLocaleString()} ${total === 1 ? 'image' : 'images'}`}
         </span>
+        <IndexingStatus />
         <input
           type="search"
           className="filter-text"
