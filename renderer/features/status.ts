@@ -27,9 +27,8 @@ export function formatBytes(n: number): string {
 }
 
 /**
- * A short cache-buster: the image's bytes changed exactly when its hash did. An image an import has listed but not
- * read yet has no hash: its size and mtime stand in until the hash is known (the server makes its thumbnail after
- * reading the hash, so the URL of either version gets the same cached thumbnail).
+ * A short cache-buster for an image's URLs: its size and mtime, which the scan compares to tell a changed file, and
+ * which a row has from the moment an import lists it. Not the content hash: a listed row gets its hash seconds later
+ * (issue 12), and a version that changed then made every cell on screen fetch its thumbnail a second time.
  */
-export const imageVersion = (row: { contentHash: string; byteSize: number; mtimeMs: number }) =>
-  row.contentHash ? row.contentHash.slice(0, 16) : `${row.byteSize.toString(36)}-${Math.trunc(row.mtimeMs).toString(36)}`;
+export const imageVersion = (row: { byteSize: number; mtimeMs: number }) => `${row.byteSize.toString(36)}-${Math.trunc(row.mtimeMs).toString(36)}`;

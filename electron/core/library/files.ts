@@ -25,7 +25,7 @@ import { WorkQueue, type QueueRequest } from '../../../common/workQueue.js';
 import type { ImageBody, ImageFile, ImageVariant } from '../host.js';
 import { ensurePrivateDir, openPrivateFileForWriting } from '../privateFiles.js';
 import { decodeBmp } from './bmp.js';
-import { ensureIndexed } from './indexer.js';
+import { ensureIndexed, holdBackground } from './indexer.js';
 import { factsOf, NotRegularFileError, openRegular, readExactly, ShortReadError } from './safeOpen.js';
 
 export interface StoredImage {
@@ -172,6 +172,16 @@ export class ImageFiles {
   }
 
   async imageBody(id: number, variant: ImageVariant, request: ImageRequest = {}): Promise<ImageBody> {
+    // A person is waiting for this: an import's background reads hold back until it is served.
+    const release = holdBackground(this.db);
+    try {
+      return await this.body(id, variant, request);
+    } finally {
+      release();
+    }
+  }
+
+  private async body(id: number, variant: ImageVariant, request: ImageRequest): Promise<ImageBody> {
     const queued: QueueRequest = { signal: request.signal, priority: PRIORITY[variant] };
     let { row } = this.resolvePath(id);
     if (row.indexed < 2) row = await this.indexFirst(row);

@@ -37,6 +37,7 @@ import {
   queuedWrites,
   queueUpdate,
   readAndHash,
+  backgroundTurn,
   readPending,
   unreadableReason,
   watchIndexing,
@@ -131,6 +132,8 @@ const FLUSH_MS = 200;
  */
 const statFile = promisify(fs.stat) as unknown as (file: string, opts: { bigint: true }) => Promise<BigIntStats>;
 const PROGRESS_INTERVAL_MS = 100;
+/** Phase 1 stats files synchronously for at most this long before it lets the event loop serve requests. */
+const LIST_SLICE_MS = 8;
 
 /**
  * Add `folder` as a root (see the roots note above) and scan it. Counts: `imported` new rows; `unchanged` files
@@ -370,9 +373,20 @@ async function listPhase(
     opts.onRows?.(batch.length);
   };
 
+  // Synchronous stats in slices of LIST_SLICE_MS, the event loop served between them: on 10,000 local files the
+  // listing took 0.74 s with each stat a promise through libuv's four threads and 0.65 s this way (issue 12).
+  let sliceStart = performance.now();
+  const statListed = async (file: string): Promise<BigIntStats> => {
+    if (performance.now() - sliceStart >= LIST_SLICE_MS) {
+      await new Promise((r) => setImmediate(r));
+      sliceStart = performance.now();
+    }
+    return fs.statSync(file, { bigint: true });
+  };
+
   const listOne = async (c: Candidate): Promise<ListWrite | null> => {
     if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
-    const st = await statFile(c.abs, { bigint: true });
+    const st = await statListed(c.abs);
     const seen = factsOf(st);
     const prev = stored.get(c.root.id)!.get(c.rel);
     const sameFile = prev !== undefined && (prev.file_id === null || prev.file_id === seen.fileId);
@@ -462,6 +476,9 @@ async function indexPhase(
 
   const indexOne = async (c: Candidate) => {
     if (opts.indexDelayMs) await new Promise((r) => setTimeout(r, opts.indexDelayMs));
+    // Thumbnails and images a person is waiting for go first.
+    await backgroundTurn(db, signal);
+    if (signal?.aborted) return;
     if (c.pendingId !== undefined) {
       const r = await readPending(db, c.pendingId, c.open);
       if (r?.kind !== 'unreadable') return;

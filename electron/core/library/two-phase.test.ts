@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ImportResult } from '../../../common/api/contract.js';
 import type { ProjectStore } from '../project/store.js';
 import { ImageFiles } from './files.js';
-import { ensureIndexed, readPending, requireIndexed } from './indexer.js';
+import { ensureIndexed, holdBackground, readPending, requireIndexed } from './indexer.js';
 import { importFolder, rescanProject, type ScanOptions } from './scan.js';
 import { FIXTURES, tempProject } from './test-helpers.js';
 
@@ -298,6 +298,40 @@ describe('a cancel, and reads on demand', () => {
       await files.settle();
     }
     expect(store.summary().pendingIndex).toBe(0);
+  });
+
+  it('work for the screen holds phase 2 back until it is done; a cancel does not wait for it', async () => {
+    const release = holdBackground(store.db);
+    const scan = await held((o) => importFolder(store.db, photos, o));
+    scan.release();
+    // Phase 2 has begun but reads nothing new while a thumbnail (here: the hold) is being served.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(scan.indexed).toEqual([]);
+    expect(rows().every((r) => r.indexed === 0)).toBe(true);
+    // Holds nest: phase 2 goes on only when the last one ends, and released twice is released once.
+    const second = holdBackground(store.db);
+    release();
+    release();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(scan.indexed).toEqual([]);
+    second();
+    const result = await scan.done;
+    expect(result).toMatchObject({ imported: GOOD.length, cancelled: false });
+    expect(rows().every((r) => r.indexed === 2)).toBe(true);
+
+    // A scan held back this way is cancelled at once, its rows left listed for the next scan.
+    rmSync(path.join(photos, 'nested'), { recursive: true });
+    mkdirSync(path.join(photos, 'more'));
+    cpSync(path.join(FIXTURES, 'coffee.jpg'), path.join(photos, 'more', 'coffee-copy.jpg'));
+    const hold = holdBackground(store.db);
+    const abort = new AbortController();
+    const again = await held((o) => rescanProject(store.db, { ...o, signal: abort.signal }));
+    again.release();
+    await new Promise((r) => setTimeout(r, 100));
+    abort.abort();
+    expect(await again.done).toMatchObject({ cancelled: true });
+    expect(row('more/coffee-copy.jpg')).toMatchObject({ indexed: 0 });
+    hold();
   });
 
   it('says how far a slow phase 2 is, and tells the caller as rows are read', async () => {
