@@ -628,6 +628,8 @@ export const callSchemas = {
   /** `followLinks`: also follow symlinks that lead out of the folder (off: they are listed in the result's notes). */
   'images.import': { req: z.object({ folder: UserPath, followLinks: z.boolean().optional() }).strict(), res: z.object({ jobId: z.string() }) },
   'images.rescan': { req: Empty, res: z.object({ jobId: z.string() }) },
+  /** A job that makes the thumbnail of every image ahead of time (opt-in: minutes and disk space for a big folder). */
+  'images.fillThumbnails': { req: Empty, res: z.object({ jobId: z.string() }) },
   /**
    * A page of the filtered, sorted list: by `offset` (a jump anywhere), or `after` / `before` a cursor an earlier
    * page gave (`endCursor` / `startCursor`: the page next to it, a keyset seek at any depth; `offset` is then ignored

@@ -241,6 +241,46 @@ export class AppCore implements CoreHost {
     ).id;
   }
 
+  /**
+   * Thumbnails of every image made ahead (issue 12; opt-in from the library's toolbar, since a big folder's take minutes
+   * and disk space): the grid then scrolls through the folder without waiting. In path order, one per core, after
+   * anything a screen asks for; images already cached cost a stat. Cancel keeps what was made.
+   */
+  startThumbnailFill(): string {
+    const { store, files } = this.project();
+    return this.jobs.start(
+      'thumbnails',
+      `Make thumbnails for ${store.name}`,
+      async (ctx) => {
+        const ids = store.db.prepare('SELECT id FROM images WHERE missing = 0 ORDER BY root_id, rel_path').pluck().all() as number[];
+        const total = ids.length;
+        const failed: string[] = [];
+        let done = 0;
+        let next = 0;
+        ctx.progress(0, total, `Making thumbnails: 0 of ${total.toLocaleString('en-US')}`);
+        const worker = async () => {
+          while (next < ids.length && !ctx.signal.aborted) {
+            const id = ids[next++];
+            try {
+              const body = await files.imageBody(id, 'thumb', { signal: ctx.signal, background: true });
+              await body.file?.handle.close();
+            } catch (e) {
+              if (!ctx.signal.aborted) failed.push(`${id}: ${(e as Error).message}`);
+            }
+            done++;
+            ctx.progress(done, total, `Making thumbnails: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}`);
+          }
+        };
+        await Promise.all(Array.from({ length: Math.max(1, Math.min(os.availableParallelism(), total)) }, worker));
+        return { total, ready: done - failed.length, failed, cancelled: ctx.signal.aborted };
+      },
+      (r) => ({
+        message: `${r.cancelled ? 'Cancelled: ' : ''}${r.ready.toLocaleString('en-US')} of ${r.total.toLocaleString('en-US')} thumbnails ready` + (r.failed.length ? `, ${r.failed.length} could not be made (${r.failed[0]})` : ''),
+        cancelled: r.cancelled,
+      }),
+    ).id;
+  }
+
   /** A folder opened as a project keeps its project file in the app data folder: the image folder is never written. */
   async openFolder(folder: string): Promise<{ project: ProjectSummary; jobId: string | null }> {
     let real: string;
@@ -428,6 +468,7 @@ export class AppCore implements CoreHost {
       },
       'images.import': ({ folder, followLinks }) => ({ jobId: this.startImport(folder, { followLinks }) }),
       'images.rescan': () => ({ jobId: this.startRescan() }),
+      'images.fillThumbnails': () => ({ jobId: this.startThumbnailFill() }),
       'images.list': (a) => this.project().store.images.list(a),
       'images.get': async ({ id }) => {
         const { store } = this.project();

@@ -63,10 +63,17 @@ const BROWSER_MIME: Record<string, string> = {
 const GENERATE_CONCURRENCY = availableParallelism();
 /** A person waiting on the viewer's full image goes before the grid's thumbnails. */
 const PRIORITY: Record<ImageVariant, number> = { image: 1, thumb: 0 };
+/** The thumbnail fill job's requests: after anything a screen asked for. */
+const BACKGROUND_PRIORITY = -1;
 
 /** How a transport asks for an image: `signal` aborts when its request was closed (a thumbnail scrolled away). */
 export interface ImageRequest {
   signal?: AbortSignal;
+  /**
+   * Made for no one waiting (the thumbnail fill job): queued after every request from a screen, and it does not hold
+   * an import's phase 2 back.
+   */
+  background?: boolean;
 }
 
 export class ImageFiles {
@@ -173,7 +180,7 @@ export class ImageFiles {
 
   async imageBody(id: number, variant: ImageVariant, request: ImageRequest = {}): Promise<ImageBody> {
     // A person is waiting for this: an import's background reads hold back until it is served.
-    const release = holdBackground(this.db);
+    const release = request.background ? () => undefined : holdBackground(this.db);
     try {
       return await this.body(id, variant, request);
     } finally {
@@ -182,7 +189,7 @@ export class ImageFiles {
   }
 
   private async body(id: number, variant: ImageVariant, request: ImageRequest): Promise<ImageBody> {
-    const queued: QueueRequest = { signal: request.signal, priority: PRIORITY[variant] };
+    const queued: QueueRequest = { signal: request.signal, priority: request.background ? BACKGROUND_PRIORITY : PRIORITY[variant] };
     let { row } = this.resolvePath(id);
     if (row.indexed < 2) row = await this.indexFirst(row);
     const hash = row.contentHash;

@@ -79,6 +79,7 @@ export function LibraryToolbar({ total }: { total: number | null }) {
   }, [text]);
 
   const rescan = useAction(async () => trackJob((await api.call('images.rescan')).jobId));
+  const fillThumbs = useAction(async () => trackJob((await api.call('images.fillThumbnails')).jobId));
   const importFolder = useAction(async () => {
     await trackJob((await api.call('images.import', { folder: folder.trim() })).jobId);
     setImportOpen(false);
@@ -90,7 +91,7 @@ export function LibraryToolbar({ total }: { total: number | null }) {
   };
 
   const labeled = filter.labeled === undefined ? '' : filter.labeled ? 'labeled' : 'unlabeled';
-  const error = rescan.error ?? importFolder.error;
+  const error = rescan.error ?? fillThumbs.error ?? importFolder.error;
 
   return (
     <div className="toolbar-wrap">
@@ -186,6 +187,16 @@ export function LibraryToolbar({ total }: { total: number | null }) {
         </button>
         <button type="button" className="btn" onClick={() => rescan.run()} disabled={rescan.pending} aria-label="Rescan the project's folders">
           Rescan
+        </button>
+        <button
+          type="button"
+          className="btn"
+          data-testid="fill-thumbnails"
+          onClick={() => fillThumbs.run()}
+          disabled={fillThumbs.pending || !total}
+          title="Make every image's thumbnail now, in the background, so scrolling never waits for one (minutes and some disk space for a big folder; cancel keeps what was made)"
+        >
+          Make thumbnails
         </button>
         <button type="button" className="btn btn-primary" aria-expanded={importOpen} onClick={() => setImportOpen(!importOpen)}>
           Import folder…
