@@ -174,11 +174,18 @@ export class AppCore implements CoreHost {
    */
   private rowsListed(): () => void {
     let last = 0;
+    let trailing: NodeJS.Timeout | null = null;
+    const emit = () => {
+      trailing = null;
+      last = Date.now();
+      // The project may have been closed in between (a trailing event after the job).
+      if (this.current) this.emitProject('images');
+    };
     return () => {
-      const now = Date.now();
-      if (now - last < ROWS_EVENT_MS) return;
-      last = now;
-      this.emitProject('images');
+      const wait = last + ROWS_EVENT_MS - Date.now();
+      if (wait <= 0) emit();
+      // A batch inside the interval is told of at its end, so the last rows of a scan are never left unsaid.
+      else trailing ??= setTimeout(emit, wait);
     };
   }
 

@@ -49,7 +49,7 @@ describe('the library during an import', () => {
     expect(await page.getByTestId('grid-empty').textContent()).toMatch(/no images yet/);
     const jobId = core.startImport(roll);
     const running = () => core.jobs.get(jobId)?.state === 'running';
-    const seen: { running: boolean; cells: number; first: string | null; total: string | null; empty: string | null }[] = [];
+    const seen: { running: boolean; cells: number; first: string | null; total: string | null; empty: string | null; indexing: string | null }[] = [];
     let shot = false;
     while (running()) {
       const sample = await page.evaluate(() => {
@@ -59,6 +59,7 @@ describe('the library during an import', () => {
           first: cells[0]?.getAttribute('title') ?? null,
           total: document.querySelector('[data-testid="library-total"]')?.textContent ?? null,
           empty: document.querySelector('[data-testid="grid-empty"]')?.textContent ?? null,
+          indexing: document.querySelector('[data-testid="library-indexing"]')?.textContent ?? null,
         };
       });
       seen.push({ running: running(), ...sample });
@@ -79,6 +80,12 @@ describe('the library during an import', () => {
     for (const s of during) if (s.cells > 0) expect(s.first).toBe('a/a-000.png');
     // While the scan runs an empty grid says it is still looking, never that the project has no images.
     for (const s of during) if (s.empty !== null) expect(s.empty).toMatch(/Looking for images/);
+
+    // Two phases (issue 12): every row listed while sizes and hashes are still being read, and the toolbar says so.
+    const indexing = during.filter((s) => s.total === `${NAMES.length} images` && s.indexing !== null);
+    expect(indexing.length).toBeGreaterThan(0);
+    for (const s of indexing) expect(s.indexing).toMatch(/^Indexing \d+ images?…$/);
+    await expect.poll(() => page.getByTestId('library-indexing').count()).toBe(0);
 
     // At the end every image is listed, in path order, and the count is the job's.
     await expect.poll(() => page.getByTestId('library-total').textContent()).toBe(`${NAMES.length} images`);

@@ -49,7 +49,8 @@ function IndexingStatus() {
   const scanning = useStore(jobsStore).jobs.some((j) => (j.kind === 'import' || j.kind === 'rescan') && j.state === 'running');
   const pending = project?.pendingIndex ?? 0;
   if (pending === 0) return null;
-  const of = `${pending.toLocaleString()} of ${(project?.images ?? pending).toLocaleString()} images`;
+  // Not "of N": the toolbar's count comes from the grid's last page, which can be newer than this summary.
+  const of = `${pending.toLocaleString()} ${pending === 1 ? 'image' : 'images'}`;
   return (
     <span
       className="indexing muted"
