@@ -56,5 +56,9 @@ writeFileSync(path.join(root, configFile), `${JSON.stringify(config, null, 2)}\n
 const args = ['stryker', 'run', configFile, ...(full ? ['--force'] : []), ...passThrough];
 console.log(`mutate: ${config.mutate.filter((g) => !g.startsWith('!')).join(', ')} → ${outDir}/`);
 console.log(`mutate: npx ${args.join(' ')}`);
-const r = spawnSync('npx', args, { cwd: root, stdio: 'inherit' });
+// Tests beside the code read the reference implementations' numbers from ../shared/reference; Stryker runs them from a
+// sandbox copy (.stryker-tmp/sandbox-*/), where that relative path leads nowhere and the reference cases would skip.
+const reference = path.resolve(root, '..', 'shared', 'reference');
+const env = existsSync(reference) && !process.env.SIGHTLINE_REFERENCE ? { ...process.env, SIGHTLINE_REFERENCE: reference } : process.env;
+const r = spawnSync('npx', args, { cwd: root, stdio: 'inherit', env });
 process.exit(r.status ?? 1);
