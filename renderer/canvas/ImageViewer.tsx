@@ -54,7 +54,130 @@ export interface ViewerInteraction {
 const PIXELATED_FROM_SCALE = 2;
 const BUTTON_ZOOM_STEP = 1.25;
 
-type Loaded = { src: string; image: HTMLImageElement } | { src: string; error: true };
+/** Decoded pixels: an ImageBitmap (decoded off the main thread), or an <img> where that could not be made. */
+type Pixels = ImageBitmap | HTMLImageElement;
+type Loaded = { src: string; image: Pixels } | { src: string; error: true };
+
+const widthOf = (p: Pixels) => (p instanceof HTMLImageElement ? p.naturalWidth : p.width);
+const heightOf = (p: Pixels) => (p instanceof HTMLImageElement ? p.naturalHeight : p.height);
+
+/** The longest a preloaded image's decode waits for what should show before it (see preloadImage). */
+const MAX_DECODE_WAIT_MS = 1500;
+
+/**
+ * Fetch the image and decode it off the main thread (createImageBitmap on the bytes), once `after` has settled. An
+ * <img> with decode() was not enough: Chromium decoded the 4000×3000 JPEG again, on the main thread, at the first
+ * drawImage (hundreds of milliseconds in which nothing else ran, the labels' paint included). Falls back to an <img>
+ * when fetch or createImageBitmap fails (an <img> error then says the file cannot be shown).
+ */
+async function decodePixels(src: string, signal: AbortSignal, after?: Promise<unknown>): Promise<Pixels> {
+  if (typeof createImageBitmap === 'function' && typeof fetch === 'function') {
+    try {
+      const res = await fetch(src, { signal, credentials: 'same-origin' });
+      if (res.ok) {
+        const blob = await res.blob();
+        if (after) await Promise.race([after, new Promise((r) => setTimeout(r, MAX_DECODE_WAIT_MS))]);
+        if (signal.aborted) throw new DOMException('aborted', 'AbortError');
+        const bitmap = await createImageBitmap(blob);
+        if (!signal.aborted) return bitmap;
+        bitmap.close();
+      }
+    } catch {
+      // the <img> below answers for it
+    }
+    if (signal.aborted) throw new DOMException('aborted', 'AbortError');
+  }
+  return loadImg(src, signal);
+}
+
+interface Preload {
+  src: string;
+  stop: AbortController;
+  pixels: Promise<Pixels>;
+  /** The pixels, once decoded. */
+  done: Pixels | null;
+}
+
+/** Pixels asked for before a viewer shows them: the latest of each kind, taken by the viewer of the same source. */
+const preloads: { full: Preload | null; preview: Preload | null } = { full: null, preview: null };
+
+function release(p: Preload): void {
+  p.stop.abort();
+  p.pixels.then(
+    (px) => px instanceof HTMLImageElement || px.close(),
+    () => undefined,
+  );
+}
+
+/**
+ * Start fetching and decoding an image (`full`) or its thumbnail (`preview`) before the viewer that will show it
+ * renders: the app calls this as the address changes to an image. A later call for another source drops this one.
+ * A full image's bytes are fetched at once, its decode (a large photo's is long, on a machine with few cores it
+ * competes with everything else) waits for `after` (what should show first: the labels, over the preview), at
+ * most MAX_DECODE_WAIT_MS.
+ */
+export function preloadImage(kind: 'full' | 'preview', src: string, after?: Promise<unknown>): void {
+  const old = preloads[kind];
+  if (old?.src === src) return;
+  if (old) release(old);
+  const stop = new AbortController();
+  const p: Preload = { src, stop, pixels: kind === 'full' ? decodePixels(src, stop.signal, after) : decodeSmall(src, stop.signal), done: null };
+  p.pixels.then(
+    (px) => (p.done = px),
+    () => undefined,
+  );
+  preloads[kind] = p;
+}
+
+/** The preload of `src`, now the caller's (null when there is none; another source's is dropped). */
+function takePreload(kind: 'full' | 'preview', src: string): Preload | null {
+  const p = preloads[kind];
+  preloads[kind] = null;
+  if (p && p.src !== src) {
+    release(p);
+    return null;
+  }
+  return p;
+}
+
+/**
+ * A small image (a thumbnail): an <img> asked for at high priority and drawn once loaded, without decode() (which
+ * queues behind the full image's decode; a thumbnail decodes at its first draw in no time). Not fetched as a blob:
+ * a blob URL's bytes go through the browser process, which is slow to answer while megabytes of labels stream in.
+ */
+function decodeSmall(src: string, signal: AbortSignal): Promise<Pixels> {
+  return loadImg(src, signal, false);
+}
+
+function loadImg(src: string, signal: AbortSignal, decode = true): Promise<HTMLImageElement> {
+  return new Promise<HTMLImageElement>((resolve, reject) => {
+    const img = new Image();
+    img.decoding = 'async';
+    if (!decode) img.fetchPriority = 'high';
+    const done = () => {
+      img.onload = img.onerror = null;
+      signal.removeEventListener('abort', stop);
+    };
+    const stop = () => {
+      done();
+      reject(new DOMException('aborted', 'AbortError'));
+    };
+    img.onload = () => {
+      done();
+      if (!decode) return resolve(img);
+      img.decode().then(
+        () => resolve(img),
+        () => resolve(img),
+      );
+    };
+    img.onerror = () => {
+      done();
+      reject(new Error(`cannot load ${src}`));
+    };
+    signal.addEventListener('abort', stop);
+    img.src = src;
+  });
+}
 
 export interface ImageViewerProps {
   src: string;
@@ -79,9 +202,14 @@ export interface ImageViewerProps {
   link?: ViewportLink;
   /** data-testid of the viewer's frame (the element that carries the viewport in data-scale / data-offset-x / -y). */
   frameTestId?: string;
+  /**
+   * A small version of the same picture (the library's thumbnail), shown stretched over the image's known size
+   * until the full image is decoded: a large photo takes a while to decode, its labels do not.
+   */
+  previewSrc?: string;
 }
 
-export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cursor, stageTestId, fallbackSize, link, frameTestId = 'viewer-stage' }: ImageViewerProps) {
+export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cursor, stageTestId, fallbackSize, link, frameTestId = 'viewer-stage', previewSrc }: ImageViewerProps) {
   const containerRef = useRef<HTMLDivElement>(null);
   const stageRef = useRef<Konva.Stage>(null);
   const layerRef = useRef<Konva.Layer>(null);
@@ -98,6 +226,8 @@ export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cu
   const memberRef = useRef<LinkedViewer | null>(null);
   const [size, setSize] = useState<Size>({ width: 0, height: 0 });
   const [loaded, setLoaded] = useState<Loaded | null>(null);
+  /** The preview of `src` (the image it stands in for, and its pixels). */
+  const [preview, setPreview] = useState<{ src: string; image: Pixels } | null>(null);
 
   useLayoutEffect(() => {
     const el = containerRef.current!;
@@ -109,30 +239,60 @@ export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cu
   }, []);
 
   useEffect(() => {
-    const img = new Image();
-    img.decoding = 'async';
-    let live = true;
-    // Decode off the main thread before the first draw: a 4000×3000 JPEG decoded by drawImage blocked the page for
-    // about half a second (the labels' requests waited behind it).
-    img.onload = () =>
-      img.decode().then(
-        () => live && setLoaded({ src, image: img }),
-        () => live && setLoaded({ src, image: img }),
-      );
-    img.onerror = () => setLoaded({ src, error: true });
-    img.src = src;
-    return () => {
-      live = false;
-      img.onload = img.onerror = null;
-    };
+    // Decoded before the first draw, off the main thread: the labels' requests and paint do not wait behind it.
+    const early = takePreload('full', src);
+    const stop = early?.stop ?? new AbortController();
+    (early?.pixels ?? decodePixels(src, stop.signal)).then(
+      (image) => {
+        if (stop.signal.aborted) {
+          if (!(image instanceof HTMLImageElement)) image.close();
+        } else setLoaded({ src, image });
+      },
+      () => !stop.signal.aborted && setLoaded({ src, error: true }),
+    );
+    return () => stop.abort();
   }, [src]);
 
+  useEffect(() => {
+    if (!previewSrc) return;
+    const early = takePreload('preview', previewSrc);
+    const stop = early?.stop ?? new AbortController();
+    // An <img>: a thumbnail decodes in no time on the main thread, while createImageBitmap would queue it behind the
+    // full image's decode.
+    (early?.pixels ?? decodeSmall(previewSrc, stop.signal)).then(
+      (image) => {
+        if (stop.signal.aborted) {
+          if (!(image instanceof HTMLImageElement)) image.close();
+        } else setPreview({ src, image });
+      },
+      () => undefined, // no preview: the full image shows when it is decoded
+    );
+    return () => stop.abort();
+  }, [src, previewSrc]);
+
   const image = loaded && 'image' in loaded ? loaded.image : null;
+  // A bitmap holds its decoded pixels (48 MB for 12 MP) until closed: free it once the next one is shown.
+  useEffect(() => () => {
+    if (image && !(image instanceof HTMLImageElement)) image.close();
+  }, [image]);
   const failedNow = loaded?.src === src && 'error' in loaded;
   const known = fallbackSize && fallbackSize.width > 0 ? fallbackSize : null;
   const fallback = failedNow ? known : null;
   const current = image && loaded?.src === src ? image : null;
-  const imageSize: Size | null = current ? { width: current.naturalWidth, height: current.naturalHeight } : known;
+  const imageSize: Size | null = current ? { width: widthOf(current), height: heightOf(current) } : known;
+  // The preview stands in only while the full image is on its way, and only where the image's size is known.
+  // A preview decoded ahead of this render is shown in it, not a render later.
+  const early = previewSrc && preloads.preview?.src === previewSrc ? preloads.preview.done : null;
+  const previewNow = !current && !failedNow && known ? (preview?.src === src ? preview.image : early) : null;
+  useEffect(() => () => {
+    if (preview && !(preview.image instanceof HTMLImageElement)) preview.image.close();
+  }, [preview]);
+  useEffect(() => {
+    if (current && preview) setPreview(null);
+  }, [current, preview]);
+  /** What the base layer shows now: scripts and benchmarks read when it was first drawn (data-image-drawn-at). */
+  const shownPixels = useRef<{ src: string; kind: 'full' | 'preview' | null }>({ src, kind: null });
+  shownPixels.current = { src, kind: current ? 'full' : previewNow ? 'preview' : null };
 
   const draw = (sync = false) => {
     frameRef.current = 0;
@@ -207,7 +367,8 @@ export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cu
   const shown = imageSize ? `${src}:${imageSize.width}x${imageSize.height}` : null;
   useLayoutEffect(() => {
     if (!shown || size.width === 0) return;
-    if (shownImage.current !== shown) {
+    const fresh = shownImage.current !== shown;
+    if (fresh) {
       const joining = shownImage.current === null ? linkRef.current?.current : null;
       shownImage.current = shown;
       fittedRef.current = true;
@@ -219,6 +380,8 @@ export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cu
     }
     if (fittedRef.current) fit();
     else setViewport(vpRef.current);
+    // The layers learn a new image's viewport now, not at the next frame: its labels may be painted before that.
+    if (fresh) onViewportRef.current?.(vpRef.current);
   });
 
   useEffect(() => () => cancelAnimationFrame(frameRef.current), []);
@@ -323,6 +486,40 @@ export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cu
     interactionRef.current.contextMenu(e, imagePoint(e), vpRef.current);
   };
 
+  // When the image (or its preview) first reached the screen for this source: `data-image-drawn` says which is shown,
+  // `data-image-drawn-at` and `data-full-image-drawn-at` (page clock) when each was first drawn.
+  const stampedFor = useRef<{ src: string; any: boolean; full: boolean }>({ src: '', any: false, full: false });
+  useEffect(() => {
+    const layer = layerRef.current;
+    if (!layer) return;
+    const onDraw = () => {
+      const { src: now, kind } = shownPixels.current;
+      const el = containerRef.current;
+      if (!el) return;
+      let st = stampedFor.current;
+      if (st.src !== now) {
+        st = stampedFor.current = { src: now, any: false, full: false };
+        delete el.dataset.imageDrawnAt;
+        delete el.dataset.fullImageDrawnAt;
+      }
+      el.dataset.imageDrawn = kind ?? 'none';
+      if (!kind) return;
+      const at = String(performance.now());
+      if (!st.any) {
+        st.any = true;
+        el.dataset.imageDrawnAt = at;
+      }
+      if (kind === 'full' && !st.full) {
+        st.full = true;
+        el.dataset.fullImageDrawnAt = at;
+      }
+    };
+    layer.on('draw.stamp', onDraw);
+    return () => {
+      layer.off('draw.stamp');
+    };
+  }, [size.width > 0]);
+
   // The Konva stage's own container carries the test id scripts look for.
   useEffect(() => {
     const container = stageRef.current?.container();
@@ -351,6 +548,7 @@ export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cu
         <Stage ref={stageRef} width={size.width} height={size.height}>
           <Layer ref={layerRef} listening={false}>
             {current ? <KonvaImage image={current} listening={false} perfectDrawEnabled={false} /> : null}
+            {previewNow && known ? <KonvaImage image={previewNow} width={known.width} height={known.height} listening={false} perfectDrawEnabled={false} /> : null}
             {!image && fallback ? <Rect width={fallback.width} height={fallback.height} fill="#1d2027" stroke="#ff6b6b" strokeWidth={2} strokeScaleEnabled={false} dash={[8, 6]} listening={false} /> : null}
           </Layer>
           {imageSize ? layers : null}

@@ -20,6 +20,7 @@ import {
   type KeypointTemplate,
   type LabelClass,
   type EventPayload,
+  type CallResponse,
 } from '../../common/api/contract.js';
 import { maskToPolygons as traceMask, polygonToMask as fillPolygon } from '../../common/geometry/polygon.js';
 import { decodeRle, encodeRle } from '../../common/geometry/rle.js';
@@ -193,6 +194,32 @@ function mergeChange(a: EditorChange, b: EditorChange): EditorChange {
   return out;
 }
 
+/** A read of one image's labels started ahead of its `load` (see `Editor.prefetch`). */
+export interface EditorPrefetch {
+  readonly imageId: number;
+  /** Settles when the read has (whether it failed or not). */
+  readonly settled: Promise<void>;
+}
+
+/** One read of an image's document, as the server answered it. */
+interface DocRead {
+  history: CallResponse<'edits.history'>;
+  annotations: CallResponse<'annotations.list'>;
+  classes: CallResponse<'classes.list'>;
+}
+
+interface Prefetch extends EditorPrefetch {
+  readonly read: Promise<DocRead>;
+  /** Operations acknowledged since the read began: replayed over what it read, as a load's own. */
+  readonly acks: SaveOp[];
+  /** Another window changed the image or the classes since the read began: a load reads again. */
+  stale: boolean;
+  /** The read failed: a load reads again. */
+  failed: boolean;
+  /** The project it was read in. */
+  readonly project: number;
+}
+
 export class Editor {
   state: EditorState = initialState();
   readonly client: string;
@@ -218,6 +245,8 @@ export class Editor {
   /** Said when the running reload lands (why it happened). */
   private reloadNotice: { text: string; level: 'info' | 'warning' } | null = null;
   private reloadAgain = false;
+  /** Reads started by `prefetch` that no load has taken yet. */
+  private readonly prefetches = new Set<Prefetch>();
   private readonly creating = new Set<Promise<unknown>>();
   private batchDepth = 0;
   private pendingChange: EditorChange | null = null;
@@ -303,8 +332,8 @@ export class Editor {
    * Show an image: read its history, its labels and the classes, and replay over them what is still being saved.
    * Keeps the tool, the active class, the brush size, hidden and locked classes and the clipboard.
    */
-  async load(image: EditorImage): Promise<void> {
-    const loading = this.read(image, false);
+  async load(image: EditorImage, early?: EditorPrefetch): Promise<void> {
+    const loading = this.read(image, false, early);
     this.loading = loading;
     try {
       await loading;
@@ -315,6 +344,58 @@ export class Editor {
 
   /** The load under way, if any: a paste pressed right after moving to the next image waits for it. */
   private loading: Promise<void> | null = null;
+
+  /**
+   * Start reading an image's labels before its row (and so its size) is known: the viewer asks for both at once and
+   * hands the result to `load`, which then waits for what is left of this read instead of starting its own. A read
+   * that another window's change to the image (or to the classes) overtook is not used; `load` reads again.
+   */
+  prefetch(imageId: number): EditorPrefetch {
+    // One read an image at a time: the app may start it as the address changes, the viewer again as it mounts.
+    for (const p of this.prefetches) if (p.imageId === imageId && !p.stale && !p.failed && p.project === this.project) return p;
+    const acks: SaveOp[] = [];
+    const read = this.fetchDoc(imageId, acks);
+    // The load that takes it reads again (and reports a failure of its own).
+    const settled = read.then(
+      () => undefined,
+      () => void (p.failed = true),
+    );
+    const p: Prefetch = { imageId, read, settled, acks, stale: false, failed: false, project: this.project };
+    this.prefetches.add(p);
+    return p;
+  }
+
+  /** Forget a prefetch no load took (the viewer moved on before the image's row came). */
+  dropPrefetch(early: EditorPrefetch): void {
+    this.prefetches.delete(early as Prefetch);
+  }
+
+  /**
+   * Read an image's history, labels and classes. History first: whatever it shows applied, the labels read after it
+   * show applied too (see replayOp). Both at once where nothing can come between the two reads unseen: no step of
+   * ours for the image is being saved (one acknowledged during the read, in `acks`, makes it read again in order),
+   * and another window's step comes with a project event, on which the editor reads the image again (projectEvent:
+   * a prefetch goes stale, a loaded image reloads). One round trip fewer before an image's labels can show.
+   */
+  private async fetchDoc(imageId: number, acks: readonly SaveOp[]): Promise<DocRead> {
+    const ours = (op: SaveOp) => op.imageId === imageId;
+    if (this.transport.onProject && !this.queue.pending.some(ours)) {
+      const [history, annotations, classes] = await Promise.all([
+        this.transport.call('edits.history', { imageId }),
+        this.transport.call('annotations.list', { imageId }),
+        this.transport.call('classes.list', {}),
+        this.ids.ensure(1).catch(() => undefined),
+      ]);
+      if (!acks.some(ours)) return { history, annotations, classes };
+    }
+    const history = await this.transport.call('edits.history', { imageId });
+    const [annotations, classes] = await Promise.all([
+      this.transport.call('annotations.list', { imageId }),
+      this.transport.call('classes.list', {}),
+      this.ids.ensure(1).catch(() => undefined),
+    ]);
+    return { history, annotations, classes };
+  }
 
   /** Read the current image again (another window changed it, or a conflict); keeps the selection and drafts. */
   async reload(): Promise<void> {
@@ -337,10 +418,12 @@ export class Editor {
     return this.reloading;
   }
 
-  private async read(image: EditorImage, keep: boolean): Promise<void> {
+  private async read(image: EditorImage, keep: boolean, early?: EditorPrefetch): Promise<void> {
     if (this.disposed) throw new Error('the editor was disposed');
     const seq = ++this.loadSeq;
-    this.loadAcks = [];
+    const taken = early ? this.takePrefetch(early as Prefetch, image.id) : null;
+    // A prefetch has been collecting acknowledgements since its read began.
+    this.loadAcks = taken ? taken.acks : [];
     this.batch(() => {
       if (!keep) {
         for (const t of Object.values(this.tools)) t.cancel();
@@ -362,13 +445,7 @@ export class Editor {
     });
     let history, annotations, classes;
     try {
-      // History first: whatever it shows applied, the labels read after it show applied too (see replayOp).
-      history = await this.transport.call('edits.history', { imageId: image.id });
-      [annotations, classes] = await Promise.all([
-        this.transport.call('annotations.list', { imageId: image.id }),
-        this.transport.call('classes.list', {}),
-        this.ids.ensure(1).catch(() => undefined),
-      ]);
+      ({ history, annotations, classes } = await (taken?.read ?? this.fetchDoc(image.id, this.loadAcks)));
     } catch (e) {
       if (seq === this.loadSeq) {
         this.loadAcks = null;
@@ -409,6 +486,12 @@ export class Editor {
         if (first !== active) this.set({ activeClassId: first }, { tool: true });
       }
     });
+  }
+
+  /** The prefetch `load` may use for `imageId`, taken out of the set either way. */
+  private takePrefetch(p: Prefetch, imageId: number): Prefetch | null {
+    const known = this.prefetches.delete(p);
+    return known && p.imageId === imageId && !p.stale && !p.failed && p.project === this.project ? p : null;
   }
 
   /** Save what is queued, then show nothing. */
@@ -457,8 +540,10 @@ export class Editor {
       this.classIds.reset();
       return;
     }
+    if (this.disposed || (e.client !== undefined && e.client === this.client)) return;
+    for (const p of this.prefetches) if (e.reason === 'classes' || (e.reason === 'annotations' && e.imageIds?.includes(p.imageId))) p.stale = true;
     const image = this.image;
-    if (!image || this.disposed || (e.client !== undefined && e.client === this.client)) return;
+    if (!image) return;
     if (e.reason === 'annotations' && e.imageIds?.includes(image.id)) {
       this.reloadNotice = { text: "Another window changed this image's labels; reloaded.", level: 'info' };
       this.reload().catch(() => undefined);
@@ -599,6 +684,7 @@ export class Editor {
 
   private acknowledged(op: SaveOp, status: ImageRow['status'] | null): void {
     this.loadAcks?.push(op);
+    for (const p of this.prefetches) p.acks.push(op);
     if (this.confirmed) replayOp(this.confirmed, op);
     const image = this.image;
     if (status && image && op.imageId === image.id && image.status !== status) {
@@ -983,7 +1069,7 @@ export class Editor {
    * and everything while labels are hidden are left out unless `includeHidden`; shapes in the preview count
    * where the preview puts them.
    */
-  shapesInView(rect: { x: number; y: number; w: number; h: number }, opts: { includeHidden?: boolean } = {}): number[] {
+  shapesInView(rect: { x: number; y: number; w: number; h: number }, opts: { includeHidden?: boolean; limit?: number } = {}): number[] {
     const st = this.state;
     if (st.labelsHidden && !opts.includeHidden) return [];
     const x1 = rect.x + rect.w, y1 = rect.y + rect.h;
@@ -998,11 +1084,14 @@ export class Editor {
       // The whole image in view (zoomed out): walk the draw order, no set and no sort.
       for (const id of st.order) {
         const pv = st.preview.get(id);
-        if ((pv ? meets(geometryBbox(pv.geometry)) : meets(this.grid.bbox(id))) && shown(id)) out.push(id);
+        if ((pv ? meets(geometryBbox(pv.geometry)) : meets(this.grid.bbox(id))) && shown(id) && out.push(id) > (opts.limit ?? Infinity)) break;
       }
       return out;
     }
-    const ids = new Set(this.grid.query(rect.x, rect.y, x1, y1));
+    const hit = this.grid.query(rect.x, rect.y, x1, y1, opts.limit);
+    // More than the limit: all the caller wants to know (the list is cut, unsorted and unfiltered).
+    if (opts.limit !== undefined && hit.length > opts.limit) return hit;
+    const ids = new Set(hit);
     for (const [id, s] of st.preview) {
       if (meets(geometryBbox(s.geometry))) ids.add(id);
       else ids.delete(id);

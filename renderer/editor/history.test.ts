@@ -348,3 +348,82 @@ describe('saving', () => {
     expect((await serverShapes(p, B)).length).toBe(1);
   });
 });
+
+describe('reading an image ahead of its load', () => {
+  /** The core's transport (with its project events), logging when each call starts and ends. */
+  function logged(): EditorTransport & { log: string[]; count(name: CallName): number } {
+    const log: string[] = [];
+    return {
+      log,
+      count: (name) => log.filter((l) => l === `${name} start`).length,
+      onProject: p.transport.onProject,
+      async call<K extends CallName>(name: K, args: CallRequest<K>): Promise<CallResponse<K>> {
+        log.push(`${name} start`);
+        try {
+          return await p.transport.call(name, args);
+        } finally {
+          log.push(`${name} end`);
+        }
+      },
+    };
+  }
+
+  it('the load takes the prefetch over: the labels are read once, history and labels at once', async () => {
+    const first = editor();
+    await first.load(p.images['a.png']);
+    drawBox(first, 10, 10);
+    await first.flush();
+    const t = logged();
+    const ed = editor({}, t);
+    const early = ed.prefetch(A);
+    expect(ed.prefetch(A)).toBe(early); // the viewer asking again gets the same read
+    await ed.load(p.images['a.png'], early);
+    expect(t.count('annotations.list')).toBe(1);
+    expect(t.count('edits.history')).toBe(1);
+    // Nothing of this editor's was being saved for the image: both reads went out together.
+    expect(t.log.indexOf('annotations.list start')).toBeLessThan(t.log.indexOf('edits.history end'));
+    expect(localShapes(ed)).toEqual(await serverShapes(p, A));
+    expect(ed.state.undoLabel).toBe('Draw box');
+  });
+
+  it("a prefetch another window's change overtook is not used: the load reads again", async () => {
+    const t = logged();
+    const ed = editor({}, t);
+    const early = ed.prefetch(A);
+    await early.settled;
+    const other = editor();
+    await other.load(p.images['a.png']);
+    drawBox(other, 30, 30);
+    await other.flush();
+    await new Promise((r) => setTimeout(r, 30)); // the project event
+    await ed.load(p.images['a.png'], early);
+    expect(t.count('annotations.list')).toBe(2);
+    expect(localShapes(ed)).toEqual(await serverShapes(p, A));
+    expect(localShapes(ed)).toHaveLength(1);
+  });
+
+  it('with a step of its own for the image still being saved, the editor reads the history before the labels', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const t = logged();
+    const slow: EditorTransport = {
+      onProject: t.onProject,
+      async call<K extends CallName>(name: K, args: CallRequest<K>): Promise<CallResponse<K>> {
+        if (name === 'edits.apply') await gate;
+        return t.call(name, args);
+      },
+    };
+    const ed = editor({}, slow);
+    await ed.load(p.images['a.png']);
+    drawBox(ed, 10, 10);
+    t.log.length = 0;
+    const reading = ed.load(p.images['a.png']); // the step is still queued
+    await until(() => t.log.includes('annotations.list start'), 'the labels to be read');
+    expect(t.log.indexOf('edits.history end')).toBeLessThan(t.log.indexOf('annotations.list start'));
+    release();
+    await reading;
+    await ed.flush();
+    expect(localShapes(ed)).toEqual(await serverShapes(p, A));
+    expect(localShapes(ed)).toHaveLength(1);
+  });
+});

@@ -44,6 +44,10 @@ describe('SpatialGrid', () => {
     }
     // A query far bigger than the index walks only the cells in use.
     expect(grid.query(-1e9, -1e9, 1e9, 1e9).length).toBe(boxes.size);
+    // With a limit it stops one past it (big boxes or not); under it, it answers in full.
+    expect(grid.query(-1e9, -1e9, 1e9, 1e9, 10)).toHaveLength(11);
+    expect(grid.query(-1e9, -1e9, 1e9, 1e9, 5)).toHaveLength(6);
+    expect(grid.query(-1e9, -1e9, 1e9, 1e9, boxes.size).length).toBe(boxes.size);
   });
 });
 
@@ -89,6 +93,11 @@ describe('the editor with 6,000 shapes', () => {
     const expected = shapes.filter((s) => meets(bbox(s), rect.x, rect.y, rect.x + rect.w, rect.y + rect.h)).map((s) => s.id).sort((a, b) => a - b);
     expect(expected.length).toBeGreaterThan(100);
     expect(ed.shapesInView(rect)).toEqual(expected);
+    // Asked with a limit (the painter only wants to know whether there are more than that): cut one past it, whether
+    // through the grid or, with the whole image in view, the draw order; under the limit, the full answer.
+    expect(ed.shapesInView(rect, { limit: 50 })).toHaveLength(51);
+    expect(ed.shapesInView({ x: -10, y: -10, w: 5000, h: 4000 }, { limit: 50 })).toHaveLength(51);
+    expect(ed.shapesInView(rect, { limit: expected.length })).toEqual(expected);
     const t0 = performance.now();
     let n = 0;
     for (let i = 0; i < 200; i++) n += ed.shapesInView({ x: (i * 37) % 3000, y: (i * 53) % 2000, w: 900, h: 600 }).length;

@@ -72,15 +72,18 @@ export class SpatialGrid {
     if (old) this.remove(id, old);
   }
 
-  /** Ids whose box meets the rectangle [x0, x1] × [y0, y1] (edges touching count), in no particular order. */
-  query(x0: number, y0: number, x1: number, y1: number): number[] {
+  /**
+   * Ids whose box meets the rectangle [x0, x1] × [y0, y1] (edges touching count), in no particular order. With a
+   * `limit`, the query stops once it has found more than that many.
+   */
+  query(x0: number, y0: number, x1: number, y1: number, limit = Infinity): number[] {
     const out: number[] = [];
     const seen = new Set<number>();
     const meets = (id: number): boolean => {
       const b = this.boxes.get(id)!;
       return b[0] <= x1 && b[0] + b[2] >= x0 && b[1] <= y1 && b[1] + b[3] >= y0;
     };
-    for (const id of this.big) if (meets(id)) out.push(id), seen.add(id);
+    for (const id of this.big) if (meets(id) && (seen.add(id), out.push(id)) > limit) return out;
     const r = this.cellRange(x0, y0, x1, y1), e = this.extent;
     const cx0 = Math.max(r[0], e.cx0), cy0 = Math.max(r[1], e.cy0), cx1 = Math.min(r[2], e.cx1), cy1 = Math.min(r[3], e.cy1);
     for (let cy = cy0; cy <= cy1; cy++) {
@@ -90,7 +93,7 @@ export class SpatialGrid {
         for (const id of s) {
           if (seen.has(id)) continue;
           seen.add(id);
-          if (meets(id)) out.push(id);
+          if (meets(id) && out.push(id) > limit) return out;
         }
       }
     }

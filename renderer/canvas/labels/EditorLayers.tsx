@@ -21,9 +21,13 @@ export function EditorLayers({ editor, bus, painterRef }: { editor: Editor; bus:
     p.activeLayer = activeLayer.current;
     if (painterRef) painterRef.current = p;
     const off = editor.subscribe((change) => p.onChange(change));
+    p.syncVisibility();
+    // While the labels are on their way, not in the middle of their arrival.
+    const idle = typeof requestIdleCallback === 'function' ? requestIdleCallback(() => p.prepareBitmap(), { timeout: 1000 }) : null;
     staticLayer.current?.batchDraw();
     activeLayer.current?.batchDraw();
     return () => {
+      if (idle !== null) cancelIdleCallback(idle);
       off();
       p.dispose();
       if (painterRef) painterRef.current = null;

@@ -17,7 +17,8 @@ import { classColor, DraftMaskCanvas, paintBrushCursor, paintDraft, paintHandles
 /** What the painter needs from the editor. */
 export interface PaintSource {
   readonly state: EditorState;
-  shapesInView(rect: { x: number; y: number; w: number; h: number }): number[];
+  /** Ids of the shapes shown in the rectangle; with a `limit`, possibly cut (and unsorted) once more than that. */
+  shapesInView(rect: { x: number; y: number; w: number; h: number }, opts?: { limit?: number }): number[];
   handles(): { shapeId: number; kind: string; index: number; x: number; y: number }[];
 }
 
@@ -124,16 +125,38 @@ export class LabelsPainter {
       if (ids.size) changed = true;
       if (this.dirty.length > MAX_DIRTY) this.full = true;
     }
-    if (changed) {
-      this.staticLayer?.batchDraw();
-    }
+    this.syncVisibility();
+    // An image's labels just read: paint them now rather than at the next animation frame, which would come after
+    // React has rendered the panels for them.
+    if (changed && change.shapes === 'all' && state.order.length > 0) this.staticLayer?.draw();
+    else if (changed) this.staticLayer?.batchDraw();
     this.activeLayer?.batchDraw();
   }
 
   setPointer(p: { x: number; y: number } | null): void {
     this.pointer = p;
     const tool = this.source.state.tool;
-    if (tool === 'brush' || tool === 'eraser') this.activeLayer?.batchDraw();
+    if (tool === 'brush' || tool === 'eraser') {
+      this.syncVisibility();
+      this.activeLayer?.batchDraw();
+    }
+  }
+
+  /**
+   * A layer with nothing to draw is hidden: a shown layer is a canvas the page composites on every frame, and the
+   * active one is empty most of the time (nothing selected, no gesture), the static one while an image's labels are
+   * on their way (or when it has none).
+   */
+  syncVisibility(): void {
+    const state = this.source.state;
+    const tool = state.tool;
+    const active =
+      state.draft !== null ||
+      (!state.labelsHidden && (state.selection.size > 0 || state.preview.size > 0)) ||
+      ((tool === 'brush' || tool === 'eraser') && this.pointer !== null);
+    if (this.activeLayer && this.activeLayer.visible() !== active) this.activeLayer.visible(active);
+    const stored = state.shapes.size > 0;
+    if (this.staticLayer && this.staticLayer.visible() !== stored) this.staticLayer.visible(stored);
   }
 
   dispose(): void {
@@ -144,10 +167,23 @@ export class LabelsPainter {
 
   /** The stored shapes that belong on the static layer. */
   private staticShapes(state: EditorState, rect: { x: number; y: number; w: number; h: number }): Shape[] {
+    return state.labelsHidden ? [] : this.onStatic(state, this.source.shapesInView(rect));
+  }
+
+  /** The static layer's shapes in view if they are few enough to paint directly (DIRECT_PAINT_LIMIT), else null. */
+  private fewInView(state: EditorState, view: { x: number; y: number; w: number; h: number }): Shape[] | null {
     if (state.labelsHidden) return [];
+    const ids = this.source.shapesInView(view, { limit: DIRECT_PAINT_LIMIT });
+    if (ids.length > DIRECT_PAINT_LIMIT) return null;
+    const shapes = this.onStatic(state, ids);
+    return shapes.length <= DIRECT_PAINT_LIMIT ? shapes : null;
+  }
+
+  /** Of `ids`, the stored shapes the static layer paints (not under a gesture, a class shown, not text). */
+  private onStatic(state: EditorState, ids: readonly number[]): Shape[] {
     const draftTarget = state.draft?.kind === 'mask' ? state.draft.targetId : null;
     const out: Shape[] = [];
-    for (const id of this.source.shapesInView(rect)) {
+    for (const id of ids) {
       const s = state.shapes.get(id);
       if (!s || state.preview.has(id) || id === draftTarget) continue;
       if (s.classId !== null && state.hiddenClasses.has(s.classId)) continue;
@@ -169,8 +205,9 @@ export class LabelsPainter {
     native.setTransform(pr, 0, 0, pr, 0, 0);
     try {
       const view = viewRect(vp, W, H);
-      const inView = this.staticShapes(state, view);
-      if (inView.length <= DIRECT_PAINT_LIMIT) {
+      // Counted with a limit: thousands in view are not listed only to learn that they are more than a few hundred.
+      const inView = this.fewInView(state, view);
+      if (inView) {
         this.cache = null;
         this.dirty = [];
         this.full = false;
@@ -194,16 +231,34 @@ export class LabelsPainter {
     }
   };
 
+  /**
+   * Make the bitmap's canvas for the layer's present size ahead of the first paint that needs it (while an image's
+   * labels are on their way): a stage-sized bitmap four times the view's area takes a while to allocate.
+   */
+  prepareBitmap(): void {
+    const layerCanvas = this.staticLayer?.getCanvas();
+    if (!layerCanvas || this.cache || this.spare) return;
+    const pr = layerCanvas.getPixelRatio();
+    const W = layerCanvas.width / pr;
+    const H = layerCanvas.height / pr;
+    if (!W || !H) return;
+    const canvas = bitmapCanvas(null, W, H, pr);
+    canvas.getContext('2d')!.clearRect(0, 0, 1, 1); // allocates its pixels
+    this.spare = canvas;
+  }
+
   private renderCache(state: EditorState, vp: Viewport, W: number, H: number, pr: number): void {
     const mx = Math.round(W / 2);
     const my = Math.round(H / 2);
-    const canvas = this.cache?.canvas ?? document.createElement('canvas');
-    const cw = Math.ceil((W + 2 * mx) * pr);
-    const ch = Math.ceil((H + 2 * my) * pr);
-    if (canvas.width !== cw || canvas.height !== ch) {
-      canvas.width = cw;
-      canvas.height = ch;
+    // The spare canvas (the one prepareBitmap made, or recenter's previous bitmap) when there is no bitmap yet.
+    let canvas = this.cache?.canvas ?? null;
+    if (!canvas && this.spare) {
+      canvas = this.spare;
+      this.spare = null;
     }
+    canvas = bitmapCanvas(canvas, W, H, pr);
+    const cw = canvas.width;
+    const ch = canvas.height;
     const ctx = canvas.getContext('2d')!;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, cw, ch);
@@ -349,6 +404,18 @@ export class LabelsPainter {
       native.restore();
     }
   };
+}
+
+/** A canvas (`canvas`, else a new one) sized for the bitmap of a W × H view at pixel ratio pr: half a view of margin all round. */
+function bitmapCanvas(canvas: HTMLCanvasElement | null, W: number, H: number, pr: number): HTMLCanvasElement {
+  const c = canvas ?? document.createElement('canvas');
+  const cw = Math.ceil((W + 2 * Math.round(W / 2)) * pr);
+  const ch = Math.ceil((H + 2 * Math.round(H / 2)) * pr);
+  if (c.width !== cw || c.height !== ch) {
+    c.width = cw;
+    c.height = ch;
+  }
+  return c;
 }
 
 function viewRect(vp: Viewport, W: number, H: number): { x: number; y: number; w: number; h: number } {

@@ -33,6 +33,8 @@ export function HeatmapLayer({ base, opacity, ref }: { base: HeatImage | null; o
     if (!node) return;
     const heat = hover.current ?? baseRef.current;
     node.visible(heat !== null);
+    // The layer too: a shown layer is a canvas the page composites on every frame, empty or not.
+    node.getLayer()?.visible(heat !== null);
     if (heat) node.setAttrs({ image: heat.canvas, ...heat.rect });
     peakRef.current?.visible(Boolean(heat?.peak));
     if (heat?.peak) peakRef.current?.setAttrs(heat.peak);

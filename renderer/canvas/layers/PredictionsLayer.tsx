@@ -44,6 +44,7 @@ export function PredictionsLayer(props: PredictionsLayerProps) {
   const tipText = useRef<Konva.Text>(null);
   const fixedNodes = useRef<Konva.Node[]>([]);
   const k = 1 / bus.current.scale;
+  const hasContent = predictions.length > 0 || (proposals?.length ?? 0) > 0;
 
   useLayoutEffect(() => {
     const layer = layerRef.current!;
@@ -75,12 +76,16 @@ export function PredictionsLayer(props: PredictionsLayerProps) {
     tip.getLayer()?.batchDraw();
   };
   const hideTip = () => {
-    tipRef.current!.visible(false);
-    tipRef.current!.getLayer()?.batchDraw();
+    const tip = tipRef.current;
+    if (!tip) return;
+    tip.visible(false);
+    tip.getLayer()?.batchDraw();
   };
 
   return (
-    <Layer ref={layerRef} visible={visible} opacity={opacity} imageSmoothingEnabled={false}>
+    // Hidden and deaf while it has nothing to draw: a shown layer is a canvas the page composites on every frame, and
+    // a listening one keeps a second, stage-sized canvas for hit tests.
+    <Layer ref={layerRef} visible={visible && hasContent} listening={hasContent} opacity={opacity} imageSmoothingEnabled={false}>
       {proposals && proposals.length > 0 ? (
         <Shape
           listening={false}
@@ -99,12 +104,15 @@ export function PredictionsLayer(props: PredictionsLayerProps) {
       {drawOrder(predictions).map((p) => (
         <PredictionShape key={p.id} p={p} k={k} imageSize={imageSize} note={notes.get(p.id)} skeleton={skeleton} showTip={showTip} hideTip={hideTip} />
       ))}
-      <Group ref={tipRef} name={FIXED} visible={false} listening={false} scaleX={k} scaleY={k}>
-        <Label x={8} y={-LABEL_H - 6}>
-          <Tag fill="rgba(17, 19, 24, 0.92)" cornerRadius={3} />
-          <Text ref={tipText} text="" fontFamily={FONT} fontSize={12} padding={4} fill="#e3e6ec" />
-        </Label>
-      </Group>
+      {/* Only pointing at a prediction shows the tip: without any, its nodes (text measured on creation) are not made. */}
+      {hasContent ? (
+        <Group ref={tipRef} name={FIXED} visible={false} listening={false} scaleX={k} scaleY={k}>
+          <Label x={8} y={-LABEL_H - 6}>
+            <Tag fill="rgba(17, 19, 24, 0.92)" cornerRadius={3} />
+            <Text ref={tipText} text="" fontFamily={FONT} fontSize={12} padding={4} fill="#e3e6ec" />
+          </Label>
+        </Group>
+      ) : null}
     </Layer>
   );
 }

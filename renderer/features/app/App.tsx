@@ -9,11 +9,30 @@ import { RelinkBanner } from './RelinkBanner.js';
 import { navigate, parseRoute, type Route } from './route.js';
 import { useStore } from './store.js';
 
-// Konva is most of the bundle; the library and home screens should not wait for it.
-const ViewerPage = lazy(() => import('../viewer/ViewerPage.js').then((m) => ({ default: m.ViewerPage })));
+// Konva is most of the bundle; the library and home screens should not wait for it. The library loads it once the
+// page is idle, so that opening an image does not wait for half a megabyte of script to arrive and compile.
+type ViewerModule = typeof import('../viewer/ViewerPage.js');
+let viewerChunk: Promise<ViewerModule> | null = null;
+let viewerModule: ViewerModule | null = null;
+const loadViewer = () => (viewerChunk ??= import('../viewer/ViewerPage.js').then((m) => (viewerModule = m)));
+// Already loaded: a thenable that answers at once, so React renders the page in this pass. A promise, even a settled
+// one, would suspend it, and React holds a suspended page back for up to 300 ms (its fallback throttle).
+type ViewerDefault = { default: ViewerModule['ViewerPage'] };
+const ViewerPage = lazy(() => {
+  const m = viewerModule;
+  if (m) return { then: (ok: (v: ViewerDefault) => void) => ok({ default: m.ViewerPage }) } as unknown as Promise<ViewerDefault>;
+  return loadViewer().then((v) => ({ default: v.ViewerPage }));
+});
 const ModelsPage = lazy(() => import('../models/ModelsPage.js').then((m) => ({ default: m.ModelsPage })));
 // ECharts lives in the evaluation chunk only.
 const EvaluationPage = lazy(() => import('../evaluation/EvaluationPage.js').then((m) => ({ default: m.EvaluationPage })));
+
+// Opening an image once the viewer's code is here: its row and labels are asked for as the address changes, before
+// React renders the page (registered before React's own listener, so this runs first).
+window.addEventListener('hashchange', () => {
+  const r = parseRoute(window.location.hash);
+  if (r.name === 'image' && viewerModule && projectStore.get().project) viewerModule.openImageEarly(r.id);
+});
 
 /** Screens that work without an open project: models are the app's, not a project's. */
 const PROJECTLESS = new Set<Route['name']>(['home', 'models']);
@@ -46,6 +65,17 @@ export function App() {
   }, [redirect?.name]);
 
   const shown = redirect ?? route;
+  const onLibrary = loaded && !loadError && shown.name === 'library';
+  useEffect(() => {
+    if (!onLibrary || viewerChunk) return;
+    const load = () => void loadViewer().catch(() => (viewerChunk = null));
+    if (typeof requestIdleCallback !== 'function') {
+      const t = setTimeout(load, 200);
+      return () => clearTimeout(t);
+    }
+    const h = requestIdleCallback(load, { timeout: 1000 });
+    return () => cancelIdleCallback(h);
+  }, [onLibrary]);
   return (
     <div className="app">
       <header className="app-header">

@@ -1,5 +1,5 @@
 /** The project's model runs, newest first (null until they arrive), and the error of fetching them; fetched again when `refresh` changes. */
-import { useEffect, useState } from 'react';
+import { startTransition, useEffect, useState } from 'react';
 import type { ModelRun } from '../../../common/api/contract.js';
 import { api, errorMessage } from '../../api.js';
 
@@ -11,8 +11,11 @@ export function useRuns(refresh: unknown = null): { runs: ModelRun[] | null; run
     api.call('runs.list').then(
       (r) => {
         if (!live) return;
-        setRuns([...r].sort((a, b) => b.id - a.id));
-        setRunsError(null);
+        // A transition: a page rendering what it needs first (an image's labels) is not held up by the runs list.
+        startTransition(() => {
+          setRuns([...r].sort((a, b) => b.id - a.id));
+          setRunsError(null);
+        });
       },
       (err) => live && setRunsError(errorMessage(err)),
     );

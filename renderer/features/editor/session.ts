@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../../api.js';
-import { Editor } from '../../editor/editor.js';
+import { Editor, type EditorPrefetch } from '../../editor/editor.js';
 import type { EditorState } from '../../editor/types.js';
 
 let editor: Editor | null = null;
@@ -33,6 +33,18 @@ export function getEditor(): Editor {
   return editor;
 }
 
+let routePrefetch: EditorPrefetch | null = null;
+
+/**
+ * Start reading an image's labels as soon as the address names it, before the viewer has rendered (the viewer's
+ * `prefetch` of the same image then takes this read over). Only the latest such read is kept.
+ */
+export function prefetchImage(id: number): EditorPrefetch {
+  const ed = getEditor();
+  if (routePrefetch && routePrefetch.imageId !== id) ed.dropPrefetch(routePrefetch);
+  return (routePrefetch = ed.prefetch(id));
+}
+
 function shallowEqual(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || !a || !b || Array.isArray(a) !== Array.isArray(b)) return false;
@@ -41,8 +53,11 @@ function shallowEqual(a: unknown, b: unknown): boolean {
   return ka.every((k) => Object.is((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
-/** A slice of the editor's state that re-renders the component only when the slice changes (shallowly). */
-export function useEditorSelector<T>(ed: Editor, select: (s: EditorState) => T): T {
+/**
+ * A slice of the editor's state that re-renders the component only when the slice changes (shallowly). A selector
+ * that reads something besides the state names it in `deps`: the slice is taken again when it changes.
+ */
+export function useEditorSelector<T>(ed: Editor, select: (s: EditorState) => T, deps: readonly unknown[] = []): T {
   const selectRef = useRef(select);
   selectRef.current = select;
   const [value, setValue] = useState(() => select(ed.state));
@@ -57,6 +72,6 @@ export function useEditorSelector<T>(ed: Editor, select: (s: EditorState) => T):
     };
     update(ed.state);
     return ed.subscribe((_change, state) => update(state));
-  }, [ed]);
+  }, [ed, ...deps]);
   return value;
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { startTransition, useEffect, useState } from 'react';
 import type { ModelRun, Prediction } from '../../../common/api/contract.js';
 import { api, errorMessage } from '../../api.js';
 import { defaultRunId } from './predictions.js';
@@ -65,8 +65,11 @@ export function useImagePredictions(imageId: number, runChoice: number | null): 
     })().then(
       ({ runId, predictions }) => {
         if (!live) return;
-        setError(null);
-        setShown({ imageId, runId, predictions });
+        // A transition: opening an image, this lands while its labels stream in, and can wait for them.
+        startTransition(() => {
+          setError(null);
+          setShown({ imageId, runId, predictions });
+        });
       },
       (err) => live && setError(errorMessage(err)),
     );

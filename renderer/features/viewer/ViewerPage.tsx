@@ -1,16 +1,16 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { startTransition, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { CallResponse, ImageFilter, ImageRow, ImageSort, ReviewStatus } from '../../../common/api/contract.js';
 import { api, errorMessage } from '../../api.js';
-import { ImageViewer, type ImageViewerHandle, type ViewerInteraction } from '../../canvas/ImageViewer.js';
+import { ImageViewer, preloadImage, type ImageViewerHandle, type ViewerInteraction } from '../../canvas/ImageViewer.js';
 import { EditorLayers } from '../../canvas/labels/EditorLayers.js';
 import type { LabelsPainter } from '../../canvas/labels/painter.js';
 import type { Viewport } from '../../canvas/viewport.js';
-import type { PointerInput } from '../../editor/types.js';
+import type { PointerInput, Shape } from '../../editor/types.js';
 import { ClassesPanel } from '../editor/ClassesPanel.js';
 import { EditorToolbar } from '../editor/EditorToolbar.js';
 import { HelpOverlay } from '../editor/HelpOverlay.js';
 import { LabelsTextPanel } from '../editor/LabelsTextPanel.js';
-import { getEditor, useEditorSelector } from '../editor/session.js';
+import { getEditor, prefetchImage, useEditorSelector } from '../editor/session.js';
 import { ShapePanel } from '../editor/ShapePanel.js';
 import { HeatmapLayer, type HeatmapLayerHandle } from '../../canvas/layers/HeatmapLayer.js';
 import { PredictionsLayer } from '../../canvas/layers/PredictionsLayer.js';
@@ -38,14 +38,42 @@ import { PredictionsPanel } from '../predictions/PredictionsPanel.js';
 import { isSuppressed, splitPredictions, suppressionNotes, visibleShapes, type CaptionView } from '../predictions/predictions.js';
 import { useImagePredictions } from '../predictions/useImagePredictions.js';
 import { predictionsView, togglePredictions } from '../predictions/view.js';
-import { STATUSES, STATUS_LABELS, baseName, formatBytes } from '../status.js';
+import { STATUSES, STATUS_LABELS, baseName, formatBytes, imageVersion } from '../status.js';
 
 type Neighbors = CallResponse<'images.neighbors'>;
+
+/** The row of the image the address just named, asked for before the page rendered (see `openImageEarly`). */
+let earlyRow: { id: number; row: Promise<ImageRow> } | null = null;
+
+/**
+ * The app calls this as the address changes to an image, before React renders this page: the image's row and its
+ * labels are on their way while the page is drawn. The page takes both reads over.
+ */
+export function openImageEarly(id: number): void {
+  const row = api.call('images.get', { id });
+  earlyRow = { id, row };
+  const labels = prefetchImage(id);
+  // The same URLs as the page's (see imageSrc and previewSrc below). The full image is decoded once the labels are
+  // drawn (over the preview), a task after their read: both at once, on two cores, slowed the labels.
+  preloadImage('full', api.imageUrl(id), labels.settled.then(() => new Promise((r) => setTimeout(r, 0))));
+  row.then(
+    (r) => preloadImage('preview', api.thumbUrl(id, imageVersion(r))),
+    () => undefined, // the page reports it
+  );
+}
+
+function takeEarlyRow(id: number): Promise<ImageRow> | null {
+  const early = earlyRow?.id === id ? earlyRow.row : null;
+  earlyRow = null;
+  return early;
+}
 
 // A checkbox or a radio takes only Space: after ticking one in the side panel, the shortcuts should still work.
 const isTyping = (t: EventTarget | null) =>
   t instanceof HTMLElement &&
   t.closest('input:not([type="checkbox"]):not([type="radio"]):not([type="range"]):not([type="color"]), select, textarea, [contenteditable="true"]') !== null;
+
+const NO_SHAPES: ReadonlyMap<number, Shape> = new Map();
 
 function pointerInput(e: { clientX: number; clientY: number; button: number; shiftKey: boolean; ctrlKey: boolean; metaKey: boolean; altKey: boolean; timeStamp: number }, at: { x: number; y: number }, vp: Viewport): PointerInput {
   return { x: at.x, y: at.y, button: e.button, shift: e.shiftKey, ctrl: e.ctrlKey || e.metaKey, alt: e.altKey, scale: vp.scale, time: e.timeStamp };
@@ -89,10 +117,17 @@ export function ViewerPage({ id }: { id: number }) {
   // Compare mode: the labels (as the editor shows them, so an accept is matched at once) against the run shown.
   const cmp = useStore(compareView);
   const sideBySide = cmp.on && cmp.sideBySide;
-  // Wrapped: the selector compares shallowly, and a Map has no own keys to compare.
-  const { labelShapes } = useEditorSelector(editor, (st) => ({ labelShapes: st.shapes }));
+  // Wrapped: the selector compares shallowly, and a Map has no own keys to compare. Only compare mode reads the
+  // labels here: otherwise a change to them (opening an image, every edit) does not render the whole page again.
+  const { labelShapes } = useEditorSelector(editor, (st) => ({ labelShapes: cmp.on ? st.shapes : NO_SHAPES }), [cmp.on]);
   const labelClasses = useEditorSelector(editor, (st) => st.classes);
   const editorImage = useEditorSelector(editor, (st) => st.image?.id ?? null);
+  // The side panels (and the predictions' and heat-maps' layers) come once the first image's labels are drawn:
+  // rendering them is a good part of opening the viewer, and the labels should not wait for it. They stay from then
+  // on, image to image.
+  const docReady = useEditorSelector(editor, (st) => st.image?.id === id && !st.loading, [id]);
+  const [panelsOn, setPanelsOn] = useState(false);
+  if (docReady && !panelsOn) setPanelsOn(true);
   // Class maps and captions are compared their own way (compare/semantic.ts, eval.imageCaption), not shape by shape.
   const compareMode = compareModeOf(models?.find((m) => m.name === runs.find((r) => r.id === runId)?.model)?.kind, split);
   const semantic = useSemanticCompare({
@@ -133,18 +168,24 @@ export function ViewerPage({ id }: { id: number }) {
   useEffect(() => {
     let live = true;
     setLoadError(null);
-    api.call('images.get', { id }).then(
+    // The labels are read beside the image's row, not after it: the editor needs the row's size to show them, not
+    // to read them.
+    const early = editor.prefetch(id);
+    (takeEarlyRow(id) ?? api.call('images.get', { id })).then(
       (r) => {
         if (!live) return;
-        setRow(r);
+        // Rendered in slices: the page with the row is most of the work of opening an image, and the labels' bytes,
+        // streaming in meanwhile, are read between the slices rather than after all of it.
+        startTransition(() => setRow(r));
         // The editor follows the image shown (its tool, class and clipboard stay from the last one). Started here,
         // not after the page has rendered the row, so the labels are on their way while React works.
-        editor.load({ id: r.id, width: r.width, height: r.height, missing: r.missing, status: r.status }).catch((err) => live && setLoadError(errorMessage(err)));
+        editor.load({ id: r.id, width: r.width, height: r.height, missing: r.missing, status: r.status }, early).catch((err) => live && setLoadError(errorMessage(err)));
       },
       (err) => live && setLoadError(errorMessage(err)),
     );
     return () => {
       live = false;
+      editor.dropPrefetch(early);
     };
   }, [id, editor]);
 
@@ -153,7 +194,8 @@ export function ViewerPage({ id }: { id: number }) {
     api.call('images.neighbors', { id, filter, sort }).then(
       (n) => {
         if (!live) return;
-        setNeighbors({ ...n, of: id });
+        // Not urgent: rendered with the row, in slices, rather than on its own in the middle of the labels' arrival.
+        startTransition(() => setNeighbors({ ...n, of: id }));
         libraryStore.set({ lastIndex: n.index });
       },
       () => live && setNeighbors(null),
@@ -184,6 +226,10 @@ export function ViewerPage({ id }: { id: number }) {
   const current = row?.id === id ? row : null;
   // One URL per image: a signed URL renewed on a later render would make the viewer load the image again.
   const imageSrc = useMemo(() => api.imageUrl(id), [id]);
+  // The library's thumbnail, shown (stretched) until the full image is decoded: a large photo takes a while. The
+  // grid's URL for it, so the browser usually has it already.
+  const thumbVersion = current ? imageVersion(current) : null;
+  const previewSrc = useMemo(() => (thumbVersion === null ? undefined : api.thumbUrl(id, thumbVersion)), [id, thumbVersion]);
 
 
   // Scripts and benchmarks reach the viewer through this (zoom, pan, synchronous draws); nothing in the app reads it.
@@ -469,6 +515,7 @@ export function ViewerPage({ id }: { id: number }) {
               <ImageViewer
                 ref={viewer}
                 src={imageSrc}
+                previewSrc={previewSrc}
                 alt={current ? baseName(current.relPath) : 'Image'}
                 onViewport={bus.emit}
                 link={link}
@@ -484,18 +531,21 @@ export function ViewerPage({ id }: { id: number }) {
                       {cmp.on ? (
                         <CompareLayer part={sideBySide ? 'labels' : 'all'} bus={bus} {...compareLayerProps(current)} />
                       ) : null}
-                      <PredictionsLayer
-                        predictions={cmp.on ? [] : shapes}
-                        proposals={view.showProposals ? (split.extras.proposals ?? null) : null}
-                        imageSize={{ width: current.width, height: current.height }}
-                        visible={view.visible}
-                        opacity={view.opacity}
-                        notes={notes}
-                        skeleton={skeleton}
-                        bus={bus}
-                      />
+                      {/* With the panels (see panelsOn): each layer is a canvas to make, and the labels come first. */}
+                      {panelsOn ? (
+                        <PredictionsLayer
+                          predictions={cmp.on ? [] : shapes}
+                          proposals={view.showProposals ? (split.extras.proposals ?? null) : null}
+                          imageSize={{ width: current.width, height: current.height }}
+                          visible={view.visible}
+                          opacity={view.opacity}
+                          notes={notes}
+                          skeleton={skeleton}
+                          bus={bus}
+                        />
+                      ) : null}
                       {/* Above the shapes: a score map or a word's attention is what the person asked to see. */}
-                      <HeatmapLayer ref={heat} base={view.visible ? scoreHeat : null} opacity={view.opacity} />
+                      {panelsOn ? <HeatmapLayer ref={heat} base={view.visible ? scoreHeat : null} opacity={view.opacity} /> : null}
                       <EditorLayers editor={editor} bus={bus} painterRef={painter} />
                     </>
                   ) : null
@@ -534,39 +584,43 @@ export function ViewerPage({ id }: { id: number }) {
         {current ? (
           <>
             <Details row={current} onChange={setRow} />
-            <ComparePanel
-              runs={runs}
-              runId={runId}
-              classes={prepared?.classes ?? []}
-              result={compared}
-              acceptAllCount={acceptAll.length}
-              onAcceptAll={acceptAllShown}
-              onUndoReject={undoReject}
-              client={editor.client}
-              onAcceptedAcrossProject={() => void editor.reload().catch(() => undefined)}
-              special={
-                compareMode === 'semantic' ? <SemanticCompareSection compare={semantic.compare} /> : compareMode === 'caption' ? <CaptionCompareSection runId={runId} imageId={id} /> : undefined
-              }
-            />
-            <ShapePanel editor={editor} />
-            <ClassesPanel editor={editor} />
-            <LabelsTextPanel editor={editor} />
-            <section className="side-section" aria-label="Run model">
-              <h3>Run model</h3>
-              <RunModelControls
-                layout="stack"
-                buttons={[{ label: 'Run on this image', testId: 'run-model-button', target: { imageIds: [id] } }]}
-                onStarted={({ runId: started }) => predictionsView.set({ runId: started })}
-              />
-            </section>
-            <CaptionsPanel captions={split.captions} onWord={onWord} />
-            <PredictionsPanel
-              runs={runs}
-              runId={runId}
-              split={split}
-              drawn={shapes.filter((p) => !isSuppressed(p)).length}
-              error={predictionsError}
-            />
+            {panelsOn ? (
+              <>
+                <ComparePanel
+                  runs={runs}
+                  runId={runId}
+                  classes={prepared?.classes ?? []}
+                  result={compared}
+                  acceptAllCount={acceptAll.length}
+                  onAcceptAll={acceptAllShown}
+                  onUndoReject={undoReject}
+                  client={editor.client}
+                  onAcceptedAcrossProject={() => void editor.reload().catch(() => undefined)}
+                  special={
+                    compareMode === 'semantic' ? <SemanticCompareSection compare={semantic.compare} /> : compareMode === 'caption' ? <CaptionCompareSection runId={runId} imageId={id} /> : undefined
+                  }
+                />
+                <ShapePanel editor={editor} />
+                <ClassesPanel editor={editor} />
+                <LabelsTextPanel editor={editor} />
+                <section className="side-section" aria-label="Run model">
+                  <h3>Run model</h3>
+                  <RunModelControls
+                    layout="stack"
+                    buttons={[{ label: 'Run on this image', testId: 'run-model-button', target: { imageIds: [id] } }]}
+                    onStarted={({ runId: started }) => predictionsView.set({ runId: started })}
+                  />
+                </section>
+                <CaptionsPanel captions={split.captions} onWord={onWord} />
+                <PredictionsPanel
+                  runs={runs}
+                  runId={runId}
+                  split={split}
+                  drawn={shapes.filter((p) => !isSuppressed(p)).length}
+                  error={predictionsError}
+                />
+              </>
+            ) : null}
           </>
         ) : null}
       </aside>
