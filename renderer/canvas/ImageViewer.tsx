@@ -6,6 +6,7 @@
  */
 import type Konva from 'konva';
 import { useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type MouseEvent, type PointerEvent, type ReactNode, type Ref } from 'react';
+import { flushSync } from 'react-dom';
 import { Image as KonvaImage, Layer, Rect, Stage } from 'react-konva';
 import {
   actualSize,
@@ -263,7 +264,13 @@ export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cu
       (image) => {
         if (stop.signal.aborted) {
           if (!(image instanceof HTMLImageElement)) image.close();
-        } else setPreview({ src, image });
+          return;
+        }
+        // Shown now (the stage drawn at the present viewport), not after whatever the page renders next (an image's
+        // labels arriving, say).
+        flushSync(() => setPreview({ src, image }));
+        cancelAnimationFrame(frameRef.current);
+        drawRef.current(true);
       },
       () => undefined, // no preview: the full image shows when it is decoded
     );
