@@ -26,7 +26,7 @@ import type { ImageBody, ImageFile, ImageVariant } from '../host.js';
 import { ensurePrivateDir, openPrivateFileForWriting } from '../privateFiles.js';
 import { decodeBmp } from './bmp.js';
 import { ensureIndexed, holdBackground } from './indexer.js';
-import { factsOf, NotRegularFileError, openRegular, readExactly, ShortReadError } from './safeOpen.js';
+import { factsOf, NotRegularFileError, openRegular, readExactly, isInside, ShortReadError } from './safeOpen.js';
 
 export interface StoredImage {
   id: number;
@@ -265,11 +265,6 @@ async function openCacheFile(file: string): Promise<ImageFile> {
     throw new ApiError('io', `Cannot read the image cache file ${file}: ${(e as Error).message}. Check free disk space and permissions.`);
   });
   return { handle, size: Number(st.size), path: file };
-}
-
-function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 function openImage(format: string, bytes: Buffer): Sharp {

@@ -17,7 +17,7 @@ import path from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { ApiError } from '../../../common/api/contract.js';
 import { readImageMeta, UnreadableImageError, type ImageMeta } from './metadata.js';
-import { factsOf, NotRegularFileError, openRegular, readExactly, ShortReadError, type FileFacts } from './safeOpen.js';
+import { factsOf, NotRegularFileError, openRegular, readExactly, ShortReadError, isInside, type FileFacts } from './safeOpen.js';
 
 type Db = BetterSqlite3.Database;
 
@@ -225,11 +225,6 @@ async function resolveOpen(st: State, row: PendingRow): Promise<string> {
     throw new UnreadableImageError(`it now leads outside the project's folders, to ${real}; rescan the project`);
   }
   return real;
-}
-
-function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 /** Queue a scan's update of a changed file that was read (the row keeps its old data until this commits). */

@@ -6,6 +6,7 @@
  */
 import { constants as fsc, type BigIntStats, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 
 // Absent on Windows, which has neither FIFOs that block open() nor symlinks a user can plant without privileges.
 const O_NOFOLLOW = fsc.O_NOFOLLOW ?? 0;
@@ -81,4 +82,10 @@ export async function readExactly(handle: FileHandle, size: number): Promise<Buf
     at += bytesRead;
   }
   return buf;
+}
+
+/** Whether `child` lies strictly inside the folder `parent` (both absolute, already resolved). */
+export function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
