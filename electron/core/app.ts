@@ -172,34 +172,52 @@ export class AppCore implements CoreHost {
    * While a scan writes rows: a `project` event (reason `images`, with the summary's counts) at most every
    * ROWS_EVENT_MS, so the grid and the header follow the import and agree on the count.
    */
-  private rowsListed(): () => void {
+  private rowsListed(): { changed: () => void; end: () => void } {
     let last = 0;
     let trailing: NodeJS.Timeout | null = null;
     const emit = () => {
       trailing = null;
       last = Date.now();
-      // The project may have been closed in between (a trailing event after the job).
       if (this.current) this.emitProject('images');
     };
-    return () => {
-      const wait = last + ROWS_EVENT_MS - Date.now();
-      if (wait <= 0) emit();
-      // A batch inside the interval is told of at its end, so the last rows of a scan are never left unsaid.
-      else trailing ??= setTimeout(emit, wait);
+    return {
+      changed: () => {
+        const wait = last + ROWS_EVENT_MS - Date.now();
+        if (wait <= 0) emit();
+        // A batch inside the interval is told of at its end, so the last rows of a scan are never left unsaid.
+        else trailing ??= setTimeout(emit, wait);
+      },
+      // The job's own closing event tells of the last rows: nothing of the scan is left to fire after it.
+      end: () => {
+        if (trailing) clearTimeout(trailing);
+        trailing = null;
+      },
     };
   }
 
-  /** What every scan job is given: progress, cancel, and a `project` event as rows are listed and as they are read. */
-  private scanOptions(ctx: { signal: AbortSignal; progress(done: number, total: number | null, message?: string): void }): ScanOptions {
-    const changed = this.rowsListed();
-    return {
-      signal: ctx.signal,
-      onProgress: (p) => ctx.progress(p.done, p.total, p.message),
-      onRows: changed,
-      onIndexed: changed,
-      delayMs: this.options.scanDelayMs,
-      indexDelayMs: this.options.scanDelayMs,
-    };
+  /**
+   * A scan job's body: `scan` is given progress, cancel, and a `project` event as rows are listed and as they are
+   * read; when it ends (done, failed or cancelled) one last `project` event tells of the final rows, and nothing of the
+   * scan fires after the job.
+   */
+  private async scanJob(
+    ctx: { signal: AbortSignal; progress(done: number, total: number | null, message?: string): void },
+    scan: (opts: ScanOptions) => Promise<ImportResult>,
+  ): Promise<ImportResult> {
+    const rows = this.rowsListed();
+    try {
+      return await scan({
+        signal: ctx.signal,
+        onProgress: (p) => ctx.progress(p.done, p.total, p.message),
+        onRows: rows.changed,
+        onIndexed: rows.changed,
+        delayMs: this.options.scanDelayMs,
+        indexDelayMs: this.options.scanDelayMs,
+      });
+    } finally {
+      rows.end();
+      if (this.current) this.emitProject('images');
+    }
   }
 
   /** The images a run processed (and a few more: any with a prediction of it), read before its numbers are worked out. */
@@ -224,11 +242,7 @@ export class AppCore implements CoreHost {
     const job = this.jobs.start(
       'import',
       `Import ${abs}`,
-      async (ctx) => {
-        const r = await importFolder(store.db, abs, { ...this.scanOptions(ctx), followLinks: opts.followLinks });
-        this.emitProject('images');
-        return r;
-      },
+      (ctx) => this.scanJob(ctx, (o) => importFolder(store.db, abs, { ...o, followLinks: opts.followLinks })),
       summarizeImport,
     );
     return job.id;
@@ -239,11 +253,7 @@ export class AppCore implements CoreHost {
     return this.jobs.start(
       'rescan',
       `Rescan ${store.name}`,
-      async (ctx) => {
-        const r = await rescanProject(store.db, this.scanOptions(ctx));
-        this.emitProject('images');
-        return r;
-      },
+      (ctx) => this.scanJob(ctx, (o) => rescanProject(store.db, o)),
       summarizeImport,
     ).id;
   }

@@ -45,6 +45,9 @@ export async function openFolderInBrowser(dir: string, folder: string, options: 
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto(server.url);
+  // The launch code leaves the address at once and is swapped for the session by a fetch after `load`: a reload
+  // before that answer lands would find neither code nor session (a test that reloads early did, on a slow CI run).
+  await page.waitForFunction("sessionStorage.getItem('sightline.auth') !== null");
   return {
     core,
     server,
