@@ -10,7 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, type Job } from '../common/api/contract.js';
+import { AnnotationColumns, ApiError, type Job } from '../common/api/contract.js';
 import { AppCore } from '../electron/core/app.js';
 import { startServer, type RunningServer } from '../electron/server/http.js';
 import { createHttpClient, type HttpClient } from '../electron/server/client.js';
@@ -179,6 +179,21 @@ describe('a project over HTTP', () => {
     expect(kept.created).toHaveLength(2);
     expect((await api.call('images.get', { id: firstId })).annotationCount).toBe(2);
     expect((await api.call('images.list', { filter: { labeled: true } })).items.map((i) => i.id)).toEqual([firstId]);
+
+    // The editor's read: the same annotations as columns, written by the server from the stored JSON, valid under the
+    // contract's answer schema, and the same through HTTP as through the core directly.
+    const { created: more } = await api.call('annotations.batch', {
+      create: [{ imageId: firstId, kind: 'mask', geometry: { type: 'mask', width: 4, height: 3, counts: [2, 5, 5] }, attributes: { why: 'x"y' } }],
+    });
+    const columns = await api.call('annotations.shapes', { imageId: firstId });
+    expect(AnnotationColumns.parse(columns)).toEqual(columns);
+    expect(columns.ids).toEqual([...kept.created, ...more].map((a) => a.id));
+    expect(columns.geometry).toEqual([{ type: 'box', x: 10, y: 20, w: 30, h: 40 }, { type: 'tag' }, { type: 'mask', width: 4, height: 3, counts: [2, 5, 5] }]);
+    expect(columns.attributes).toEqual([null, null, { why: 'x"y' }]);
+    expect(columns.classIds).toEqual([cls.id, null, null]);
+    expect(await core.dispatch('annotations.shapes', { imageId: firstId })).toEqual(columns);
+    await expectApiError(api.call('annotations.shapes', { imageId: -1 } as never), 'bad_request', /imageId/);
+    await api.call('annotations.batch', { delete: more.map((a) => a.id) });
   });
 
   it('serves images and 256 px thumbnails by id only', async () => {

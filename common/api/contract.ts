@@ -269,6 +269,24 @@ export const Annotation = z.object({
 });
 export type Annotation = z.infer<typeof Annotation>;
 
+/**
+ * One image's annotations as columns (`annotations.shapes`), what the editor opens an image with: the same shapes as
+ * `annotations.list` without the per-object keys and the timestamps, so 6,000 shapes travel as 1.5 MB instead of 2.3
+ * and the server writes the stored geometry as it is (docs/ARCHITECTURE.md, "Opening an image in the editor"). Entry
+ * i of every array is annotation `ids[i]`; `attributes[i]` is null for no attributes ({}).
+ */
+export const AnnotationColumns = z.object({
+  imageId: Id,
+  ids: z.array(Id),
+  classIds: z.array(Id.nullable()),
+  kinds: z.array(AnnotationKind),
+  geometry: z.array(Geometry),
+  attributes: z.array(Attributes.nullable()),
+  origins: z.array(Origin),
+  derivedFrom: z.array(Id.nullable()),
+});
+export type AnnotationColumns = z.infer<typeof AnnotationColumns>;
+
 export const AnnotationInput = z
   .object({
     imageId: Id,
@@ -690,6 +708,8 @@ export const callSchemas = {
   },
   'classes.reorder': { req: z.object({ ids: idList(100_000) }).strict(), res: z.array(LabelClass) },
   'annotations.list': { req: z.object({ imageId: Id }).strict(), res: z.array(Annotation) },
+  /** The image's annotations as columns, in id order: what the editor reads (AnnotationColumns). */
+  'annotations.shapes': { req: z.object({ imageId: Id }).strict(), res: AnnotationColumns },
   /** Create, update and delete in one transaction: all or nothing. */
   'annotations.batch': {
     req: z

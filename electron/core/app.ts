@@ -11,6 +11,9 @@ import {
   ApiError,
   isCallName,
   parseCallArgs,
+  type AnnotationColumns,
+  type CallName,
+  type CallRequest,
   type EventName,
   type EventPayload,
   type Handlers,
@@ -104,6 +107,19 @@ export class AppCore implements CoreHost {
     const args = parseCallArgs(name, rawArgs);
     return (this.handlers[name] as (a: unknown) => unknown)(args);
   }
+
+  async dispatchJson(name: string, rawArgs: unknown): Promise<string> {
+    if (!isCallName(name)) throw new ApiError('unknown_call', `There is no API call named "${String(name).slice(0, 100)}".`);
+    const args = parseCallArgs(name, rawArgs);
+    const text = this.textHandlers[name];
+    if (text) return text(args as never);
+    return JSON.stringify((await (this.handlers[name] as (a: unknown) => unknown)(args)) ?? null);
+  }
+
+  /** Calls whose answer is written as JSON text from what is stored (see dispatchJson); `dispatch` parses it. */
+  private readonly textHandlers: { [K in CallName]?: (args: CallRequest<K>) => string } = {
+    'annotations.shapes': ({ imageId }) => this.project().store.annotations.shapesJson(imageId),
+  };
 
   onEvent(listener: Listener): () => void {
     this.listeners.add(listener);
@@ -511,6 +527,7 @@ export class AppCore implements CoreHost {
       'classes.usage': ({ id }) => this.project().store.classes.usage(id),
       'classes.reorder': ({ ids }) => this.project().store.classes.reorder(ids),
       'annotations.list': ({ imageId }) => this.project().store.annotations.listForImage(imageId),
+      'annotations.shapes': ({ imageId }) => JSON.parse(this.project().store.annotations.shapesJson(imageId)) as AnnotationColumns,
       'annotations.batch': (ops) => {
         const { touchedImageIds, ...r } = this.project().store.annotations.batch(ops);
         this.emit('project', { reason: 'annotations', imageIds: touchedImageIds });

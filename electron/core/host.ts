@@ -30,6 +30,11 @@ export interface ImageBody {
 export interface CoreHost {
   /** Validate `rawArgs` against the call's schema and run it. Throws ApiError (bad_request, unknown_call, ...). */
   dispatch(name: string, rawArgs: unknown): Promise<unknown>;
+  /**
+   * The same call, its result as JSON text (what `dispatch` returns, serialized). A host may write some results
+   * straight from what it stores (`annotations.shapes`); the HTTP server sends this text as it is.
+   */
+  dispatchJson?(name: string, rawArgs: unknown): Promise<string>;
   /** Subscribe to every event; returns the unsubscribe function. */
   onEvent(listener: <E extends EventName>(event: E, payload: EventPayload<E>) => void): () => void;
   /**

@@ -258,8 +258,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return sendError(res, new ApiError('bad_request', `The body of /api/${clip(name, 100)} is not valid JSON: ${clip((err as Error).message, 200)}`));
     }
     try {
-      const result = await host.dispatch(name, args);
-      sendJson(res, 200, { ok: true, result: result ?? null });
+      if (host.dispatchJson) sendJsonText(res, 200, `{"ok":true,"result":${await host.dispatchJson(name, args)}}`);
+      else sendJson(res, 200, { ok: true, result: (await host.dispatch(name, args)) ?? null });
     } catch (err) {
       if (!(err instanceof ApiError)) console.error(`[sightline server] ${clip(name, 100)} failed:`, err);
       sendError(res, err);
@@ -515,7 +515,10 @@ async function sendFile(req: IncomingMessage, res: ServerResponse, file: ImageFi
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, status, JSON.stringify(body));
+}
+
+function sendJsonText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
   res.end(text);
 }

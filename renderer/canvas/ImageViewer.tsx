@@ -117,12 +117,13 @@ function release(p: Preload): void {
  * competes with everything else) waits for `after` (what should show first: the labels, over the preview), at
  * most MAX_DECODE_WAIT_MS.
  */
-export function preloadImage(kind: 'full' | 'preview', src: string, after?: Promise<unknown>): void {
+export function preloadImage(kind: 'full' | 'preview', src: string, after?: Promise<unknown>, bytes?: Blob): void {
   const old = preloads[kind];
   if (old?.src === src) return;
   if (old) release(old);
   const stop = new AbortController();
-  const p: Preload = { src, stop, pixels: kind === 'full' ? decodePixels(src, stop.signal, after) : decodeSmall(src, stop.signal), done: null };
+  const pixels = kind === 'full' ? decodePixels(src, stop.signal, after) : bytes ? decodeBytes(bytes, src, stop.signal) : decodeSmall(src, stop.signal);
+  const p: Preload = { src, stop, pixels, done: null };
   p.pixels.then(
     (px) => (p.done = px),
     () => undefined,
@@ -148,6 +149,25 @@ function takePreload(kind: 'full' | 'preview', src: string): Preload | null {
  */
 function decodeSmall(src: string, signal: AbortSignal): Promise<Pixels> {
   return loadImg(src, signal, false);
+}
+
+/**
+ * A thumbnail whose bytes the page holds already (the grid's, see recentThumbnail): decoded off the main thread at
+ * once. Nothing else is decoding this early in an open (the full image waits for the labels), so nothing is ahead of
+ * it in that queue. Falls back to loading `src`.
+ */
+async function decodeBytes(bytes: Blob, src: string, signal: AbortSignal): Promise<Pixels> {
+  if (typeof createImageBitmap === 'function') {
+    try {
+      const bitmap = await createImageBitmap(bytes);
+      if (!signal.aborted) return bitmap;
+      bitmap.close();
+    } catch {
+      // loaded from its URL below
+    }
+    if (signal.aborted) throw new DOMException('aborted', 'AbortError');
+  }
+  return decodeSmall(src, signal);
 }
 
 function loadImg(src: string, signal: AbortSignal, decode = true): Promise<HTMLImageElement> {

@@ -12,7 +12,7 @@
 import {
   type AnnotationKind,
   type AnnotationState,
-  type Annotation,
+  type AnnotationColumns,
   type ClassState,
   type EditChange,
   type Geometry,
@@ -170,8 +170,23 @@ function initialState(): EditorState {
 }
 
 /** An annotation as the server lists it, less its times: the shape a step's `before` is taken from. */
-function shapeFromAnnotation(a: Annotation): Shape {
-  return { id: a.id, imageId: a.imageId, classId: a.classId, kind: a.kind, geometry: a.geometry, attributes: a.attributes, origin: a.origin, derivedFrom: a.derivedFrom };
+/** The shapes of `annotations.shapes`' columns, by id. */
+export function shapesFromColumns(c: AnnotationColumns): Map<number, Shape> {
+  const out = new Map<number, Shape>();
+  for (let i = 0; i < c.ids.length; i++) {
+    const id = c.ids[i];
+    out.set(id, {
+      id,
+      imageId: c.imageId,
+      classId: c.classIds[i],
+      kind: c.kinds[i],
+      geometry: c.geometry[i],
+      attributes: c.attributes[i] ?? {},
+      origin: c.origins[i],
+      derivedFrom: c.derivedFrom[i],
+    });
+  }
+  return out;
 }
 
 function normalizeClass(c: LabelClass): LabelClass {
@@ -204,7 +219,7 @@ export interface EditorPrefetch {
 /** One read of an image's document, as the server answered it. */
 interface DocRead {
   history: CallResponse<'edits.history'>;
-  annotations: CallResponse<'annotations.list'>;
+  annotations: CallResponse<'annotations.shapes'>;
   classes: CallResponse<'classes.list'>;
 }
 
@@ -382,7 +397,7 @@ export class Editor {
     if (this.transport.onProject && !this.queue.pending.some(ours)) {
       const [history, annotations, classes] = await Promise.all([
         this.transport.call('edits.history', { imageId }),
-        this.transport.call('annotations.list', { imageId }),
+        this.transport.call('annotations.shapes', { imageId }),
         this.transport.call('classes.list', {}),
         this.ids.ensure(1).catch(() => undefined),
       ]);
@@ -390,7 +405,7 @@ export class Editor {
     }
     const history = await this.transport.call('edits.history', { imageId });
     const [annotations, classes] = await Promise.all([
-      this.transport.call('annotations.list', { imageId }),
+      this.transport.call('annotations.shapes', { imageId }),
       this.transport.call('classes.list', {}),
       this.ids.ensure(1).catch(() => undefined),
     ]);
@@ -457,7 +472,7 @@ export class Editor {
     if (seq !== this.loadSeq || this.disposed) return; // a later load took over
     const confirmed: DocData = {
       imageId: image.id,
-      shapes: new Map(annotations.map((a) => [a.id, shapeFromAnnotation(a)])),
+      shapes: shapesFromColumns(annotations),
       classes: new Map(classes.map((c) => [c.id, normalizeClass(c)])),
       undo: history.undo.map((h) => ({ key: h.key, label: h.label, changes: h.changes })),
       redo: history.redo.map((h) => ({ key: h.key, label: h.label, changes: h.changes })),

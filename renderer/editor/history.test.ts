@@ -378,10 +378,10 @@ describe('reading an image ahead of its load', () => {
     const early = ed.prefetch(A);
     expect(ed.prefetch(A)).toBe(early); // the viewer asking again gets the same read
     await ed.load(p.images['a.png'], early);
-    expect(t.count('annotations.list')).toBe(1);
+    expect(t.count('annotations.shapes')).toBe(1);
     expect(t.count('edits.history')).toBe(1);
     // Nothing of this editor's was being saved for the image: both reads went out together.
-    expect(t.log.indexOf('annotations.list start')).toBeLessThan(t.log.indexOf('edits.history end'));
+    expect(t.log.indexOf('annotations.shapes start')).toBeLessThan(t.log.indexOf('edits.history end'));
     expect(localShapes(ed)).toEqual(await serverShapes(p, A));
     expect(ed.state.undoLabel).toBe('Draw box');
   });
@@ -397,7 +397,7 @@ describe('reading an image ahead of its load', () => {
     await other.flush();
     await new Promise((r) => setTimeout(r, 30)); // the project event
     await ed.load(p.images['a.png'], early);
-    expect(t.count('annotations.list')).toBe(2);
+    expect(t.count('annotations.shapes')).toBe(2);
     expect(localShapes(ed)).toEqual(await serverShapes(p, A));
     expect(localShapes(ed)).toHaveLength(1);
   });
@@ -418,8 +418,8 @@ describe('reading an image ahead of its load', () => {
     drawBox(ed, 10, 10);
     t.log.length = 0;
     const reading = ed.load(p.images['a.png']); // the step is still queued
-    await until(() => t.log.includes('annotations.list start'), 'the labels to be read');
-    expect(t.log.indexOf('edits.history end')).toBeLessThan(t.log.indexOf('annotations.list start'));
+    await until(() => t.log.includes('annotations.shapes start'), 'the labels to be read');
+    expect(t.log.indexOf('edits.history end')).toBeLessThan(t.log.indexOf('annotations.shapes start'));
     release();
     await reading;
     await ed.flush();

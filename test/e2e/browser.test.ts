@@ -66,11 +66,22 @@ describe('browser mode on the demo project', () => {
   it('opens an image in the viewer and zooms around the cursor with the wheel', async () => {
     const first = page.getByTestId('grid-cell').first();
     const id = Number(await first.getAttribute('data-image-id'));
+    await first.locator('img').waitFor();
+    // The viewer shows the grid's thumbnail while the image decodes, from the bytes the grid loaded: it does not ask
+    // the server for it again. (Routing turns Chromium's HTTP cache off, so a second request would be seen here.)
+    const thumbRequests: string[] = [];
+    await page.route('**/thumb/**', (route) => {
+      thumbRequests.push(new URL(route.request().url()).pathname);
+      return route.continue();
+    });
     // A click selects (for "Run model on selection"); a double click opens, as in a file manager.
     await first.dblclick();
     await page.waitForURL(new RegExp(`#/image/${id}$`));
     const stage = page.getByTestId('viewer-stage');
     await stage.waitFor();
+    await expect.poll(() => stage.getAttribute('data-image-drawn-at')).not.toBeNull();
+    await page.unroute('**/thumb/**');
+    expect(thumbRequests.filter((p) => p === `/thumb/${id}`)).toEqual([]);
     const label = page.getByTestId('zoom-label');
     await expect.poll(() => label.textContent()).toMatch(/\d+%/);
     const before = parseFloat((await label.textContent())!);

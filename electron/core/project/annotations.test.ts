@@ -181,3 +181,43 @@ describe('mask counts that cannot be stored', () => {
     expect(store.db.prepare('SELECT count(*) FROM annotations').pluck().get()).toBe(0);
   });
 });
+
+describe('annotations.shapes: one image as columns, written from the stored JSON', () => {
+  it('holds exactly what annotations.list holds, for every kind, in id order, and nothing of other images', () => {
+    const made = create(
+      fromModel({ geometry: { type: 'box', x: 0.1 + 0.2, y: 1e-7, w: 2.5, h: 1234.5678901234567 } }),
+      { imageId: 1, classId: null, kind: 'polygon', geometry: { type: 'polygon', points: [0, 0, 4, 0, 4, 3.25] }, attributes: { note: 'a "quoted" \\ value\n', n: -1.5, ok: true, none: null }, origin: 'manual', derivedFrom: null },
+      { imageId: 1, classId: dog, kind: 'mask', geometry: { type: 'mask', width: 8, height: 6, counts: [5, 10, 33] }, attributes: {}, origin: 'model-edited', derivedFrom: prediction },
+      { imageId: 2, classId: cat, kind: 'box', geometry: box(3), attributes: {}, origin: 'manual', derivedFrom: null },
+      { imageId: 1, classId: cat, kind: 'keypoints', geometry: { type: 'keypoints', points: [1, 2, 2, 3, 4, 0], names: ['nose', 'ëar'] }, attributes: {}, origin: 'manual', derivedFrom: null },
+      { imageId: 1, classId: null, kind: 'caption', geometry: { type: 'caption', text: 'a cat — "on" a mat\u2028' }, attributes: {}, origin: 'manual', derivedFrom: null },
+      { imageId: 1, classId: dog, kind: 'tag', geometry: { type: 'tag' }, attributes: { k: '{}' }, origin: 'model', derivedFrom: null },
+    );
+    const list = store.annotations.listForImage(1);
+    expect(list.map((a) => a.id)).toEqual(made.filter((a) => a.imageId === 1).map((a) => a.id));
+    const columns = JSON.parse(store.annotations.shapesJson(1));
+    expect(columns).toEqual({
+      imageId: 1,
+      ids: list.map((a) => a.id),
+      classIds: list.map((a) => a.classId),
+      kinds: list.map((a) => a.kind),
+      geometry: list.map((a) => a.geometry),
+      // No attributes travel as null, not as {}.
+      attributes: list.map((a) => (Object.keys(a.attributes).length ? a.attributes : null)),
+      origins: list.map((a) => a.origin),
+      derivedFrom: list.map((a) => a.derivedFrom),
+    });
+    // Spot checks against what was written, not only against the other reader.
+    expect(columns.geometry[0]).toEqual({ type: 'box', x: 0.1 + 0.2, y: 1e-7, w: 2.5, h: 1234.5678901234567 });
+    expect(columns.geometry[2]).toEqual({ type: 'mask', width: 8, height: 6, counts: [5, 10, 33] });
+    expect(columns.attributes[1]).toEqual({ note: 'a "quoted" \\ value\n', n: -1.5, ok: true, none: null });
+    expect(columns.attributes[5]).toEqual({ k: '{}' });
+    expect(columns.kinds).toEqual(['box', 'polygon', 'mask', 'keypoints', 'caption', 'tag']);
+    expect(columns.derivedFrom).toEqual([prediction, null, prediction, null, null, null]);
+    expect(JSON.parse(store.annotations.shapesJson(2)).ids).toEqual([made[3].id]);
+  });
+
+  it('an image without annotations gives empty columns', () => {
+    expect(JSON.parse(store.annotations.shapesJson(2))).toEqual({ imageId: 2, ids: [], classIds: [], kinds: [], geometry: [], attributes: [], origins: [], derivedFrom: [] });
+  });
+});

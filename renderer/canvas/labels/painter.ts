@@ -55,6 +55,8 @@ export interface PaintStats {
 
 export class LabelsPainter {
   staticLayer: Konva.Layer | null = null;
+  /** The stage the static layer was last drawn on (see paintStatic). */
+  private drawnOn: Konva.Stage | null = null;
   activeLayer: Konva.Layer | null = null;
   private cache: Cache | null = null;
   /** The previous bitmap, reused by the next recenter. */
@@ -161,6 +163,7 @@ export class LabelsPainter {
 
   dispose(): void {
     if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.drawnOn = null;
     this.cache = null;
     this.draftMask.clear();
   }
@@ -193,7 +196,10 @@ export class LabelsPainter {
     return out;
   }
 
-  readonly paintStatic = (kctx: Konva.Context): void => {
+  readonly paintStatic = (kctx: Konva.Context, shape?: Konva.Shape): void => {
+    // Konva may draw the layer as it mounts, before EditorLayers' effect has handed it over (an image's labels that
+    // arrived before its layers did): the shape drawn knows its stage either way.
+    this.drawnOn = shape?.getStage() ?? this.drawnOn;
     const native = kctx._context;
     const layerCanvas = kctx.getCanvas();
     const pr = layerCanvas.getPixelRatio();
@@ -341,7 +347,7 @@ export class LabelsPainter {
   private painted(n: number): void {
     this.stats.staticShapes = n;
     this.stats.fullPaints++;
-    const container = this.staticLayer?.getStage()?.container();
+    const container = (this.staticLayer?.getStage() ?? this.drawnOn)?.container();
     if (container) {
       container.dataset.labelsPainted = String(n);
       container.dataset.labelsPaintedAt = String(performance.now());

@@ -247,7 +247,7 @@ type ThumbState = { state: 'loading' } | { state: 'ready'; src: string } | { sta
  * A cell's picture: its own colour with a shimmer while the thumbnail is made, the picture, or a plain "no preview"
  * with the reason. The request is withdrawn when the cell unmounts (scrolled away).
  */
-function Thumb({ url, inView, missing }: { url: string; inView: boolean; missing: boolean }) {
+function Thumb({ id, width, height, url, inView, missing }: { id: number; width: number; height: number; url: string; inView: boolean; missing: boolean }) {
   const [thumb, setThumb] = useState<ThumbState>({ state: 'loading' });
   const inViewRef = useRef(inView);
   inViewRef.current = inView;
@@ -255,7 +255,7 @@ function Thumb({ url, inView, missing }: { url: string; inView: boolean; missing
     const request = new AbortController();
     let objectUrl: string | null = null;
     setThumb({ state: 'loading' });
-    loadThumbnail(url, { visible: inViewRef.current, signal: request.signal }).then(
+    loadThumbnail(url, { visible: inViewRef.current, signal: request.signal, image: { id, width, height } }).then(
       (blob) => {
         objectUrl = URL.createObjectURL(blob);
         setThumb({ state: 'ready', src: objectUrl });
@@ -268,7 +268,7 @@ function Thumb({ url, inView, missing }: { url: string; inView: boolean; missing
       request.abort();
       if (objectUrl) URL.revokeObjectURL(objectUrl);
     };
-  }, [url]);
+  }, [url, id, width, height]);
 
   if (thumb.state === 'loading') return <div className="thumb-shimmer" data-testid="thumb-loading" aria-hidden="true" />;
   if (thumb.state === 'broken') {
@@ -319,7 +319,7 @@ const GridCell = memo(function GridCell(props: {
       onDoubleClick={() => onOpen(index, row.id)}
     >
       <div className="thumb">
-        <Thumb url={api.thumbUrl(row.id, imageVersion(row))} inView={inView} missing={row.missing} />
+        <Thumb id={row.id} width={row.width} height={row.height} url={api.thumbUrl(row.id, imageVersion(row))} inView={inView} missing={row.missing} />
         {row.missing ? <span className="badge badge-missing">missing</span> : null}
         {row.annotationCount > 0 ? (
           <span className="ann-count" title={`${row.annotationCount} annotations`}>

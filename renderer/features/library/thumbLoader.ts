@@ -54,15 +54,43 @@ async function failure(res: Response): Promise<ThumbnailError> {
   return new ThumbnailError(LABELS[res.status] ?? 'No preview', message || `HTTP ${res.status}`);
 }
 
+/** How many of the thumbnails loaded last are kept (about 10 KB each) for `recentThumbnail`. */
+const RECENT = 300;
+/** A thumbnail the grid loaded: its URL and bytes, and the size of the image it stands for (the grid's row). */
+export interface RecentThumbnail {
+  url: string;
+  blob: Blob;
+  width: number;
+  height: number;
+}
+const recent = new Map<number, RecentThumbnail>();
+
+/**
+ * The thumbnail the grid loaded last for image `id`, or null: the viewer shows it while the image opens from the
+ * grid, without asking the server again and before the image's row has come back.
+ */
+export function recentThumbnail(id: number): RecentThumbnail | null {
+  return recent.get(id) ?? null;
+}
+
 /** The thumbnail's bytes; rejects with an AbortError once `signal` aborts, or a ThumbnailError. */
-export function loadThumbnail(url: string, { visible, signal }: { visible: boolean; signal: AbortSignal }): Promise<Blob> {
+export function loadThumbnail(
+  url: string,
+  { visible, signal, image }: { visible: boolean; signal: AbortSignal; /** kept for recentThumbnail */ image?: { id: number; width: number; height: number } },
+): Promise<Blob> {
   const priority = currentWave() * 2 + (visible ? 1 : 0);
   return queue.run(
     url,
     async (stop) => {
       const res = await fetch(url, { signal: stop });
       if (!res.ok) throw await failure(res);
-      return res.blob();
+      const blob = await res.blob();
+      if (image) {
+        recent.delete(image.id);
+        recent.set(image.id, { url, blob, width: image.width, height: image.height });
+        if (recent.size > RECENT) recent.delete(recent.keys().next().value!);
+      }
+      return blob;
     },
     { priority, signal },
   );

@@ -39,6 +39,7 @@ import { isSuppressed, splitPredictions, suppressionNotes, visibleShapes, type C
 import { useImagePredictions } from '../predictions/useImagePredictions.js';
 import { predictionsView, togglePredictions } from '../predictions/view.js';
 import { STATUSES, STATUS_LABELS, baseName, formatBytes, imageVersion } from '../status.js';
+import { recentThumbnail } from '../library/thumbLoader.js';
 
 type Neighbors = CallResponse<'images.neighbors'>;
 
@@ -56,8 +57,16 @@ export function openImageEarly(id: number): void {
   // The same URLs as the page's (see imageSrc and previewSrc below). The full image is decoded once the labels are
   // drawn (over the preview), a task after their read: both at once, on two cores, slowed the labels.
   preloadImage('full', api.imageUrl(id), labels.settled.then(() => new Promise((r) => setTimeout(r, 0))));
+  // Opened from the grid: its thumbnail's bytes are here already, and so is the URL the page will ask for (the same
+  // row version), unless the row changed since; then the row's answer below replaces it.
+  const thumb = recentThumbnail(id);
+  if (thumb) preloadImage('preview', thumb.url, undefined, thumb.blob);
   row.then(
-    (r) => preloadImage('preview', api.thumbUrl(id, imageVersion(r))),
+    (r) => {
+      // The viewer may have taken the grid's preview already: asking for the same source again would load it anew.
+      const url = api.thumbUrl(id, imageVersion(r));
+      if (url !== thumb?.url) preloadImage('preview', url);
+    },
     () => undefined, // the page reports it
   );
 }
@@ -127,7 +136,20 @@ export function ViewerPage({ id }: { id: number }) {
   // on, image to image.
   const docReady = useEditorSelector(editor, (st) => st.image?.id === id && !st.loading, [id]);
   const [panelsOn, setPanelsOn] = useState(false);
-  if (docReady && !panelsOn) setPanelsOn(true);
+  useEffect(() => {
+    if (!docReady || panelsOn) return;
+    // After the frame that paints the labels (Konva draws in an animation frame asked for when they arrived; this one
+    // runs after it), not in the same render as their arrival: two more layers' canvases and the panels' first render
+    // took 40–60 ms there, all before the labels could show.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => setPanelsOn(true), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      if (timer !== undefined) clearTimeout(timer);
+    };
+  }, [docReady, panelsOn]);
   // Class maps and captions are compared their own way (compare/semantic.ts, eval.imageCaption), not shape by shape.
   const compareMode = compareModeOf(models?.find((m) => m.name === runs.find((r) => r.id === runId)?.model)?.kind, split);
   const semantic = useSemanticCompare({
@@ -229,7 +251,17 @@ export function ViewerPage({ id }: { id: number }) {
   // The library's thumbnail, shown (stretched) until the full image is decoded: a large photo takes a while. The
   // grid's URL for it, so the browser usually has it already.
   const thumbVersion = current ? imageVersion(current) : null;
-  const previewSrc = useMemo(() => (thumbVersion === null ? undefined : api.thumbUrl(id, thumbVersion)), [id, thumbVersion]);
+  // Opened from the grid: its thumbnail and the row's size are known before this page's row has rendered (a
+  // transition, see above), so the preview shows that much sooner. The row's URL is the same one unless it changed.
+  const fromGrid = useMemo(() => {
+    const thumb = recentThumbnail(id);
+    // Opened before the viewer's code was here (openImageEarly did not run): decoded from the grid's bytes all the
+    // same, started before the viewer's effect takes it (a second call for the same source does nothing).
+    if (thumb) preloadImage('preview', thumb.url, undefined, thumb.blob);
+    return thumb;
+  }, [id]);
+  const previewSrc = useMemo(() => (thumbVersion === null ? fromGrid?.url : api.thumbUrl(id, thumbVersion)), [id, thumbVersion, fromGrid]);
+  const knownSize = current ? { width: current.width, height: current.height } : fromGrid ? { width: fromGrid.width, height: fromGrid.height } : undefined;
 
 
   // Scripts and benchmarks reach the viewer through this (zoom, pan, synchronous draws); nothing in the app reads it.
@@ -522,7 +554,7 @@ export function ViewerPage({ id }: { id: number }) {
                 interaction={interaction}
                 cursor={cursor === 'default' ? undefined : cursor}
                 stageTestId="editor-stage"
-                fallbackSize={current ? { width: current.width, height: current.height } : undefined}
+                fallbackSize={knownSize}
                 layers={
                   current ? (
                     <>
