@@ -362,6 +362,8 @@ describe('navigation', () => {
     await click(100, 100);
     await page.keyboard.press('Control+c');
     await page.keyboard.press('Escape');
+    // D does nothing until the image's neighbours are known (its position shows then).
+    await expect.poll(() => page.getByTestId('viewer-position').textContent()).toMatch(/\d+ \/ \d+/);
     await page.keyboard.press('d');
     await page.waitForFunction((i) => (window as unknown as { sightlineEditor?: { state: { image: { id: number } | null } } }).sightlineEditor?.state.image?.id === i, ids[1]);
     expect(await page.getByTestId('tool-select').getAttribute('aria-pressed')).toBe('true');

@@ -556,7 +556,8 @@ export function ViewerPage({ id }: { id: number }) {
                 stageTestId="editor-stage"
                 fallbackSize={knownSize}
                 layers={
-                  current ? (
+                  <>
+                    {current ? (
                     <>
                       {/* A semantic run's FP / FN pixels, under the labels being edited (side by side: on the right). */}
                       {semantic.overlay && !sideBySide ? <SemanticCompareLayer overlay={semantic.overlay} imageSize={{ width: current.width, height: current.height }} opacity={view.opacity} /> : null}
@@ -578,9 +579,13 @@ export function ViewerPage({ id }: { id: number }) {
                       ) : null}
                       {/* Above the shapes: a score map or a word's attention is what the person asked to see. */}
                       {panelsOn ? <HeatmapLayer ref={heat} base={view.visible ? scoreHeat : null} opacity={view.opacity} /> : null}
-                      <EditorLayers editor={editor} bus={bus} painterRef={painter} />
                     </>
-                  ) : null
+                    ) : null}
+                    {/* The labels' layers, on top, as soon as the image's size is known (the viewer shows layers from
+                        then): opened from the grid that is before the row has rendered, so their canvases are made
+                        while the labels are on their way, and the labels are painted the moment they arrive. */}
+                    <EditorLayers editor={editor} bus={bus} painterRef={painter} />
+                  </>
                 }
               />
             </div>
