@@ -26,7 +26,7 @@ const FRAMES = 240;
 const SAVES = 15;
 const SEED = 20261206;
 /** Opens measured, each in a fresh tab (a new browser context: nothing cached) that has loaded the library. */
-const OPENS = Math.max(1, Number(process.env.EDITOR_BENCH_OPENS ?? 5));
+const OPENS = Math.max(1, Number(process.env.EDITOR_BENCH_OPENS ?? 9));
 const ONLY_OPEN = process.env.EDITOR_BENCH_ONLY === 'open';
 const OPEN_ROWS = ['editor.open_first_paint', 'editor.open_full_image'];
 

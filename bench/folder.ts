@@ -16,6 +16,7 @@ import sharp from 'sharp';
 import { buildCli, compiledCli } from '../scripts/cli-build.mjs';
 import { ProjectStore } from '../electron/core/project/store.js';
 import { launchChromium } from '../test/e2e/chromium.js';
+import { floorMedian, measureFloors, type Floors } from './floor.js';
 import { cached, log, pool, positiveIntEnv, prng, round, withWorkDir, type Bench, type Row } from './util.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -222,6 +223,11 @@ export const folderBench: Bench = {
     'folder.warm_listed': `warm: → all ${COUNT.toLocaleString('en-US')} rows listed`,
     'folder.warm_indexed': 'warm: → the rescan job over',
     'folder.warm_rss': 'warm: peak RSS of the server process (goal ≤ 300 MiB)',
+    'folder.floor_node_url': 'floor: a bare Node HTTP server started → URL printed (median of 5)',
+    'folder.floor_blank_page': 'floor: a blank HTML page loaded in the same Chromium (median of 5)',
+    'folder.floor_react_cell': 'floor: a React page of 40 cells and nothing else (React 19 alone) → first cell, from navigation (median of 5)',
+    'folder.floor_app_shell': "our renderer's start bundle served as static files, no API → its first render, from navigation (median of 5)",
+    'folder.floor_warm_cell': 'floor for warm (b): bare Node server → URL, plus React alone → first cell (goal ≤ 500 ms)',
   },
   method: [
     `Inputs: ${COUNT.toLocaleString('en-US')} JPEGs of ${W}×${H} (quality 90, 4:2:0) in ${ROLLS} folders \`roll-NN/IMG_NNNNN.jpg\`, made once and cached: per folder a random 4:3 crop of one of the ` +
@@ -256,6 +262,7 @@ export const folderBench: Bench = {
       const home = path.join(dir, 'home');
       let cold: Open;
       let warm: Open;
+      let floors: Floors;
       try {
         log('folder: cold open');
         cold = await openOnce(folder, home, browser);
@@ -263,10 +270,14 @@ export const folderBench: Bench = {
         log('folder: warm open');
         warm = await openOnce(folder, home, browser);
         log(`folder: warm ${JSON.stringify(warm)}`);
+        log('folder: floors');
+        floors = await measureFloors(browser, dir);
+        log(`folder: floors ${JSON.stringify(floors)}`);
       } finally {
         await browser.close();
       }
       const rd = median(readdirMs);
+      const warmFloor = floorMedian(floors.nodeUrl) + floorMedian(floors.reactCell);
       const listedBound = GOALS.listedFactor * rd + inserts;
       const r = (name: string, value: number, baseline: number | null = null, unit = 'ms'): Row => ({
         name,
@@ -291,6 +302,11 @@ export const folderBench: Bench = {
         r('folder.warm_listed', warm.listed),
         r('folder.warm_indexed', warm.indexed),
         r('folder.warm_rss', warm.peakRssMiB, null, 'MiB'),
+        r('folder.floor_node_url', floorMedian(floors.nodeUrl)),
+        r('folder.floor_blank_page', floorMedian(floors.blankPage)),
+        r('folder.floor_react_cell', floorMedian(floors.reactCell)),
+        r('folder.floor_app_shell', floorMedian(floors.appShell)),
+        r('folder.floor_warm_cell', warmFloor),
       ];
       return {
         rows,
@@ -300,6 +316,9 @@ export const folderBench: Bench = {
             `all rows listed ${round(cold.listed)} ms (≤ 3 × ${round(rd)} + ${round(inserts)} = ${round(listedBound)} ms: ${met(cold.listed <= listedBound)}); warm first cell ${round(warm.cell)} ms (≤ ${GOALS.warmCell}: ${met(warm.cell <= GOALS.warmCell)}); ` +
             `peak RSS ${round(cold.peakRssMiB)} / ${round(warm.peakRssMiB)} MiB cold / warm (≤ ${GOALS.rssMiB}: ${met(Math.max(cold.peakRssMiB, warm.peakRssMiB) <= GOALS.rssMiB)}).`,
           `readdir passes: ${readdirMs.map((x) => round(x, 1)).join(', ')} ms.`,
+          `Floors (each of 5): bare Node server → URL ${floors.nodeUrl.map((x) => round(x)).join(', ')} ms; blank page ${floors.blankPage.map((x) => round(x)).join(', ')} ms; ` +
+            `React alone (${round(floors.reactBytes / 1024)} KiB of script) → first cell ${floors.reactCell.map((x) => round(x)).join(', ')} ms; our start bundle (${round(floors.appShellBytes / 1024)} KiB) → first render ${floors.appShell.map((x) => round(x)).join(', ')} ms. ` +
+            `Warm (b) cannot come before a Node server's URL plus React's first cell: ${round(warmFloor)} ms here (goal 500: ${met(warmFloor <= GOALS.warmCell)}).`,
           ...([['cold', cold], ['warm', warm]] as const).map(
             ([k, o]) =>
               `${k}, in the page (ms after its navigation started, ${round(o.url)} ms after the spawn): main script loaded ${round(o.page.script)}, DOMContentLoaded ${round(o.page.domReady)}, ` +
