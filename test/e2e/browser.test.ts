@@ -45,6 +45,12 @@ async function shot(name: string) {
 
 describe('browser mode on the demo project', () => {
   it('shows the library grid with thumbnails', async () => {
+    // The library's first page is asked for beside app.info, not after its answer (one round trip less).
+    const events: string[] = [];
+    const onRequest = (r: { url(): string }) => events.push(`start ${new URL(r.url()).pathname}`);
+    const onFinished = (r: { url(): string }) => events.push(`end ${new URL(r.url()).pathname}`);
+    page.on('request', onRequest);
+    page.on('requestfinished', onFinished);
     await page.goto(server.url);
     // The launch URL's one-time code signs the page in and is taken off the address.
     expect(new URL(page.url()).search).toBe('');
@@ -61,6 +67,10 @@ describe('browser mode on the demo project', () => {
       return imgs.length > 0 && imgs.slice(0, 4).every((i) => i.complete && i.naturalWidth > 0);
     });
     await shot('library');
+    page.off('request', onRequest);
+    page.off('requestfinished', onFinished);
+    expect(events).toContain('start /api/images.list');
+    expect(events.indexOf('start /api/images.list')).toBeLessThan(events.indexOf('end /api/app.info'));
   });
 
   it('opens an image in the viewer and zooms around the cursor with the wheel', async () => {

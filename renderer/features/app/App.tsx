@@ -1,5 +1,5 @@
 import { Suspense, lazy, useEffect, useSyncExternalStore } from 'react';
-import { LibraryPage } from '../library/LibraryPage.js';
+import { LibraryPage, prefetchLibraryPage } from '../library/LibraryPage.js';
 import { ProjectHome } from '../home/ProjectHome.js';
 import { DatasetButtons } from '../datasets/DatasetButtons.js';
 import { JobProgress } from '../jobs/JobProgress.js';
@@ -49,6 +49,9 @@ export function App() {
 
   useEffect(() => {
     void loadAppInfo();
+    // Opening on the library (no address, or #/library): its first page comes with app.info, not after it.
+    const first = parseRoute(window.location.hash).name;
+    if (first === 'start' || first === 'library') prefetchLibraryPage();
     return listenToServer();
   }, []);
 
