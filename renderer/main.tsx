@@ -2,7 +2,7 @@ import { createRoot } from 'react-dom/client';
 import { StrictMode } from 'react';
 import { z } from 'zod';
 import { hasLaunchCode, signIn } from './api.js';
-import { App } from './features/app/App.js';
+import { App, startLoading } from './features/app/App.js';
 import './styles.css';
 
 // zod probes `new Function` to compile fast parsers; under our CSP that probe is reported as a violation.
@@ -23,9 +23,15 @@ function SignInNeeded({ message }: { message: string }) {
   );
 }
 
+/** Whether a boot has signed in before (a later one, after a restart of the server, reads everything again). */
+let booted = false;
+
 async function boot() {
   // Electron's preload needs no sign-in; browser mode swaps the launch URL's one-time code first.
   const result = window.sightline ? ({ ok: true } as const) : await signIn();
+  // The first reads go out now, while React renders the app, not after its first commit.
+  if (result.ok) startLoading(booted);
+  booted ||= result.ok;
   root.render(
     result.ok ? (
       <StrictMode>

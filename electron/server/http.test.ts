@@ -508,6 +508,23 @@ describe('static files', () => {
     expect(head.status).toBe(200);
     expect(head.text).toBe('');
   });
+
+  it('answers from the build as it was at start, with ETags, until index.html changes; then all from disk', async () => {
+    const dist = path.join(tmp, 'dist');
+    const js = await raw('GET', '/assets/app.js');
+    expect(js.headers.etag).toMatch(/^W\/"[0-9a-f]+-[0-9a-f]+"$/);
+    expect((await raw('GET', '/assets/app.js', { headers: { 'If-None-Match': js.headers.etag as string } })).status).toBe(304);
+    // Held in memory: a file gone from disk is still served while the build it belongs to is.
+    rmSync(path.join(dist, 'assets', 'font.woff2'));
+    expect((await raw('GET', '/assets/font.woff2')).status).toBe(200);
+    // A rebuild (a new index.html) while the server runs: the new page, and every file read from disk from then on,
+    // so old and new are never mixed.
+    writeFileSync(path.join(dist, 'assets', 'app.js'), 'console.log(2)');
+    writeFileSync(path.join(dist, 'index.html'), '<!doctype html><title>Sightline, rebuilt</title>');
+    expect((await raw('GET', '/')).text).toContain('rebuilt');
+    expect((await raw('GET', '/assets/app.js')).text).toBe('console.log(2)');
+    expect((await raw('GET', '/assets/font.woff2')).status).toBe(404);
+  });
 });
 
 describe('events WebSocket', () => {

@@ -17,7 +17,8 @@
  * capped, and a connection that has not shown a credential is dropped after a few idle seconds.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { realpath } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -28,7 +29,7 @@ import { signedMessage, SIGNED_URL_MAX_AHEAD_S, SIGNED_URL_WINDOW_S, type Signed
 import { isAbortError } from '../../common/workQueue.js';
 import type { CoreHost, ImageFile, ImageVariant } from '../core/host.js';
 import { openRegular } from '../core/library/safeOpen.js';
-import { mimeOf, resolveRendererFile } from '../core/rendererFiles.js';
+import { mimeOf, rendererKey, resolveRendererFile, snapshotRenderer } from '../core/rendererFiles.js';
 
 export interface ServerLimits {
   /** A connection that has sent no complete request headers (or no credential) is dropped after this long idle. */
@@ -96,6 +97,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (!/^[A-Za-z0-9_-]{16,512}$/.test(token)) throw new Error('The server token must be 16 to 512 characters of A-Z, a-z, 0-9, _ or -.');
   const tokenBytes = Buffer.from(token);
   const staticRoot = opts.staticDir === undefined ? undefined : await realpath(opts.staticDir);
+  /** The renderer's files in memory (rendererFiles.ts snapshotRenderer); dropped if index.html changes on disk. */
+  let snapshot = staticRoot === undefined ? null : await snapshotRenderer(staticRoot).catch(() => null);
   /** sha256(code) → what to do once it is spent. Kept hashed, so a lookup reveals nothing by its timing. */
   const codes = new Map<string, { onUse?: () => void }>();
   /** sha256(session secret) */
@@ -322,6 +325,26 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return sendText(res, 405, `${req.method} is not allowed here.`);
+    }
+    const key = rendererKey(rawPath);
+    if (snapshot && staticRoot !== undefined && key === 'index.html') {
+      // A rebuild while the server runs: from then on every file comes from disk, never old and new mixed.
+      const now = await stat(path.join(staticRoot, 'index.html')).catch(() => null);
+      const held = snapshot.get('index.html');
+      if (!now || !held || now.size !== held.size || Math.trunc(now.mtimeMs) !== Math.trunc(held.mtimeMs)) snapshot = null;
+    }
+    const held = key === null ? undefined : snapshot?.get(key);
+    if (held) {
+      res.setHeader('Cache-Control', 'no-cache');
+      res.setHeader('ETag', held.etag);
+      if (etagMatches(req.headers['if-none-match'], held.etag)) {
+        res.writeHead(304);
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': held.mime, 'Content-Length': held.size });
+      res.end(req.method === 'HEAD' ? undefined : held.body);
+      return;
     }
     const found = staticRoot === undefined ? null : await resolveRendererFile(staticRoot, rawPath);
     if (found === null) return sendText(res, 404, staticRoot === undefined ? 'Not found: the renderer is not built (npm run build).' : 'Not found.');

@@ -34,6 +34,22 @@ window.addEventListener('hashchange', () => {
   if (r.name === 'image' && viewerModule && projectStore.get().project) viewerModule.openImageEarly(r.id);
 });
 
+let loadingStarted = false;
+
+/**
+ * The app's first reads: app.info and, opening on the library (no address, or #/library), the grid's first page
+ * beside it rather than after its answer. Called by main.tsx as soon as the tab is signed in, before React's first
+ * render (100–200 ms here), and by App as it mounts (Electron, tests); only the first call asks, unless `again` (a
+ * tab signed in anew, after its server restarted).
+ */
+export function startLoading(again = false): void {
+  if (loadingStarted && !again) return;
+  loadingStarted = true;
+  void loadAppInfo();
+  const first = parseRoute(window.location.hash).name;
+  if (first === 'start' || first === 'library') prefetchLibraryPage();
+}
+
 /** Screens that work without an open project: models are the app's, not a project's. */
 const PROJECTLESS = new Set<Route['name']>(['home', 'models']);
 
@@ -48,10 +64,7 @@ export function App() {
   const { loaded, loadError, project } = useStore(projectStore);
 
   useEffect(() => {
-    void loadAppInfo();
-    // Opening on the library (no address, or #/library): its first page comes with app.info, not after it.
-    const first = parseRoute(window.location.hash).name;
-    if (first === 'start' || first === 'library') prefetchLibraryPage();
+    startLoading();
     return listenToServer();
   }, []);
 
