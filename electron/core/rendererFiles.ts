@@ -30,18 +30,10 @@ export function mimeOf(file: string): string {
 
 /** Maps a URL path to a file inside `root` (a real path), or null. `/` is index.html. */
 export async function resolveRendererFile(root: string, rawPath: string): Promise<string | null> {
-  let decoded: string;
+  const key = rendererKey(rawPath);
+  if (key === null) return null;
   try {
-    decoded = decodeURIComponent(rawPath);
-  } catch {
-    return null;
-  }
-  if (decoded.includes('\0') || decoded.includes('\\')) return null;
-  const segments = decoded.split('/').filter((s) => s !== '');
-  if (segments.some((s) => s.startsWith('.'))) return null;
-  if (segments.length === 0) segments.push('index.html');
-  try {
-    const file = await realpath(path.join(root, ...segments));
+    const file = await realpath(path.join(root, ...key.split('/')));
     if (!file.startsWith(root + path.sep)) return null;
     return (await stat(file)).isFile() ? file : null;
   } catch {
