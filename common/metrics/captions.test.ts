@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bleuScores, captionMetrics, captionSamplesFromText, ciderD, normalizeCaption, splitTokens, type CaptionSample } from './captions.js';
+import { pairwiseSum } from './cocoIou.js';
 
 // SIGHTLINE_REFERENCE: where shared/reference is when this file runs from a copy of the repo (Stryker's sandbox).
 const CASE = path.join(process.env.SIGHTLINE_REFERENCE ?? path.resolve(__dirname, '../../../shared/reference'), 'metrics/captions-a');
@@ -180,5 +181,24 @@ describe('normalizeCaption', () => {
     expect(s.references).toEqual([['a', 'dog']]);
     expect(s.candidate).toEqual(['a', 'dog']);
     expect(bleuScores([s]).perSample[0][1]).toBeCloseTo(1, 7);
+  });
+});
+
+describe('ciderD corpus score', () => {
+  // coco-caption takes np.mean of the per-image scores: numpy's pairwise sum (plain under 8 terms, 8 running sums
+  // up to 128, halves beyond), which rounds differently from a running sum. cocoIou's pairwiseSum is pinned to
+  // numpy's own results (cocoIou.test.ts). These synthetic sets were picked so that a plain running sum, or a
+  // sum blocked or split at other sizes, gives other last bits for n = 8, 128 and 400.
+  const words = ['a', 'dog', 'cat', 'runs', 'on', 'the', 'grass', 'sits', 'red', 'ball', 'near', 'tree', 'with', 'man', 'woman'];
+  const sentence = (s: number, len: number) => Array.from({ length: len }, (_, j) => words[(s * 7 + j * j * 3 + j) % words.length]);
+  const samples = (n: number): CaptionSample[] =>
+    Array.from({ length: n }, (_, i) => ({ references: [sentence(i, 5 + (i % 4)), sentence(i + 4, 6)], candidate: sentence(i + (i % 6), 4 + (i % 5)) }));
+
+  it("is numpy's mean of the per-sample scores, to the last bit", () => {
+    for (const n of [5, 8, 128, 400]) {
+      const r = ciderD(samples(n));
+      expect(r.perSample).toHaveLength(n);
+      expect(r.score, `n = ${n}`).toBe(pairwiseSum(r.perSample, n) / n);
+    }
   });
 });

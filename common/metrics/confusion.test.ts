@@ -94,4 +94,59 @@ describe('confusionMatrix', () => {
     expect(m.counts[P][P]).toBe(1);
     expect(m.counts.flat().reduce((a, b) => a + b, 0)).toBe(1);
   });
+  it('labels of an image without predictions are misses; cell images ascending whatever the image order', () => {
+    const imgs = [{ id: 30 }, { id: 10 }, { id: 20 }, { id: 40 }];
+    const g = [gt(1, 30, 1, [0, 0, 10, 10]), gt(2, 10, 1, [0, 0, 10, 10]), gt(3, 20, 1, [0, 0, 10, 10]), gt(4, 20, 1, [50, 50, 10, 10])];
+    const m = confusionMatrix({ images: imgs, categories, gts: g, dts: [] });
+    expect(m.counts[P][BG]).toBe(4);
+    expect(m.counts.flat().reduce((a, b) => a + b, 0)).toBe(4);
+    expect(m.images[P][BG]).toEqual([10, 20, 30]);
+  });
+
+  it('a prediction scoring exactly the score threshold is kept', () => {
+    const g = [gt(1, 10, 1, [0, 0, 10, 10])];
+    const m = confusionMatrix({ images, categories, gts: g, dts: [dt(10, 1, [0, 0, 10, 10], 0.6), dt(10, 2, [50, 50, 10, 10], 0.59)], scoreThreshold: 0.6 });
+    expect(m.counts[P][P]).toBe(1);
+    expect(m.counts[BG][D]).toBe(0);
+    expect(m.scoreThreshold).toBe(0.6);
+  });
+
+  it('at IoU threshold 0, a label and a prediction that do not overlap are still a miss and a false alarm', () => {
+    const g = [gt(1, 10, 1, [0, 0, 10, 10]), gt(2, 10, 1, [300, 300, 10, 10], { iscrowd: 1 })];
+    // Neither prediction touches anything: no pair (IoU 0 is never a match), not on the crowd region either.
+    const m = confusionMatrix({ images, categories, gts: g, dts: [dt(10, 1, [100, 0, 10, 10], 0.9), dt(10, 1, [100, 100, 10, 10], 0.8)], iouThreshold: 0 });
+    expect(m.counts[P][P]).toBe(0);
+    expect(m.counts[P][BG]).toBe(1);
+    expect(m.counts[BG][P]).toBe(2);
+    expect(m.iouThreshold).toBe(0);
+  });
+
+  it('a prediction on a crowd region of its class is left out only when it overlaps it by the threshold', () => {
+    // A regular person label, and a person crowd region at x 100-200. Crowd IoU = overlap / prediction area.
+    const g = [gt(1, 10, 1, [0, 0, 10, 10]), gt(2, 10, 1, [100, 0, 100, 100], { iscrowd: 1 })];
+    const onLabel = dt(10, 1, [0, 0, 10, 10], 0.9);
+    // 5 of 10 columns inside the crowd: IoU 0.5, exactly the threshold: on the region, not counted.
+    const half = confusionMatrix({ images, categories, gts: g, dts: [onLabel, dt(10, 1, [95, 0, 10, 10], 0.8)] });
+    expect(half.counts[P][P]).toBe(1);
+    expect(half.counts[BG][P]).toBe(0);
+    // 3 of 10 columns inside: IoU 0.3 < 0.5: a false alarm.
+    const little = confusionMatrix({ images, categories, gts: g, dts: [onLabel, dt(10, 1, [93, 0, 10, 10], 0.8)] });
+    expect(little.counts[P][P]).toBe(1);
+    expect(little.counts[BG][P]).toBe(1);
+    // Entirely inside, ranked second and third: both left out.
+    const inside = confusionMatrix({ images, categories, gts: g, dts: [onLabel, dt(10, 1, [150, 0, 10, 10], 0.8), dt(10, 1, [120, 50, 10, 10], 0.7)] });
+    expect(inside.counts[BG][P]).toBe(0);
+    expect(inside.counts.flat().reduce((a, b) => a + b, 0)).toBe(1);
+  });
+
+  it('names an unnamed category by its id; a repeated id is one row', () => {
+    const m = confusionMatrix({ images, categories: [{ id: 5 }, { id: 4, name: 'cat' }, { id: 5, name: 'again' }], gts: [], dts: [] });
+    expect(m.categoryIds).toEqual([4, 5]);
+    expect(m.names).toEqual(['cat', '5', 'background']);
+    expect(m.counts).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
+  });
 });

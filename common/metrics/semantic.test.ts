@@ -23,16 +23,21 @@ const LABELS = Uint8Array.from([0, 0, 1, 1, 0, 0, 1, 1, 2, 2, 255, 255, 2, 2, 2,
 const PREDS = Uint8Array.from([0, 1, 1, 1, 0, 0, 1, 0, 2, 2, 0, 2, 1, 2, 2, 2]);
 
 describe('SemanticAccumulator, hand-computed 4x4 case', () => {
-  const acc = new SemanticAccumulator(4);
-  acc.add(LABELS, PREDS);
-  const m = acc.result();
+  // Computed inside each test (not at collection time), so that what is tested runs under the test.
+  const handCase = () => {
+    const acc = new SemanticAccumulator(4);
+    acc.add(LABELS, PREDS);
+    return { acc, m: acc.result() };
+  };
 
   it('builds the confusion matrix (row = label, column = prediction) without the ignored pixels', () => {
+    const { acc, m } = handCase();
     expect(Array.from(acc.confusion)).toEqual([3, 1, 0, 0, 1, 3, 0, 0, 0, 1, 5, 0, 0, 0, 0, 0]);
     expect(m.pixelCount).toBe(14);
   });
 
   it('gives per-class IoU and accuracy, null for a class seen nowhere', () => {
+    const { m } = handCase();
     expect(m.perClass.map((c) => c.iou)).toEqual([3 / 5, 1 / 2, 5 / 6, null]);
     expect(m.perClass.map((c) => c.accuracy)).toEqual([3 / 4, 3 / 4, 5 / 6, null]);
     expect(m.perClass.map((c) => [c.truePositives, c.labeledPixels, c.predictedPixels])).toEqual([
@@ -44,6 +49,7 @@ describe('SemanticAccumulator, hand-computed 4x4 case', () => {
   });
 
   it('gives mIoU, pixel accuracy, mean accuracy and frequency-weighted IoU', () => {
+    const { m } = handCase();
     expect(m.mIoU).toBeCloseTo(29 / 45, 14);
     expect(m.pixelAcc).toBeCloseTo(11 / 14, 14);
     expect(m.meanAcc).toBeCloseTo(7 / 9, 14);
@@ -107,6 +113,82 @@ describe('SemanticAccumulator, rules and errors', () => {
     a.add(LABELS, PREDS);
     expect(semanticMetricsFromConfusion(a.confusion, 4)).toEqual(a.result());
     expect(() => semanticMetricsFromConfusion([1, 2, 3], 2)).toThrow(/2x2/);
+  });
+});
+
+describe('SemanticAccumulator, edges of the counting rules', () => {
+  it('says which label value at which pixel is wrong, the class range and the ignore values', () => {
+    const tail = 'check numClasses or the ignore option';
+    // A label equal to numClasses is one past the last class.
+    expect(() => new SemanticAccumulator(3).add(Uint8Array.from([0, 3]), Uint8Array.from([0, 0]))).toThrow(
+      `label value 3 at pixel 1 is not a class index (0..2) nor an ignore value (255); ${tail}`,
+    );
+    expect(() => new SemanticAccumulator(2, { ignore: [254, 255] }).add([1, 0, 7], [0, 0, 0], 'b.png')).toThrow(
+      `label value 7 at pixel 2 in b.png is not a class index (0..1) nor an ignore value (254, 255); ${tail}`,
+    );
+    expect(() => new SemanticAccumulator(2, { ignore: null }).add([255], [0])).toThrow(`label value 255 at pixel 0 is not a class index (0..1) nor an ignore value (none); ${tail}`);
+    // Negative labels are no class either.
+    expect(() => new SemanticAccumulator(2).add(Int32Array.from([0, -1]), Int32Array.from([0, 0]))).toThrow('label value -1 at pixel 1 is not a class index (0..1)');
+  });
+
+  it('needs a positive integer number of classes; one class (background only) is fine', () => {
+    expect(() => new SemanticAccumulator(0)).toThrow('numClasses must be a positive integer, got 0');
+    expect(() => new SemanticAccumulator(2.5)).toThrow('numClasses must be a positive integer, got 2.5');
+    const one = new SemanticAccumulator(1);
+    one.add([0, 0, 255], [0, 1, 0]);
+    expect(one.result().perClass).toEqual([{ classIndex: 0, truePositives: 1, labeledPixels: 2, predictedPixels: 1, iou: 1 / 2, accuracy: 1 / 2 }]);
+  });
+
+  it('accepts an ignore value of numClasses or a negative one, refuses one that is a class index', () => {
+    expect(() => new SemanticAccumulator(3, { ignore: 0 })).toThrow('ignore value 0 is also class index 0 of 3');
+    expect(() => new SemanticAccumulator(3, { ignore: [7, 2] })).toThrow('ignore value 2 is also class index 2 of 3');
+    const atK = new SemanticAccumulator(3, { ignore: 3 });
+    atK.add([3, 1, 3], [0, 1, 2]);
+    expect(atK.result().pixelCount).toBe(1);
+    const negative = new SemanticAccumulator(3, { ignore: -1 });
+    negative.add(Int32Array.from([-1, 2]), Int32Array.from([0, 2]));
+    expect(negative.result()).toMatchObject({ pixelCount: 1, pixelAcc: 1 });
+  });
+
+  it('a prediction outside [0, numClasses) or not an integer is a miss, in no confusion cell', () => {
+    // Label 1 everywhere; predictions -1, 3 (= numClasses), 2 and 0.5.
+    const a = new SemanticAccumulator(3);
+    a.add(Int32Array.from([1, 1, 1]), Int32Array.from([-1, 3, 2]));
+    expect(Array.from(a.confusion)).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 0]);
+    expect(Array.from(a.unpredicted)).toEqual([0, 2, 0]);
+    a.add([1], [0.5]);
+    expect(Array.from(a.confusion)).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 0]);
+    expect(Array.from(a.unpredicted)).toEqual([0, 3, 0]);
+    const r = a.result();
+    expect(r.perClass[1]).toMatchObject({ truePositives: 0, labeledPixels: 4, predictedPixels: 0, iou: 0, accuracy: 0 });
+    expect(r.perClass[2]).toMatchObject({ truePositives: 0, labeledPixels: 0, predictedPixels: 1, iou: 0, accuracy: null });
+  });
+
+  it('merge adds the confusion matrices and the misses; refuses another class count', () => {
+    const a = new SemanticAccumulator(2);
+    a.add([0, 1], [255, 1]);
+    const b = new SemanticAccumulator(2);
+    b.add([1, 0, 1], [255, 0, 0]);
+    a.merge(b);
+    expect(Array.from(a.confusion)).toEqual([1, 0, 1, 1]);
+    expect(Array.from(a.unpredicted)).toEqual([1, 1]);
+    // b is left as it was.
+    expect(Array.from(b.unpredicted)).toEqual([0, 1]);
+    const r = a.result();
+    expect(r.perClass.map((c) => c.labeledPixels)).toEqual([2, 3]);
+    expect(r.pixelCount).toBe(5);
+    expect(r.pixelAcc).toBeCloseTo(2 / 5, 14);
+    expect(() => a.merge(new SemanticAccumulator(3))).toThrow('cannot merge 3 classes into 2');
+    a.reset();
+    expect(Array.from(a.unpredicted)).toEqual([0, 0]);
+    expect(Array.from(a.confusion)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('frequency-weighted IoU weighs each labeled class IoU by its share of the labels', () => {
+    // Labels 0,0,0,1; predictions 0,1,1,1: IoU0 = 1/3, IoU1 = 1/3; fwIoU = 3/4 * 1/3 + 1/4 * 1/3 = 1/3.
+    // Labels 0,0,0,1; predictions 0,0,1,1: IoU0 = 2/3, IoU1 = 1/2; fwIoU = 3/4 * 2/3 + 1/4 * 1/2 = 5/8.
+    expect(semanticImageMetrics([0, 0, 0, 1], [0, 1, 1, 1], 2).fwIoU).toBeCloseTo(1 / 3, 14);
+    expect(semanticImageMetrics([0, 0, 0, 1], [0, 0, 1, 1], 2).fwIoU).toBeCloseTo(5 / 8, 14);
   });
 });
 

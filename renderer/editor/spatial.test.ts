@@ -98,13 +98,12 @@ describe('the editor with 6,000 shapes', () => {
     expect(ed.shapesInView(rect, { limit: 50 })).toHaveLength(51);
     expect(ed.shapesInView({ x: -10, y: -10, w: 5000, h: 4000 }, { limit: 50 })).toHaveLength(51);
     expect(ed.shapesInView(rect, { limit: expected.length })).toEqual(expected);
-    const t0 = performance.now();
-    let n = 0;
-    for (let i = 0; i < 200; i++) n += ed.shapesInView({ x: (i * 37) % 3000, y: (i * 53) % 2000, w: 900, h: 600 }).length;
-    const perQuery = (performance.now() - t0) / 200;
-    expect(n).toBeGreaterThan(0);
-    // A scan of 6,000 shapes per frame is what this avoids; a viewport query costs well under a millisecond.
-    expect(perQuery).toBeLessThan(4);
+    // Other views agree with the brute force too (their speed is the editor benchmark's: no wall-clock limits here).
+    for (let i = 0; i < 20; i++) {
+      const r = { x: (i * 37 * 10) % 3000, y: (i * 53 * 10) % 2000, w: 900, h: 600 };
+      const want = shapes.filter((s) => meets(bbox(s), r.x, r.y, r.x + r.w, r.y + r.h)).map((s) => s.id).sort((a, b) => a - b);
+      expect(ed.shapesInView(r), JSON.stringify(r)).toEqual(want);
+    }
   });
 
   it('a drag over thousands of shapes changes only the preview, and each move is cheap', () => {
@@ -119,30 +118,34 @@ describe('the editor with 6,000 shapes', () => {
     const changes: EditorChange[] = [];
     const off = ed.subscribe((c) => changes.push(c));
     ed.pointerDown(pt(cx, cy));
-    const times: number[] = [];
-    for (let i = 1; i <= 60; i++) {
-      const t = performance.now();
-      ed.pointerMove(pt(cx + i, cy + i / 3));
-      times.push(performance.now() - t);
-    }
+    for (let i = 1; i <= 60; i++) ed.pointerMove(pt(cx + i, cy + i / 3));
+    // Cheap by construction (timed in the editor benchmark, not here): the shapes map is the same object and no change
+    // names shapes, so nothing repaints the stored shapes during the drag.
     expect(ed.state.shapes).toBe(shapesMap);
     expect(ed.state.preview.size).toBe(1);
     expect(changes.every((c) => c.shapes === undefined)).toBe(true);
-    times.sort((a, b) => a - b);
-    expect(times[30]).toBeLessThan(2); // median pointer move, milliseconds
-    const t = performance.now();
     ed.pointerUp(pt(cx + 60, cy + 20));
-    const commitMs = performance.now() - t;
     off();
     expect(ed.state.shapes).not.toBe(shapesMap);
     expect(ed.state.shapes.get(hit)!.geometry).not.toEqual(shapesMap.get(hit)!.geometry);
+    // The commit names only the shape it changed.
     expect(changes[changes.length - 1].shapes).toEqual([hit]);
-    expect(commitMs).toBeLessThan(50);
   });
 
-  it('hover hit tests over 6,000 shapes are cheap', () => {
-    const t0 = performance.now();
-    for (let i = 0; i < 500; i++) ed.pointerMove(pt((i * 97) % 4000, (i * 61) % 3000));
-    expect((performance.now() - t0) / 500).toBeLessThan(1);
+  it('hovering over 6,000 shapes changes only what is hovered, never the shapes', () => {
+    const shapesMap = ed.state.shapes;
+    const changes: EditorChange[] = [];
+    const off = ed.subscribe((c) => changes.push(c));
+    const hovered = new Set<number | null>();
+    for (let i = 0; i < 500; i++) {
+      ed.pointerMove(pt((i * 97) % 4000, (i * 61) % 3000));
+      hovered.add(ed.state.hovered);
+    }
+    off();
+    expect(ed.state.shapes).toBe(shapesMap);
+    expect(changes.length).toBeGreaterThan(0);
+    expect(changes.every((c) => c.shapes === undefined)).toBe(true);
+    // Moves over 4000×3000 px of dense shapes hover many of them, and also empty places.
+    expect(hovered.size).toBeGreaterThan(10);
   });
 });
