@@ -119,3 +119,100 @@ describe('captions JSON Lines', () => {
     });
   }
 });
+
+describe('captions JSON Lines, line by line', () => {
+  const rec = (objects: FormatObject[], image = { id: 3, file: 'dir/a.jpg', width: 4, height: 4 }): FormatRecord => ({ image, objects });
+
+  it('writes image, image_id and caption, in that order, and a score only for predictions (0 included)', () => {
+    expect(captionsJsonl([rec([obj(null, { type: 'caption', text: 'hi' })])])).toBe('{"image":"dir/a.jpg","image_id":3,"caption":"hi"}\n');
+    expect(captionsJsonl([rec([obj(null, { type: 'caption', text: 'hi' }, { score: 0 })])])).toBe('{"image":"dir/a.jpg","image_id":3,"caption":"hi","score":0}\n');
+    expect(captionsJsonl([])).toBe('');
+    expect([...captionsJsonlLines([rec([obj(null, { type: 'caption', text: 'a' }), obj(null, { type: 'caption', text: 'b' })])])]).toEqual([
+      '{"image":"dir/a.jpg","image_id":3,"caption":"a"}\n',
+      '{"image":"dir/a.jpg","image_id":3,"caption":"b"}\n',
+    ]);
+  });
+
+  it('escapes U+0085, U+2028 and U+2029 as four-digit \\u escapes, every one of them', () => {
+    const text = 'a\u0085b\u2029c\u2028d\u0085';
+    const out = captionsJsonl([rec([obj(null, { type: 'caption', text })])]);
+    expect(out).toBe('{"image":"dir/a.jpg","image_id":3,"caption":"a\\u0085b\\u2029c\\u2028d\\u0085"}\n');
+    expect(parseCaptionsJsonl(out, 'c.jsonl')[0].objects[0].geometry).toEqual({ type: 'caption', text });
+  });
+
+  it('holds a caption as a classless caption with its score, and counts nothing for a plain one', () => {
+    const image = { id: 1, file: 'a.jpg', width: 1, height: 1 };
+    const tally = new ExportTally();
+    expect(holdCaption(obj(null, { type: 'caption', text: 'x' }, { score: 0.25 }), image, tally)).toEqual([
+      { class: null, kind: 'caption', geometry: { type: 'caption', text: 'x' }, attributes: {}, score: 0.25 },
+    ]);
+    expect(tally.lines()).toEqual([]);
+    expect(holdCaption(obj('c', { type: 'caption', text: 'x' }, { attributes: { a: 1 } }), image)).toEqual([
+      { class: null, kind: 'caption', geometry: { type: 'caption', text: 'x' }, attributes: {}, score: null },
+    ]);
+    expect(holdCaption(obj(null, { type: 'tag' }), image, tally)).toBe('shapes and tags (a captions file holds captions only)');
+    // hold itself only says why; the writer counts the skip
+    expect(tally.lines()).toEqual([]);
+    captionsJsonl([rec([obj(null, { type: 'tag' }), obj('c', { type: 'box', x: 0, y: 0, w: 1, h: 1 })])], tally);
+    expect(tally.lines()).toEqual(['not exported: 2 × shapes and tags (a captions file holds captions only)']);
+  });
+
+  it('reads Windows paths with /, skips whitespace-only lines, and counts them in line numbers', () => {
+    const p = parseCaptionsJsonl('  \n\t\r\n{"image": "d\\\\e\\\\f.jpg", "caption": "x", "score": null, "image_id": null}\n', 'c.jsonl');
+    expect(p).toEqual([
+      { file: 'd/e/f.jpg', width: null, height: null, imageId: null, objects: [{ class: null, kind: 'caption', geometry: { type: 'caption', text: 'x' }, attributes: {}, score: null, where: 'line 3' }] },
+    ]);
+  });
+
+  it('takes image_id from the first line of an image that has one, and accepts the same id again', () => {
+    const p = parseCaptionsJsonl(
+      ['{"image": "a.jpg", "caption": "1"}', '{"image": "b.jpg", "image_id": 5, "caption": "2"}', '{"image": "a.jpg", "image_id": 4, "caption": "3"}', '{"image": "a.jpg", "image_id": 4, "caption": "4"}', '{"image": "a.jpg", "caption": "5"}'].join('\n'),
+      'c.jsonl',
+    );
+    expect(p.map((i) => [i.file, i.imageId, i.objects.map((o) => (o.geometry as { text: string }).text).join('')])).toEqual([
+      ['a.jpg', 4, '1345'],
+      ['b.jpg', 5, '2'],
+    ]);
+  });
+
+  it('keeps a caption of exactly 10000 characters, a score of 0, and a BOM only at the very start', () => {
+    const long = 'y'.repeat(10_000);
+    const [img] = parseCaptionsJsonl(`\uFEFF${JSON.stringify({ image: 'a.jpg', caption: long, score: 0 })}`, 'c.jsonl');
+    expect([(img.objects[0].geometry as { text: string }).text.length, img.objects[0].score]).toEqual([10_000, 0]);
+    expect(() => parseCaptionsJsonl('{"image": "a.jpg", "caption": "x"}\n\uFEFF{"image": "a.jpg", "caption": "y"}', 'c.jsonl')).toThrow(/line 2/);
+  });
+
+  it('strips only the line end\'s \\r: one before the JSON counts in the error\'s column', () => {
+    // "{"image": "a.jpg", "caption": }" fails at column 31 (the "}"); a leading \r (JSON whitespace) makes it 32
+    expect(() => parseCaptionsJsonl('{"image": "a.jpg", "caption": }', 'c.jsonl')).toThrow(/at column 31: unexpected "}"/);
+    expect(() => parseCaptionsJsonl('\r{"image": "a.jpg", "caption": }', 'c.jsonl')).toThrow(/at column 32: unexpected "}"/);
+    expect(() => parseCaptionsJsonl('\r{"image": "a.jpg", "caption": }\r', 'c.jsonl')).toThrow(/at column 32: unexpected "}"/);
+  });
+
+  const bad: [string, string, RegExp][] = [
+    ['an empty image name', '{"image": "", "caption": "x"}', /^"image" must be a non-empty string$/],
+    ['null as a line', 'null', /^each line must be a JSON object/],
+    ['a number as a line', '5', /^each line must be a JSON object/],
+    ['a fractional image_id', '{"image": "a.jpg", "image_id": 1.5, "caption": "x"}', /^"image_id" must be a whole number$/],
+    ['a boolean caption', '{"image": "a.jpg", "caption": true}', /^"caption" must be a string, got boolean$/],
+    ['an unparsable line', '{"image": "a.jpg", "caption": "x"', /^not valid JSON/],
+    ['a missing image', '{"caption": "x"}', /^no "image" \(the image file the caption is about\)$/],
+    ['a missing caption', '{"image": "a.jpg"}', /^no "caption"$/],
+    // JSON.parse reads 1e999 as Infinity, which is no score
+    ['an infinite score', '{"image": "a.jpg", "caption": "x", "score": 1e999}', /^"score" must be a number$/],
+    ['a negative infinite score', '{"image": "a.jpg", "caption": "x", "score": -1e999}', /^"score" must be a number$/],
+  ];
+  for (const [what, text, message] of bad) {
+    it(`refuses ${what} with its own message`, () => {
+      let err: unknown = null;
+      try {
+        parseCaptionsJsonl(text, 'c.jsonl');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(FormatError);
+      expect((err as FormatError).problem).toMatch(message);
+      expect((err as FormatError).message).toBe(`c.jsonl (line 1): ${(err as FormatError).problem}`);
+    });
+  }
+});

@@ -132,3 +132,78 @@ describe('targetSizes', () => {
     expect(targetSizes([0, 1], 5)).toEqual([0, 5]);
   });
 });
+
+describe('splitImages, worked by hand', () => {
+  it('refuses bad fractions with messages that name them', () => {
+    expect(() => splitImages([], { train: 1, val: -0.5 }, 1)).toThrow('the split fraction of "val" must be a number from 0, got -0.5');
+    expect(() => splitImages([], { train: Number.POSITIVE_INFINITY }, 1)).toThrow(/"train" must be a number from 0, got Infinity/);
+    expect(() => splitImages([], { train: 0 }, 1)).toThrow('the split fractions add up to 0');
+    // 0 alone is a fine weight when another is positive
+    expect([...splitImages([{ id: 1, classes: [] }], { val: 0, train: 1 }, 1)]).toEqual([[1, 'train']]);
+  });
+
+  it('gives a split of weight 0 no image, even one carrying a class', () => {
+    const items: SplitItem[] = [{ id: 1, classes: ['a'] }, { id: 2, classes: ['a'] }, { id: 3, classes: ['b'] }];
+    for (let seed = 0; seed < 10; seed++) {
+      expect([...splitImages(items, { train: 1, val: 0 }, seed).values()]).toEqual(['train', 'train', 'train']);
+    }
+  });
+
+  it('sends the one image of a class to the largest split, and two images to the two largest', () => {
+    // 10 images, 0.7/0.2/0.1 → sizes 7, 2, 1
+    const items: SplitItem[] = Array.from({ length: 10 }, (_, i) => ({ id: i, classes: i === 4 ? ['one'] : i === 6 || i === 8 ? ['two'] : [] }));
+    for (let seed = 0; seed < 20; seed++) {
+      const map = splitImages(items, { test: 0.1, val: 0.2, train: 0.7 }, seed);
+      expect(map.get(4)).toBe('train');
+      expect(new Set([map.get(6), map.get(8)])).toEqual(new Set(['train', 'val']));
+      expect([...map.values()].filter((s) => s === 'test')).toHaveLength(1);
+    }
+  });
+
+  it('breaks a tie between equally large splits by their order', () => {
+    const items: SplitItem[] = [{ id: 1, classes: ['r'] }, { id: 2, classes: [] }];
+    for (let seed = 0; seed < 10; seed++) {
+      expect([...splitImages(items, { x: 1, y: 1 }, seed)]).toEqual([[1, 'x'], [2, 'y']]);
+      expect([...splitImages(items, { y: 1, x: 1 }, seed)]).toEqual([[1, 'y'], [2, 'x']]);
+    }
+  });
+
+  it('covers a split with the image that also brings another class the split lacks', () => {
+    // A is on i1 and i2, B on i2, i3 and i4. A (rarer) is covered first: the first split takes i2 (brings A and B),
+    // the second i1; then B is covered in the second split by i3 or i4, and the last image fills the first split.
+    const items: SplitItem[] = [
+      { id: 1, classes: ['A'] },
+      { id: 2, classes: ['A', 'B'] },
+      { id: 3, classes: ['B'] },
+      { id: 4, classes: ['B'] },
+    ];
+    for (let seed = 0; seed < 20; seed++) {
+      const map = splitImages(items, { p: 0.5, q: 0.5 }, seed);
+      expect([map.get(2), map.get(1)]).toEqual(['p', 'q']);
+      expect(new Set([map.get(3), map.get(4)])).toEqual(new Set(['p', 'q']));
+    }
+  });
+
+  it('ignores repeated classes on an image', () => {
+    const items: SplitItem[] = [{ id: 1, classes: ['a', 'a', 'a'] }, { id: 2, classes: ['a'] }, { id: 3, classes: [] }, { id: 4, classes: [] }];
+    for (let seed = 0; seed < 10; seed++) {
+      const map = splitImages(items, { p: 1, q: 1 }, seed);
+      expect(map.get(1)).not.toBe(map.get(2));
+    }
+  });
+});
+
+describe('targetSizes, worked by hand', () => {
+  it('gives the leftover images to the largest remainders, earlier splits first on ties, never to a weight of 0', () => {
+    // 3.4 and 6.6: floors 3 and 6, the one left goes to the larger remainder (0.6)
+    expect(targetSizes([0.34, 0.66], 10)).toEqual([3, 7]);
+    expect(targetSizes([0.66, 0.34], 10)).toEqual([7, 3]);
+    // 0.5 and 1.5: a tie, the earlier split gets it
+    expect(targetSizes([0.25, 0.75], 2)).toEqual([1, 1]);
+    // 1/3 each of 2: two leftovers to the first two
+    expect(targetSizes([1 / 3, 1 / 3, 1 / 3], 2)).toEqual([1, 1, 0]);
+    expect(targetSizes([0, 0.5, 0.5], 1)).toEqual([0, 1, 0]);
+    expect(targetSizes([0.5, 0.5], 0)).toEqual([0, 0]);
+    expect(targetSizes([1], 7)).toEqual([7]);
+  });
+});
