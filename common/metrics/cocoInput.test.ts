@@ -31,6 +31,14 @@ describe('cocoEvalInputFromJson', () => {
     expect(boxes.dts[0].segm).toEqual(rleFromPolygons([[1, 2, 1, 7, 11, 7, 11, 2]], 30, 40));
     const masks = cocoEvalInputFromJson(gtFile, [{ image_id: 7, category_id: 1, segmentation: { size: [30, 40], counts: [0, 2, 28, 2, 1168] }, score: 0.5 }], 'segm');
     expect(masks.dts[0]).toMatchObject({ area: 4, bbox: [0, 0, 2, 2] });
+    // An empty bbox beside a mask (pycocotools takes the mask branch and keeps it): the mask decides, as without one.
+    const emptyBox = cocoEvalInputFromJson(gtFile, [{ image_id: 7, category_id: 1, bbox: [], segmentation: { size: [30, 40], counts: [0, 2, 28, 2, 1168] }, score: 0.5 }], 'segm');
+    expect(emptyBox.dts[0]).toMatchObject({ area: 4, bbox: [0, 0, 2, 2] });
+    expect(emptyBox.dts[0].segm).toEqual(masks.dts[0].segm);
+    // A bbox that is there but not 4 numbers is still refused.
+    expect(() =>
+      cocoEvalInputFromJson(gtFile, [{ image_id: 7, category_id: 1, bbox: [1, 2], segmentation: { size: [30, 40], counts: [0, 2, 28, 2, 1168] }, score: 0.5 }], 'segm'),
+    ).toThrow(/results\[0\]\.bbox/);
     // Keypoints: box and area from all points, v not looked at.
     const kp = cocoEvalInputFromJson(gtFile, [{ image_id: 7, category_id: 1, keypoints: [1, 1, 2, 5, 9, 0, 3, 4, 1], score: 1 }], 'keypoints');
     expect(kp.dts[0]).toMatchObject({ bbox: [1, 1, 4, 8], area: 32 });

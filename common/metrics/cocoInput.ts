@@ -136,7 +136,10 @@ export function cocoEvalInputFromJson(gtFile: unknown, results: unknown, iouType
       const [h, w] = size(d.imageId, what);
       const rle = cocoSegmentationToRle(r.segmentation, h, w, `${what}.segmentation`);
       d.area = rleArea(rle);
-      d.bbox = r.bbox === undefined ? rleBbox(rle) : numbers(r.bbox, `${what}.bbox`, 4);
+      // loadRes keeps a bbox it is given, an empty one too (a common way to write "no box" in mask results): an empty
+      // one is never read by a segm evaluation, so it stands for the mask's box here rather than failing the file.
+      const noBox = r.bbox === undefined || (Array.isArray(r.bbox) && r.bbox.length === 0);
+      d.bbox = noBox ? rleBbox(rle) : numbers(r.bbox, `${what}.bbox`, 4);
       if (iouType === 'segm') d.segm = rle;
     } else if (branch === 'keypoints') {
       const kp = numbers(r.keypoints, `${what}.keypoints`);
