@@ -103,17 +103,21 @@ export class AppCore implements CoreHost {
   // ------------------------------------------------------------ CoreHost
 
   async dispatch(name: string, rawArgs: unknown): Promise<unknown> {
-    if (!isCallName(name)) throw new ApiError('unknown_call', `There is no API call named "${String(name).slice(0, 100)}".`);
-    const args = parseCallArgs(name, rawArgs);
-    return (this.handlers[name] as (a: unknown) => unknown)(args);
+    const call = this.checkCall(name, rawArgs);
+    return (this.handlers[call.name] as (a: unknown) => unknown)(call.args);
   }
 
   async dispatchJson(name: string, rawArgs: unknown): Promise<string> {
+    const call = this.checkCall(name, rawArgs);
+    const text = this.textHandlers[call.name];
+    if (text) return text(call.args as never);
+    return JSON.stringify((await (this.handlers[call.name] as (a: unknown) => unknown)(call.args)) ?? null);
+  }
+
+  /** The call's name checked and its arguments validated against its schema (ApiError otherwise). */
+  private checkCall(name: string, rawArgs: unknown): { name: CallName; args: unknown } {
     if (!isCallName(name)) throw new ApiError('unknown_call', `There is no API call named "${String(name).slice(0, 100)}".`);
-    const args = parseCallArgs(name, rawArgs);
-    const text = this.textHandlers[name];
-    if (text) return text(args as never);
-    return JSON.stringify((await (this.handlers[name] as (a: unknown) => unknown)(args)) ?? null);
+    return { name, args: parseCallArgs(name, rawArgs) };
   }
 
   /** Calls whose answer is written as JSON text from what is stored (see dispatchJson); `dispatch` parses it. */

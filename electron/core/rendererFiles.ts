@@ -2,7 +2,7 @@
  * The built renderer's files by URL path, for the local server and Electron's app scheme alike: only files inside
  * the build folder, no dotfiles (hence no `..`), no escaping through symlinks.
  */
-import { realpath, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 export const MIME: Record<string, string> = {
@@ -46,8 +46,6 @@ export interface RendererFile {
   body: Buffer;
   mime: string;
   etag: string;
-  size: number;
-  mtimeMs: number;
 }
 
 /** The weak ETag of a renderer file: size and mtime, in hex. */
@@ -62,7 +60,6 @@ export function rendererEtag(size: number, mtimeMs: number): string {
  * first open lists a large folder each turn waits behind the listing (the page's script arrived 0.8–1.3 s late).
  */
 export async function snapshotRenderer(root: string, maxBytes = 32 * 1024 * 1024): Promise<Map<string, RendererFile> | null> {
-  const { readdir, readFile, lstat } = await import('node:fs/promises');
   const out = new Map<string, RendererFile>();
   let total = 0;
   const walk = async (dir: string, prefix: string): Promise<boolean> => {
@@ -77,7 +74,7 @@ export async function snapshotRenderer(root: string, maxBytes = 32 * 1024 * 1024
         total += st.size;
         if (total > maxBytes) return false;
         const body = await readFile(abs);
-        out.set(rel, { body, mime: mimeOf(abs), etag: rendererEtag(body.byteLength, st.mtimeMs), size: body.byteLength, mtimeMs: st.mtimeMs });
+        out.set(rel, { body, mime: mimeOf(abs), etag: rendererEtag(body.byteLength, st.mtimeMs) });
       }
     }
     return true;

@@ -29,7 +29,7 @@ import { signedMessage, SIGNED_URL_MAX_AHEAD_S, SIGNED_URL_WINDOW_S, type Signed
 import { isAbortError } from '../../common/workQueue.js';
 import type { CoreHost, ImageFile, ImageVariant } from '../core/host.js';
 import { openRegular } from '../core/library/safeOpen.js';
-import { mimeOf, rendererKey, resolveRendererFile, snapshotRenderer } from '../core/rendererFiles.js';
+import { mimeOf, rendererEtag, rendererKey, resolveRendererFile, snapshotRenderer } from '../core/rendererFiles.js';
 
 export interface ServerLimits {
   /** A connection that has sent no complete request headers (or no credential) is dropped after this long idle. */
@@ -330,19 +330,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (snapshot && staticRoot !== undefined && key === 'index.html') {
       // A rebuild while the server runs: from then on every file comes from disk, never old and new mixed.
       const now = await stat(path.join(staticRoot, 'index.html')).catch(() => null);
-      const held = snapshot.get('index.html');
-      if (!now || !held || now.size !== held.size || Math.trunc(now.mtimeMs) !== Math.trunc(held.mtimeMs)) snapshot = null;
+      if (!now || rendererEtag(now.size, now.mtimeMs) !== snapshot.get('index.html')?.etag) snapshot = null;
     }
     const held = key === null ? undefined : snapshot?.get(key);
     if (held) {
-      res.setHeader('Cache-Control', 'no-cache');
-      res.setHeader('ETag', held.etag);
-      if (etagMatches(req.headers['if-none-match'], held.etag)) {
-        res.writeHead(304);
-        res.end();
-        return;
-      }
-      res.writeHead(200, { 'Content-Type': held.mime, 'Content-Length': held.size });
+      if (notModified(req, res, held.etag)) return;
+      res.writeHead(200, { 'Content-Type': held.mime, 'Content-Length': held.body.byteLength });
       res.end(req.method === 'HEAD' ? undefined : held.body);
       return;
     }
@@ -356,15 +349,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     const file: ImageFile = { handle: opened.handle, size: Number(opened.stat.size), path: found };
     try {
-      const etag = `W/"${file.size.toString(16)}-${(opened.stat.mtimeNs / 1_000_000n).toString(16)}"`;
-      // Revalidate every time: a rebuilt renderer must never mix with a cached older one.
-      res.setHeader('Cache-Control', 'no-cache');
-      res.setHeader('ETag', etag);
-      if (etagMatches(req.headers['if-none-match'], etag)) {
-        res.writeHead(304);
-        res.end();
-        return;
-      }
+      if (notModified(req, res, rendererEtag(file.size, Number(opened.stat.mtimeNs / 1_000_000n)))) return;
       await sendFile(req, res, file, mimeOf(found));
     } finally {
       await file.handle.close().catch(() => undefined);
@@ -470,6 +455,19 @@ function isJson(req: IncomingMessage): boolean {
 
 function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/**
+ * A renderer file's validators: revalidated every time (a rebuilt renderer must never mix with a cached older one),
+ * answered 304 when the browser holds this version. True when that answer was sent.
+ */
+function notModified(req: IncomingMessage, res: ServerResponse, etag: string): boolean {
+  res.setHeader('Cache-Control', 'no-cache');
+  res.setHeader('ETag', etag);
+  if (!etagMatches(req.headers['if-none-match'], etag)) return false;
+  res.writeHead(304);
+  res.end();
+  return true;
 }
 
 function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {

@@ -62,6 +62,25 @@ type Loaded = { src: string; image: Pixels } | { src: string; error: true };
 const widthOf = (p: Pixels) => (p instanceof HTMLImageElement ? p.naturalWidth : p.width);
 const heightOf = (p: Pixels) => (p instanceof HTMLImageElement ? p.naturalHeight : p.height);
 
+/** A bitmap holds its decoded pixels until closed (48 MB for 12 MP); an <img> is left to the garbage collector. */
+function closePixels(px: Pixels): void {
+  if (!(px instanceof HTMLImageElement)) px.close();
+}
+
+/**
+ * `bytes` decoded off the main thread (createImageBitmap), or null where that cannot be done (no createImageBitmap,
+ * bytes it refuses): the caller falls back to an <img>. Rejects with an AbortError once `signal` aborts.
+ */
+async function bitmapOf(bytes: Blob, signal: AbortSignal): Promise<ImageBitmap | null> {
+  let bitmap: ImageBitmap | null = null;
+  if (typeof createImageBitmap === 'function') bitmap = await createImageBitmap(bytes).catch(() => null);
+  if (signal.aborted) {
+    bitmap?.close();
+    throw new DOMException('aborted', 'AbortError');
+  }
+  return bitmap;
+}
+
 /** The longest a preloaded image's decode waits for what should show before it (see preloadImage). */
 const MAX_DECODE_WAIT_MS = 1500;
 
@@ -73,19 +92,15 @@ const MAX_DECODE_WAIT_MS = 1500;
  */
 async function decodePixels(src: string, signal: AbortSignal, after?: Promise<unknown>): Promise<Pixels> {
   if (typeof createImageBitmap === 'function' && typeof fetch === 'function') {
-    try {
-      const res = await fetch(src, { signal, credentials: 'same-origin' });
-      if (res.ok) {
-        const blob = await res.blob();
-        if (after) await Promise.race([after, new Promise((r) => setTimeout(r, MAX_DECODE_WAIT_MS))]);
-        if (signal.aborted) throw new DOMException('aborted', 'AbortError');
-        const bitmap = await createImageBitmap(blob);
-        if (!signal.aborted) return bitmap;
-        bitmap.close();
-      }
-    } catch {
-      // the <img> below answers for it
+    const blob = await fetch(src, { signal, credentials: 'same-origin' })
+      .then((res) => (res.ok ? res.blob() : null))
+      .catch(() => null);
+    if (blob) {
+      if (after) await Promise.race([after, new Promise((r) => setTimeout(r, MAX_DECODE_WAIT_MS))]);
+      const bitmap = await bitmapOf(blob, signal);
+      if (bitmap) return bitmap;
     }
+    // Otherwise the <img> below answers for it (and an error there says the file cannot be shown).
     if (signal.aborted) throw new DOMException('aborted', 'AbortError');
   }
   return loadImg(src, signal);
@@ -105,7 +120,7 @@ const preloads: { full: Preload | null; preview: Preload | null } = { full: null
 function release(p: Preload): void {
   p.stop.abort();
   p.pixels.then(
-    (px) => px instanceof HTMLImageElement || px.close(),
+    closePixels,
     () => undefined,
   );
 }
@@ -157,17 +172,7 @@ function decodeSmall(src: string, signal: AbortSignal): Promise<Pixels> {
  * it in that queue. Falls back to loading `src`.
  */
 async function decodeBytes(bytes: Blob, src: string, signal: AbortSignal): Promise<Pixels> {
-  if (typeof createImageBitmap === 'function') {
-    try {
-      const bitmap = await createImageBitmap(bytes);
-      if (!signal.aborted) return bitmap;
-      bitmap.close();
-    } catch {
-      // loaded from its URL below
-    }
-    if (signal.aborted) throw new DOMException('aborted', 'AbortError');
-  }
-  return decodeSmall(src, signal);
+  return (await bitmapOf(bytes, signal)) ?? decodeSmall(src, signal);
 }
 
 function loadImg(src: string, signal: AbortSignal, decode = true): Promise<HTMLImageElement> {
@@ -266,7 +271,7 @@ export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cu
     (early?.pixels ?? decodePixels(src, stop.signal)).then(
       (image) => {
         if (stop.signal.aborted) {
-          if (!(image instanceof HTMLImageElement)) image.close();
+          closePixels(image);
         } else setLoaded({ src, image });
       },
       () => !stop.signal.aborted && setLoaded({ src, error: true }),
@@ -278,12 +283,12 @@ export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cu
     if (!previewSrc) return;
     const early = takePreload('preview', previewSrc);
     const stop = early?.stop ?? new AbortController();
-    // An <img>: a thumbnail decodes in no time on the main thread, while createImageBitmap would queue it behind the
-    // full image's decode.
+    // Not preloaded from the grid's bytes: an <img>, since a thumbnail decodes in no time on the main thread, while
+    // createImageBitmap would queue it behind the full image's decode.
     (early?.pixels ?? decodeSmall(previewSrc, stop.signal)).then(
       (image) => {
         if (stop.signal.aborted) {
-          if (!(image instanceof HTMLImageElement)) image.close();
+          closePixels(image);
           return;
         }
         // Shown now (the stage drawn at the present viewport), not after whatever the page renders next (an image's
@@ -300,7 +305,7 @@ export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cu
   const image = loaded && 'image' in loaded ? loaded.image : null;
   // A bitmap holds its decoded pixels (48 MB for 12 MP) until closed: free it once the next one is shown.
   useEffect(() => () => {
-    if (image && !(image instanceof HTMLImageElement)) image.close();
+    if (image) closePixels(image);
   }, [image]);
   const failedNow = loaded?.src === src && 'error' in loaded;
   const known = fallbackSize && fallbackSize.width > 0 ? fallbackSize : null;
@@ -312,7 +317,7 @@ export function ImageViewer({ src, alt, ref, layers, onViewport, interaction, cu
   const early = previewSrc && preloads.preview?.src === previewSrc ? preloads.preview.done : null;
   const previewNow = !current && !failedNow && known ? (preview?.src === src ? preview.image : early) : null;
   useEffect(() => () => {
-    if (preview && !(preview.image instanceof HTMLImageElement)) preview.image.close();
+    if (preview) closePixels(preview.image);
   }, [preview]);
   useEffect(() => {
     if (current && preview) setPreview(null);

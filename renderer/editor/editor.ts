@@ -169,8 +169,7 @@ function initialState(): EditorState {
   };
 }
 
-/** An annotation as the server lists it, less its times: the shape a step's `before` is taken from. */
-/** The shapes of `annotations.shapes`' columns, by id. */
+/** The shapes of `annotations.shapes`' columns, by id: what a step's `before` is taken from. */
 export function shapesFromColumns(c: AnnotationColumns): Map<number, Shape> {
   const out = new Map<number, Shape>();
   for (let i = 0; i < c.ids.length; i++) {
@@ -394,22 +393,16 @@ export class Editor {
    */
   private async fetchDoc(imageId: number, acks: readonly SaveOp[]): Promise<DocRead> {
     const ours = (op: SaveOp) => op.imageId === imageId;
+    const history = () => this.transport.call('edits.history', { imageId });
+    const rest = () =>
+      Promise.all([this.transport.call('annotations.shapes', { imageId }), this.transport.call('classes.list', {}), this.ids.ensure(1).catch(() => undefined)]);
     if (this.transport.onProject && !this.queue.pending.some(ours)) {
-      const [history, annotations, classes] = await Promise.all([
-        this.transport.call('edits.history', { imageId }),
-        this.transport.call('annotations.shapes', { imageId }),
-        this.transport.call('classes.list', {}),
-        this.ids.ensure(1).catch(() => undefined),
-      ]);
-      if (!acks.some(ours)) return { history, annotations, classes };
+      const [h, [annotations, classes]] = await Promise.all([history(), rest()]);
+      if (!acks.some(ours)) return { history: h, annotations, classes };
     }
-    const history = await this.transport.call('edits.history', { imageId });
-    const [annotations, classes] = await Promise.all([
-      this.transport.call('annotations.shapes', { imageId }),
-      this.transport.call('classes.list', {}),
-      this.ids.ensure(1).catch(() => undefined),
-    ]);
-    return { history, annotations, classes };
+    const h = await history();
+    const [annotations, classes] = await rest();
+    return { history: h, annotations, classes };
   }
 
   /** Read the current image again (another window changed it, or a conflict); keeps the selection and drafts. */

@@ -35,14 +35,14 @@ export function LibraryPage() {
   const { filter, sort, refreshToken } = useStore(libraryStore);
   // A new filter or sort is a new list; a refresh of the same list keeps what is on screen until pages return.
   const cache = useMemo(() => {
-    const fetch = (offset: number, limit: number, cursor?: PageCursor) => api.call('images.list', { offset, limit, filter, sort, ...cursor });
+    const list = (offset: number, limit: number, cursor?: PageCursor) => api.call('images.list', { offset, limit, filter, sort, ...cursor });
     const taken = early?.key === queryKey(filter, sort) ? early : null;
     early = null;
     let first = taken?.page ?? null;
     const made = new PageCache<ImageRow>((offset, limit, cursor) => {
       const page = first && offset === 0 && limit === PAGE_SIZE && !cursor ? first : null;
       first = null;
-      return page ? page.catch(() => fetch(offset, limit, cursor)) : fetch(offset, limit, cursor);
+      return page ? page.catch(() => list(offset, limit, cursor)) : list(offset, limit, cursor);
     }, PAGE_SIZE);
     if (taken) readAt.set(made, taken.token);
     return made;

@@ -558,28 +558,28 @@ export function ViewerPage({ id }: { id: number }) {
                 layers={
                   <>
                     {current ? (
-                    <>
-                      {/* A semantic run's FP / FN pixels, under the labels being edited (side by side: on the right). */}
-                      {semantic.overlay && !sideBySide ? <SemanticCompareLayer overlay={semantic.overlay} imageSize={{ width: current.width, height: current.height }} opacity={view.opacity} /> : null}
-                      {cmp.on ? (
-                        <CompareLayer part={sideBySide ? 'labels' : 'all'} bus={bus} {...compareLayerProps(current)} />
-                      ) : null}
-                      {/* With the panels (see panelsOn): each layer is a canvas to make, and the labels come first. */}
-                      {panelsOn ? (
-                        <PredictionsLayer
-                          predictions={cmp.on ? [] : shapes}
-                          proposals={view.showProposals ? (split.extras.proposals ?? null) : null}
-                          imageSize={{ width: current.width, height: current.height }}
-                          visible={view.visible}
-                          opacity={view.opacity}
-                          notes={notes}
-                          skeleton={skeleton}
-                          bus={bus}
-                        />
-                      ) : null}
-                      {/* Above the shapes: a score map or a word's attention is what the person asked to see. */}
-                      {panelsOn ? <HeatmapLayer ref={heat} base={view.visible ? scoreHeat : null} opacity={view.opacity} /> : null}
-                    </>
+                      <>
+                        {/* A semantic run's FP / FN pixels, under the labels being edited (side by side: on the right). */}
+                        {semantic.overlay && !sideBySide ? <SemanticCompareLayer overlay={semantic.overlay} imageSize={{ width: current.width, height: current.height }} opacity={view.opacity} /> : null}
+                        {cmp.on ? (
+                          <CompareLayer part={sideBySide ? 'labels' : 'all'} bus={bus} {...compareLayerProps(current)} />
+                        ) : null}
+                        {/* With the panels (see panelsOn): each layer is a canvas to make, and the labels come first. */}
+                        {panelsOn ? (
+                          <PredictionsLayer
+                            predictions={cmp.on ? [] : shapes}
+                            proposals={view.showProposals ? (split.extras.proposals ?? null) : null}
+                            imageSize={{ width: current.width, height: current.height }}
+                            visible={view.visible}
+                            opacity={view.opacity}
+                            notes={notes}
+                            skeleton={skeleton}
+                            bus={bus}
+                          />
+                        ) : null}
+                        {/* Above the shapes: a score map or a word's attention is what the person asked to see. */}
+                        {panelsOn ? <HeatmapLayer ref={heat} base={view.visible ? scoreHeat : null} opacity={view.opacity} /> : null}
+                      </>
                     ) : null}
                     {/* The labels' layers, on top, as soon as the image's size is known (the viewer shows layers from
                         then): opened from the grid that is before the row has rendered, so their canvases are made
