@@ -159,6 +159,15 @@ describe('prepareGeometry', () => {
     expect(() => prep('bbox', [], [dt(9, { bbox: [0, 0, 1, 1] }), dt(undefined, { bbox: [0, 0, 1, Number.NEGATIVE_INFINITY] })])).toThrow(`detection 1: ${msg}`);
   });
 
+  it('bbox: a finite box far out is a box, even where its coordinates sum past the largest double', () => {
+    const far = 1e308, msg = 'bbox must be 4 finite numbers [x, y, w, h]';
+    const g = prep('bbox', [gt(1, { bbox: [far, far, 10, 10] })], [dt(1, { bbox: [far, far, 10, 10] }), dt(2, { bbox: [0, 0, 10, 10] })]);
+    expect(Array.from(g.dtArea)).toEqual([100, 100]);
+    for (const bad of [[far, Number.NaN, 1, 1], [far, far, Number.POSITIVE_INFINITY, 1], [0, far, far, Number.NaN]]) {
+      expect(() => prep('bbox', [gt(3, { bbox: bad })], [])).toThrow(`ground truth 3: ${msg}`);
+    }
+  });
+
   it('bbox: a detection area is its own `area`, else w × h; the fill gives box IoUs, crowd-aware', () => {
     const g = prep('bbox', [gt(1, { bbox: [0, 0, 10, 10] }), gt(2, { bbox: [5, 0, 10, 10], iscrowd: 1 })], [dt(1, { bbox: [0, 0, 10, 10] }), dt(2, { bbox: [0, 0, 4, 2], area: 3 })]);
     expect(Array.from(g.dtArea)).toEqual([100, 3]);

@@ -115,7 +115,8 @@ export type IouFill = (dt: Int32Array, nd: number, gt: Int32Array, gs: number, n
 
 /** The box, checked: 4 finite numbers. `what` names the item in the error (built only on failure). */
 function finiteBox(b: readonly number[] | undefined, what: () => string): readonly number[] {
-  if (!b || b.length !== 4 || !Number.isFinite(b[0] + b[1] + b[2] + b[3])) throw new Error(`${what()}: bbox must be 4 finite numbers [x, y, w, h]`);
+  // Each coordinate on its own: their sum overflows to Infinity for finite boxes near 1e308.
+  if (!b || b.length !== 4 || !Number.isFinite(b[0]) || !Number.isFinite(b[1]) || !Number.isFinite(b[2]) || !Number.isFinite(b[3])) throw new Error(`${what()}: bbox must be 4 finite numbers [x, y, w, h]`);
   return b;
 }
 
