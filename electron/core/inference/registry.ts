@@ -54,8 +54,10 @@ function nameFromFile(file: string): string {
     .basename(file, path.extname(file))
     .toLowerCase()
     .replace(/[^a-z0-9._-]+/g, '-')
-    .replace(/^[^a-z0-9]+/, '');
-  return (base || 'model').slice(0, 64);
+    .replace(/^[^a-z0-9]+/, '')
+    .slice(0, 64)
+    .replace(/[^a-z0-9]+$/, '');
+  return base || 'model';
 }
 
 export class ModelRegistry {
