@@ -121,7 +121,8 @@ describe('runImport: finding project images by the dataset paths', () => {
     await importFolder(store.db, more);
     const from = cocoFile(
       [
-        { id: 1, file_name: 'train/a/cat.bmp', width: 4, height: 3 }, // a/cat.bmp in both folders
+        // a/cat.bmp in both folders; "test" is as long as "more", so only a real "more/" prefix may pick that folder
+        { id: 1, file_name: 'test/a/cat.bmp', width: 4, height: 3 },
         { id: 2, file_name: 'cat.bmp', width: 4, height: 3 }, // three cat.bmp by name
         { id: 3, file_name: 'dog.gif', width: 5, height: 2 }, // dog.bmp and c/dog.png by stem
         { id: 4, file_name: 'zebra.bmp', width: 4, height: 3 },
@@ -137,7 +138,7 @@ describe('runImport: finding project images by the dataset paths', () => {
     );
     const s = await run({ from });
     expect(s.unmatched).toEqual([
-      { file: 'train/a/cat.bmp', reason: '2 project images are at a/cat.bmp (in different folders)' },
+      { file: 'test/a/cat.bmp', reason: '2 project images are at a/cat.bmp (in different folders)' },
       { file: 'cat.bmp', reason: '3 project images are named cat.bmp; give the path relative to the image folder' },
       { file: 'dog.gif', reason: '2 project images are named dog.*; give the path relative to the image folder' },
       { file: 'zebra.bmp', reason: 'not in the project' },
@@ -171,6 +172,102 @@ describe('runImport: finding project images by the dataset paths', () => {
     expect(annotations()).toEqual([]);
     expect(classNames()).toEqual([]);
     expect(countOf('dog.bmp')).toBe(0);
+    expect(stagingFiles()).toEqual([]);
+  });
+});
+
+describe('runImport: names a dataset gives its images', () => {
+  it("Sightline's flattened ids (folders and spaces as _) and names with dots find their image by stem", async () => {
+    image('v1.2.bmp', 3, 3);
+    image('my photo.bmp', 3, 3);
+    image('v.2/owl.bmp', 3, 3);
+    await importFolder(store.db, photos);
+    const from = cocoFile(
+      [
+        { id: 1, file_name: 'JPEGImages/x_deep_owl.jpg', width: 6, height: 6 },
+        { id: 2, file_name: 'JPEGImages/v1.2.jpg', width: 3, height: 3 },
+        { id: 3, file_name: 'JPEGImages/my_photo.jpg', width: 3, height: 3 },
+        { id: 4, file_name: 'JPEGImages/v.2_owl.jpg', width: 3, height: 3 },
+      ],
+      [{ id: 1, name: 'pet' }],
+      [1, 2, 3, 4].map((i) => [i, 1, 0, 0, 1, 1]),
+    );
+    const s = await run({ from });
+    expect(s.unmatched).toEqual([]);
+    expect(annotations().map((a) => a.image)).toEqual(['x/deep/owl.bmp', 'v1.2.bmp', 'my photo.bmp', 'v.2/owl.bmp']);
+  });
+
+  it('a LabelMe file finds its image by absolute path where the relative one is ambiguous; points join their class template', async () => {
+    // Two project folders both called "photos", each with a/cat.bmp: only the JSON's own path tells them apart.
+    const twin = path.join(project.dir, 'twin', 'photos');
+    mkdirSync(path.join(twin, 'a'), { recursive: true });
+    writeFileSync(path.join(twin, 'a', 'cat.bmp'), encodeBmp(Buffer.alloc(4 * 3 * 3, 9), 4, 3, { bits: 24 }));
+    await importFolder(store.db, twin);
+    store.classes.upsert({ name: 'face', keypoints: { names: ['left eye', 'right eye'], edges: [[0, 1]] } });
+    const point = (label: string, x: number, y: number) => ({ label, points: [[x, y]], group_id: 1, description: 'face', shape_type: 'point', flags: {} });
+    const json = (imagePath: string) => JSON.stringify({ version: '5.4.1', flags: {}, shapes: [point('right eye', 3, 1), point('left eye', 1, 1)], imagePath, imageData: null, imageHeight: 3, imageWidth: 4 });
+    const dir = path.join(data, 'lm');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'cat.json'), json(path.relative(dir, path.join(twin, 'a', 'cat.bmp'))));
+    // The image is not inside the dataset folder: its name as written, resolved against the JSON file.
+    const s = await run({ from: dir, format: 'labelme' });
+    expect(s).toMatchObject({ written: true, images: 1, annotations: 1, unmatched: [], errors: [] });
+    const placed = store.db.prepare('SELECT r.path AS root, i.rel_path AS rel, a.geometry FROM annotations a JOIN images i ON i.id = a.image_id JOIN image_roots r ON r.id = i.root_id').all();
+    expect(placed).toEqual([{ root: twin, rel: 'a/cat.bmp', geometry: JSON.stringify({ type: 'keypoints', points: [1, 1, 2, 3, 1, 2], names: ['left eye', 'right eye'] }) }]);
+    // A path outside every project folder falls back to the names, which are ambiguous here.
+    writeFileSync(path.join(dir, 'cat.json'), json('../elsewhere/photos/a/cat.bmp'));
+    const again = await run({ from: dir, format: 'labelme', dryRun: true });
+    expect(again.unmatched).toEqual([{ file: '../elsewhere/photos/a/cat.bmp', reason: '2 project images are at photos/a/cat.bmp (in different folders)' }]);
+  });
+
+  it('more than 10,000 unplaced images: the first 10,000 are listed', async () => {
+    const images: CocoImage[] = [];
+    for (let i = 1; i <= 10_001; i++) images.push({ id: i, file_name: `none/${i}.bmp`, width: 4, height: 3 });
+    const s = await run({ from: cocoFile(images, [], []), dryRun: true });
+    expect(s.unmatched).toHaveLength(10_000);
+    expect(s.unmatched[9_999]).toEqual({ file: 'none/10000.bmp', reason: 'not in the project' });
+  });
+});
+
+describe('runImport: COCO results', () => {
+  it('after a COCO import, results name its ids; each result lands on its image as a prediction', async () => {
+    await run({ from: twoImages() });
+    const file = path.join(data, 'results.json');
+    writeFileSync(file, JSON.stringify([{ image_id: 11, category_id: 1, bbox: [0, 0, 2, 2], score: 0.9 }]));
+    const s = await run({ from: file, format: 'coco-results', as: 'predictions' });
+    // Every image of the imported dataset is covered: the model ran there, whether or not it found anything.
+    expect(s).toMatchObject({ written: true, images: 2, annotations: 1, warnings: [], errors: [] });
+    const rows = store.db.prepare(`SELECT image_id, label, kind, score FROM predictions WHERE run_id = ? ORDER BY id`).all(s.run);
+    const [cat, dog] = [idOf('a/cat.bmp'), idOf('dog.bmp')];
+    expect(rows).toEqual([
+      { image_id: cat, label: 'pet', kind: 'box', score: 0.9 },
+      ...[cat, dog].sort((a, b) => a - b).map((image_id) => ({ image_id, label: null, kind: 'tag', score: null })),
+    ]);
+  });
+
+  it('without one, results name project ids, and the person is told so; an image not in the project is an error', async () => {
+    const pet = store.classes.upsert({ name: 'pet' });
+    const file = path.join(data, 'results.json');
+    writeFileSync(file, JSON.stringify([{ image_id: idOf('dog.bmp'), category_id: pet.id, bbox: [1, 0, 2, 1], score: 0.5 }]));
+    const s = await run({ from: file, format: 'coco-results', as: 'predictions' });
+    expect(s.warnings[0]).toBe(
+      'No COCO instances file was imported into this project before, so the results are read with the ids Sightline exports (image id = project image id, category id = class id).',
+    );
+    expect(s).toMatchObject({ written: true, images: 1, annotations: 1 });
+    const missing = 99_999;
+    writeFileSync(file, JSON.stringify([{ image_id: missing, category_id: pet.id, bbox: [1, 0, 2, 1], score: 0.5 }]));
+    const bad = await run({ from: file, format: 'coco-results', as: 'predictions' });
+    expect(bad.written).toBe(false);
+    expect(bad.errors).toHaveLength(1);
+    expect(bad.errors[0].problem).toContain(String(missing));
+  });
+});
+
+describe('runImport: a reader that gives up', () => {
+  it('a COCO folder without a .json file: the problem names the folder; nothing is written and no staging file is left', async () => {
+    const s = await run({ from: data });
+    expect(s).toMatchObject({ written: false, run: null, images: 0, annotations: 0 });
+    expect(s.errors).toEqual([{ file: data, where: null, problem: 'holds no COCO .json file (looked in it and in its annotations/ folder)' }]);
     expect(stagingFiles()).toEqual([]);
   });
 });
@@ -349,7 +446,7 @@ describe('runImport: bad input loses nothing', () => {
     const missing = path.join(data, 'nope.json');
     const e = await run({ from: missing }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ApiError);
-    expect(e).toMatchObject({ code: 'not_found', message: `Cannot import ${missing}: it does not exist. Check the path. Nothing was changed.` });
+    expect(e).toMatchObject({ code: 'not_found', message: `Cannot import ${missing}: it does not exist. Check the path. Nothing was changed.`, details: { file: missing } });
   });
 
   it('a malformed file is reported with its name and place; what was read before it is not written', async () => {
