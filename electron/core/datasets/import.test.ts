@@ -220,6 +220,17 @@ describe('runImport: names a dataset gives its images', () => {
     expect(again.unmatched).toEqual([{ file: '../elsewhere/photos/a/cat.bmp', reason: '2 project images are at photos/a/cat.bmp (in different folders)' }]);
   });
 
+  it('a path under a project folder that names no image falls back to the names', async () => {
+    // "photos/zebra.bmp" starts with the folder's name but names nothing inside it.
+    const from = cocoFile([{ id: 1, file_name: 'photos/zebra.bmp', width: 4, height: 3 }], [], [], 'z.json');
+    expect((await run({ from, dryRun: true })).unmatched).toEqual([{ file: 'photos/zebra.bmp', reason: 'not in the project' }]);
+    // A LabelMe file inside the project folder naming an image not (yet) in the project: found by its stem.
+    const dir = path.join(photos, 'x');
+    writeFileSync(path.join(dir, 'dog.json'), JSON.stringify({ version: '5.4.1', flags: {}, shapes: [], imagePath: 'dog.png', imageData: null, imageHeight: 2, imageWidth: 5 }));
+    const s = await run({ from: dir, format: 'labelme' });
+    expect(s).toMatchObject({ unmatched: [], errors: [], images: 1, written: true });
+  });
+
   it('more than 10,000 unplaced images: the first 10,000 are listed', async () => {
     const images: CocoImage[] = [];
     for (let i = 1; i <= 10_001; i++) images.push({ id: i, file_name: `none/${i}.bmp`, width: 4, height: 3 });
@@ -243,6 +254,34 @@ describe('runImport: COCO results', () => {
       { image_id: cat, label: 'pet', kind: 'box', score: 0.9 },
       ...[cat, dog].sort((a, b) => a - b).map((image_id) => ({ image_id, label: null, kind: 'tag', score: null })),
     ]);
+  });
+
+  it('an image of the imported dataset since removed from the project is not covered', async () => {
+    await run({ from: twoImages() });
+    store.db.prepare('DELETE FROM images WHERE id = ?').run(idOf('dog.bmp'));
+    const file = path.join(data, 'results.json');
+    writeFileSync(file, JSON.stringify([{ image_id: 11, category_id: 1, bbox: [0, 0, 2, 2], score: 0.9 }]));
+    const s = await run({ from: file, format: 'coco-results', as: 'predictions' });
+    expect(s).toMatchObject({ written: true, images: 1, annotations: 1, errors: [] });
+  });
+
+  it('keypoint results take the point names of the category they name', async () => {
+    const kp = path.join(data, 'kp.json');
+    writeFileSync(
+      kp,
+      JSON.stringify({
+        images: [{ id: 5, file_name: 'owl.bmp', width: 6, height: 6 }],
+        categories: [{ id: 3, name: 'bird', keypoints: ['beak', 'tail'], skeleton: [[1, 2]] }],
+        annotations: [],
+      }),
+    );
+    await run({ from: kp });
+    const file = path.join(data, 'results.json');
+    writeFileSync(file, JSON.stringify([{ image_id: 5, category_id: 3, keypoints: [1, 1, 2, 4, 5, 2], score: 0.8 }]));
+    const s = await run({ from: file, format: 'coco-results', as: 'predictions' });
+    expect(s).toMatchObject({ written: true, errors: [] });
+    const g = store.db.prepare(`SELECT geometry FROM predictions WHERE run_id = ? AND kind = 'keypoints'`).pluck().get(s.run) as string;
+    expect(JSON.parse(g)).toMatchObject({ type: 'keypoints', points: [1, 1, 2, 4, 5, 2], names: ['beak', 'tail'] });
   });
 
   it('without one, results name project ids, and the person is told so; an image not in the project is an error', async () => {
