@@ -106,10 +106,11 @@ describe('bundled models', () => {
   });
 
   it('one per folder with a manifest.json, sorted by folder, named by the manifest; a broken one says why', () => {
-    bundle('b-face', clsLoc('face'));
+    // Made in neither sorted nor reverse order.
+    bundle('d-wrong', { name: 'wrong', kind: 'detector', decoder: 'yolo-nine' });
     bundle('a-broken', '{"name": "broken", ');
     bundle('c-empty', null); // no manifest: not a model
-    bundle('d-wrong', { name: 'wrong', kind: 'detector', decoder: 'yolo-nine' });
+    bundle('b-face', clsLoc('face'));
     const list = registry.bundled();
     expect(list.map((m) => [m.name, m.source, m.dir, m.manifestPath])).toEqual([
       ['a-broken', 'bundled', path.join(res, 'models', 'a-broken'), path.join(res, 'models', 'a-broken', 'manifest.json')],
@@ -131,6 +132,7 @@ describe('bundled models', () => {
     const broken = await apiError(() => registry.find(null, 'zz'));
     expect(broken.code).toBe('invalid_file');
     expect(broken.message).toMatch(/^Model "zz" cannot be used: /);
+    expect(broken.details).toEqual({ file: path.join(res, 'models', 'zz', 'manifest.json') });
     const none = await apiError(() => registry.find(null, 'owl'));
     expect(none).toMatchObject({ code: 'not_found', message: 'There is no model named "owl" (no project is open, so only bundled models are known). Models: face, zz.' });
     const inProject = await apiError(() => registry.find(db(), 'owl'));
@@ -211,6 +213,9 @@ describe('user models', () => {
     const odd = path.join(project.dir, '___.onnx');
     copyFileSync(NAN, odd);
     expect((await registry.add(db(), odd)).name).toBe('model');
+    const trimmed = path.join(project.dir, '__x__.onnx');
+    copyFileSync(NAN, trimmed);
+    expect((await registry.add(db(), trimmed)).name).toBe('x');
     const long = path.join(project.dir, `${'a'.repeat(70)}.onnx`);
     copyFileSync(NAN, long);
     expect((await registry.add(db(), long)).name).toBe('a'.repeat(64));
@@ -227,16 +232,18 @@ describe('user models', () => {
 
   it('add refuses, naming the file: a path that does not exist, a JSON that is not, a graph no decoder reads', async () => {
     const missing = path.join(project.dir, 'none.onnx');
-    expect(await apiError(registry.add(db(), missing))).toMatchObject({ code: 'not_found', message: `${missing} does not exist. Check the path.` });
+    expect(await apiError(registry.add(db(), missing))).toMatchObject({ code: 'not_found', message: `${missing} does not exist. Check the path.`, details: { file: missing } });
     const bad = path.join(project.dir, 'bad.json');
     writeFileSync(bad, '{"name": ');
     const e = await apiError(registry.add(db(), bad));
     expect(e.code).toBe('invalid_file');
     expect(e.message).toMatch(new RegExp(`^${bad.replace(/[/.]/g, '\\$&')} is not a JSON manifest: `));
+    expect(e.details).toEqual({ file: bad });
     const identity = path.join(project.dir, 'identity.onnx');
     writeFileSync(identity, identityOnnx());
     const unknown = await apiError(registry.add(db(), identity));
     expect(unknown).toMatchObject({ code: 'bad_request', message: `Sightline cannot tell which decoder reads ${identity} (outputs: y [1, 5]). Add it with a manifest.` });
+    expect(unknown.details).toEqual({ io: { inputs: [{ name: 'x', type: 'float32', dims: [1, 5] }], outputs: [{ name: 'y', type: 'float32', dims: [1, 5] }] } });
     // An encoder alone is seen as half a captioner, whose proposal lacks its decoder step: the person is told.
     const enc = path.join(project.dir, 'encoder.onnx');
     copyFileSync(ENCODER, enc);
@@ -248,7 +255,21 @@ describe('user models', () => {
     const notOnnx = await apiError(registry.add(db(), text));
     expect(notOnnx.code).toBe('invalid_file');
     expect(notOnnx.message).toMatch(new RegExp(`^${text.replace(/[/.]/g, '\\$&')} is not an ONNX model: `));
+    expect(notOnnx.details).toEqual({ file: text });
     expect(rows()).toEqual([]);
+  });
+
+  it('a manifest with wrong fields: every problem by its path, "(manifest)" for the whole, where it came from', async () => {
+    const file = path.join(project.dir, 'net.onnx');
+    copyFileSync(NAN, file);
+    const { files: _files, ...ok } = clsLoc('ok');
+    const e = await apiError(registry.add(db(), file, { ...ok, name: 'Bad Name', input: { resize: 'stretch', width: -1, height: 8 } }));
+    expect(e.code).toBe('bad_request');
+    expect(e.message).toMatch(new RegExp(`^The manifest for ${file.replace(/[/.]/g, '\\$&')} has wrong or missing fields: name: lowercase letters, digits, "\\.", "_" and "-"; input\\.width: .+\\.$`));
+    expect((e.details as { issues: unknown[] }).issues).toHaveLength(2);
+    const whole = path.join(project.dir, 'list.json');
+    writeFileSync(whole, '[1, 2]');
+    expect((await apiError(registry.add(db(), whole))).message).toMatch(new RegExp(`^The manifest ${whole.replace(/[/.]/g, '\\$&')} has wrong or missing fields: \\(manifest\\): `));
   });
 
   it('add refuses a manifest that disagrees with its graph, listing how, and writes nothing', async () => {
@@ -259,6 +280,18 @@ describe('user models', () => {
     expect(e.message).toMatch(new RegExp(`^${graph.replace(/[/.]/g, '\\$&')} does not match the manifest of "owl": .*pixels`));
     expect(e.details).toMatchObject({ file: graph, mismatches: [expect.stringContaining('pixels')] });
     expect(rows()).toEqual([]);
+    // Two disagreements, both listed; a captioner names both of its graphs.
+    const two = await apiError(registry.add(db(), userFolder('m2', clsLoc('owl', { input: { name: 'pixels', resize: 'stretch', width: 8, height: 8 }, outputs: { logits: 'scores', box: 'box' } }))));
+    expect((two.details as { mismatches: string[] }).mismatches).toHaveLength(2);
+    expect(two.message).toBe(`${path.join(project.dir, 'm2', 'net.onnx')} does not match the manifest of "owl": ${(two.details as { mismatches: string[] }).mismatches.join('; ')}.`);
+    const d = path.join(project.dir, 'cap');
+    mkdirSync(d);
+    copyFileSync(ENCODER, path.join(d, 'tiny-captioner-encoder.onnx'));
+    copyFileSync(STEP, path.join(d, 'tiny-captioner-step.onnx'));
+    writeFileSync(path.join(d, 'manifest.json'), JSON.stringify({ ...CAPTIONER, input: { ...(CAPTIONER.input as object), name: 'pixels' } }));
+    const cap = await apiError(registry.add(db(), path.join(d, 'manifest.json')));
+    expect(cap.message.startsWith(`${path.join(d, 'tiny-captioner-encoder.onnx')} + ${path.join(d, 'tiny-captioner-step.onnx')} does not match the manifest of "tiny-captioner": `)).toBe(true);
+    expect(cap.details).toMatchObject({ file: path.join(d, 'tiny-captioner-encoder.onnx') });
   });
 
   it('names are taken once: by a bundled model or by a project model', async () => {
@@ -285,6 +318,13 @@ describe('user models', () => {
     expect(await apiError(registry.updateManifest(db(), 'barn-owl', { ...renamed, name: 'hawk' }))).toMatchObject({ code: 'conflict' });
     const bundled = await apiError(registry.updateManifest(db(), 'face', renamed));
     expect(bundled).toMatchObject({ code: 'bad_request', message: '"face" is a bundled model; its manifest cannot be edited. Add a copy of it under another name.' });
+    // Files given relative to a folder named with them.
+    const elsewhere = path.join(project.dir, 'elsewhere');
+    mkdirSync(elsewhere);
+    copyFileSync(NAN, path.join(elsewhere, 'moved.onnx'));
+    const moved = await registry.updateManifest(db(), 'hawk', { ...renamed, name: 'hawk', files: { model: 'moved.onnx' } }, elsewhere);
+    expect(moved.manifest.files).toEqual({ model: path.join(elsewhere, 'moved.onnx') });
+    expect(rows()[1]).toMatchObject({ name: 'hawk', file: path.join(elsewhere, 'moved.onnx') });
     const wrong = await apiError(registry.updateManifest(db(), 'hawk', { decoder: 'nope' }));
     expect(wrong.code).toBe('bad_request');
     expect(wrong.message).toMatch(/^The manifest for "hawk" has wrong or missing fields: .*decoder: /);
@@ -293,6 +333,7 @@ describe('user models', () => {
 
   it('remove: the row goes; a bundled model or an unknown name is refused', async () => {
     bundle('face', clsLoc('face'));
+    bundle('other', clsLoc('other'));
     await registry.add(db(), userFolder('m', clsLoc('owl')));
     expect(await apiError(() => registry.remove(db(), 'face'))).toMatchObject({ code: 'bad_request', message: '"face" is a bundled model and cannot be removed.' });
     expect(await apiError(() => registry.remove(db(), 'hawk'))).toMatchObject({ code: 'not_found', message: 'There is no model named "hawk" in this project.' });
@@ -314,8 +355,8 @@ describe('user models', () => {
 describe('graphs', () => {
   it('inspectFile: what does not exist, a folder, and a file that is not ONNX; a graph is read once while unchanged', async () => {
     const missing = path.join(project.dir, 'x.onnx');
-    expect(await apiError(registry.inspectFile(missing))).toMatchObject({ code: 'not_found', message: `${missing} does not exist. Check the path.` });
-    expect(await apiError(registry.inspectFile(project.dir))).toMatchObject({ code: 'invalid_file', message: `${project.dir} is not a file.` });
+    expect(await apiError(registry.inspectFile(missing))).toMatchObject({ code: 'not_found', message: `${missing} does not exist. Check the path.`, details: { file: missing } });
+    expect(await apiError(registry.inspectFile(project.dir))).toMatchObject({ code: 'invalid_file', message: `${project.dir} is not a file.`, details: { file: project.dir } });
     const file = path.join(project.dir, 'net.onnx');
     copyFileSync(NAN, file);
     const io = await registry.inspectFile(file);
@@ -342,10 +383,57 @@ describe('graphs', () => {
     const id = db().prepare('SELECT id FROM models WHERE name = ?').pluck().get('owl');
     db().prepare(`INSERT INTO model_runs (model_id, provider, status, started_at) VALUES (?, 'cpu', 'done', 1), (?, NULL, 'failed', 2)`).run(id, id);
     expect((await registry.info(db(), m)).provider).toBe('cpu');
+    // No project, or one closed while a listing was under way: no provider to tell, and no error.
+    expect((await registry.info(null, m)).provider).toBeNull();
+    const other = tempProject();
+    other.store.close();
+    expect((await registry.info(other.store.db, m)).provider).toBeNull();
+    other.cleanup();
     // The graph gone: the model is listed as invalid, saying why.
     writeFileSync(graph, 'gone');
     const broken = await registry.info(db(), m);
     expect(broken.kind).toBe('invalid');
     expect(broken.description).toMatch(/is not an ONNX model/);
+  });
+});
+
+describe('text models', () => {
+  it("runtime: a text detector brings its recognizer, the alphabet read inline, every file absolute (the bundled PP-OCR pair)", async () => {
+    const bundled = new ModelRegistry(ROOT, pool);
+    const det = bundled.find(null, 'ppocr-det');
+    const rt = await bundled.runtime(null, det);
+    expect(rt.name).toBe('ppocr-det');
+    expect(rt.manifest.files).toEqual({ model: path.join(ROOT, 'models/ppocr-det/model.onnx') });
+    expect(rt.recognizer?.name).toBe('ppocr-rec');
+    expect(rt.recognizer?.manifest.files).toEqual({ model: path.join(ROOT, 'models/ppocr-rec/model.onnx') });
+    const keys = readFileSync(path.join(ROOT, 'models/ppocr-rec/ppocr_keys_v1.txt'), 'utf8').split(/\r?\n/).filter((l) => l !== '');
+    const alphabet = rt.recognizer?.manifest.textRecognizer?.alphabet ?? [];
+    expect(alphabet.length).toBeGreaterThanOrEqual(keys.length);
+    expect(alphabet.slice(0, 3)).toEqual(keys.slice(0, 3));
+    expect(rt.recognizer?.recognizer).toBeUndefined();
+  });
+
+  it('a recognizer that is not one, and an alphabet file that cannot be read, are refused by name', async () => {
+    const bundled = new ModelRegistry(ROOT, pool);
+    const detManifest = JSON.parse(readFileSync(path.join(ROOT, 'models/ppocr-det/manifest.json'), 'utf8')) as { textDetector: Record<string, unknown> };
+    const d = path.join(project.dir, 'det');
+    mkdirSync(d);
+    writeFileSync(path.join(d, 'manifest.json'), JSON.stringify({ ...detManifest, name: 'my-det', files: { model: path.join(ROOT, 'models/ppocr-det/model.onnx') }, textDetector: { ...detManifest.textDetector, recognizer: 'blazeface' } }));
+    await bundled.add(db(), path.join(d, 'manifest.json'));
+    const e = await apiError(bundled.runtime(db(), bundled.find(db(), 'my-det')));
+    expect(e).toMatchObject({ code: 'bad_request', message: 'Model "my-det" names "blazeface" as its recognizer, but that is a keypoints, not a text-recognizer.' });
+
+    const recManifest = JSON.parse(readFileSync(path.join(ROOT, 'models/ppocr-rec/manifest.json'), 'utf8')) as Record<string, unknown>;
+    const r = path.join(project.dir, 'rec');
+    mkdirSync(r);
+    const recFile = { ...recManifest, name: 'my-rec', files: { model: path.join(ROOT, 'models/ppocr-rec/model.onnx') }, textRecognizer: { alphabetFile: 'keys.txt' } };
+    writeFileSync(path.join(r, 'manifest.json'), JSON.stringify(recFile));
+    const missing = await apiError(bundled.add(db(), path.join(r, 'manifest.json')));
+    expect(missing).toMatchObject({ code: 'not_found', message: `The alphabet file of model "my-rec" cannot be read: ${path.join(r, 'keys.txt')} (ENOENT).`, details: { file: path.join(r, 'keys.txt') } });
+    // With the file beside it: stored with the alphabet file's absolute path.
+    copyFileSync(path.join(ROOT, 'models/ppocr-rec/ppocr_keys_v1.txt'), path.join(r, 'keys.txt'));
+    const added = await bundled.add(db(), path.join(r, 'manifest.json'));
+    expect(added.manifest.textRecognizer).toEqual({ alphabetFile: path.join(r, 'keys.txt') });
+    expect(JSON.parse(rows().find((x) => x.name === 'my-rec')!.manifest).textRecognizer).toEqual({ alphabetFile: path.join(r, 'keys.txt') });
   });
 });
