@@ -323,7 +323,9 @@ export function* cocoInstancesChunks(
 ): Generator<string> {
   const chunker = new Chunker();
   const names = keypointNamesOf(categories);
-  chunker.add(`{"info":${JSON.stringify(info)},\n`);
+  // An info of 64 KiB or more fills a chunk on its own: yield it, not drop it.
+  const head = chunker.add(`{"info":${JSON.stringify(info)},\n`);
+  if (head) yield head;
   yield* arraySection(chunker, '"categories":', categories, (c) => JSON.stringify(c));
   yield* arraySection(chunker, ',\n"images":', images, (img) => JSON.stringify(cocoImage(img)));
   yield* arraySection(chunker, ',\n"annotations":', objects, ({ image, object, categoryId }) => {
@@ -351,7 +353,9 @@ export function* cocoCaptionsChunks(
 ): Generator<string> {
   void tally; // captions always fit; the parameter keeps the writers' shape
   const chunker = new Chunker();
-  chunker.add(`{"info":${JSON.stringify(info)},\n`);
+  // An info of 64 KiB or more fills a chunk on its own: yield it, not drop it.
+  const head = chunker.add(`{"info":${JSON.stringify(info)},\n`);
+  if (head) yield head;
   yield* arraySection(chunker, '"images":', images, (img) => JSON.stringify(cocoImage(img)));
   yield* arraySection(chunker, ',\n"annotations":', objects, ({ image, object }) => {
     if (object.geometry.type !== 'caption') return null;
