@@ -170,6 +170,25 @@ describe('decodePng: structure the spec requires', () => {
     // 8-bit grey of 2^15 × 2^15 is 2^30 bytes of pixels, the most allowed; one more row is too many.
     expect(refuse(png(ihdr(2 ** 15, 2 ** 15 + 1, 8, 0), IEND)).problem).toBe('32768×32769 is too large to decode here (more than 1073741824 bytes of pixels)');
     expect(refuse(png(ihdr(2 ** 15, 2 ** 15, 8, 0), idat([0]), IEND)).problem).toBe('image data inflate to 1 bytes, expected 1073774592 for 32768×32768 8-bit grey');
+    // A 1-bit image decodes to a byte a pixel: 2^15 × (2^15 + 1) packs into 128 MiB but decodes past 1 GiB.
+    expect(refuse(png(ihdr(2 ** 15, 2 ** 15 + 1, 1, 0), IEND)).problem).toBe('32768×32769 is too large to decode here (more than 1073741824 bytes of pixels)');
+    expect(refuse(png(ihdr(2 ** 15, 2 ** 15, 1, 0), idat([0]), IEND)).problem).toBe('image data inflate to 1 bytes, expected 134250496 for 32768×32768 1-bit grey');
+  });
+
+  it('a zip bomb: image data that inflate far past the size the header gives are refused without inflating them all', () => {
+    // 1×1 8-bit grey expects 2 bytes (filter byte + pixel); these data inflate to 64 MiB of zeros.
+    const bomb = deflateSync(Buffer.alloc(64 << 20));
+    let largest = 0;
+    const bounded: Zlib = {
+      deflate: (d) => new Uint8Array(deflateSync(d)),
+      inflate: (d, max) => {
+        largest = Math.max(largest, max ?? Infinity);
+        return new Uint8Array(inflateSync(d, max === undefined ? {} : { maxOutputLength: max }));
+      },
+    };
+    const e = refusal(() => decodePng(png(ihdr(1, 1, 8, 0), chunk('IDAT', bomb), IEND), bounded, 'bomb.png'));
+    expect(e).toMatchObject({ file: 'bomb.png', problem: 'image data inflate to more than 3 bytes, expected 2 for 1×1 8-bit grey' });
+    expect(largest).toBe(3);
   });
 
   it('PLTE: one, before the data, 1 to 256 triples, not with grey, no more than the bit depth indexes', () => {

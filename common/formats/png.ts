@@ -236,7 +236,9 @@ export function decodePng(bytes: Uint8Array, zlib: Zlib, file = 'PNG'): DecodedP
         if (body[10] !== 0) fail(`unknown compression method ${body[10]}`);
         if (body[11] !== 0) fail(`unknown filter method ${body[11]}`);
         if (interlace > 1) fail(`unknown interlace method ${interlace}`);
-        if (rowBytes(width, depth * CHANNELS[colourType]) * height > MAX_RAW_BYTES) {
+        // What is decoded: a byte per sample, so 8× the packed rows of a 1-bit image (16 bits are refused above, so
+        // the packed rows are never larger).
+        if (width * height * CHANNELS[colourType] > MAX_RAW_BYTES) {
           fail(`${width}×${height} is too large to decode here (more than ${MAX_RAW_BYTES} bytes of pixels)`);
         }
         break;
@@ -277,25 +279,25 @@ export function decodePng(bytes: Uint8Array, zlib: Zlib, file = 'PNG'): DecodedP
     compressed.set(c, o);
     o += c.length;
   }
-  let raw: Uint8Array;
-  try {
-    raw = zlib.inflate(compressed);
-  } catch (e) {
-    return fail(`image data do not inflate: ${(e as Error).message}`);
-  }
-
   const channels = CHANNELS[colourType];
   const bitsPerPixel = depth * channels;
-  const data = new Uint8Array(width * height * channels);
   const passes = interlace ? ADAM7 : [[0, 0, 1, 1]];
   let expected = 0;
   for (const [x0, y0, dx, dy] of passes) {
     const pw = Math.ceil((width - x0) / dx), ph = Math.ceil((height - y0) / dy);
     if (pw > 0 && ph > 0) expected += (rowBytes(pw, bitsPerPixel) + 1) * ph;
   }
-  if (raw.length !== expected) {
-    fail(`image data inflate to ${raw.length} bytes, expected ${expected} for ${width}×${height} ${describe(colourType, depth)}${interlace ? ' (Adam7)' : ''}`);
+  const sizeNote = `for ${width}×${height} ${describe(colourType, depth)}${interlace ? ' (Adam7)' : ''}`;
+  let raw: Uint8Array;
+  try {
+    // One byte more than expected at most: enough to tell "too long", never a zip bomb's gigabytes.
+    raw = zlib.inflate(compressed, expected + 1);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return fail(`image data inflate to more than ${expected + 1} bytes, expected ${expected} ${sizeNote}`);
+    return fail(`image data do not inflate: ${(e as Error).message}`);
   }
+  if (raw.length !== expected) fail(`image data inflate to ${raw.length} bytes, expected ${expected} ${sizeNote}`);
+  const data = new Uint8Array(width * height * channels);
 
   const bpp = Math.max(1, bitsPerPixel >> 3); // filter distance: bytes per complete pixel, at least 1
   const scale = colourType === 0 ? 255 / ((1 << depth) - 1) : 1;

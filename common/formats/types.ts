@@ -112,5 +112,6 @@ export class ExportTally {
 /** zlib as the PNG codec needs it (Node's zlib.deflateSync / inflateSync in the core; injected so formats stay pure). */
 export interface Zlib {
   deflate(data: Uint8Array): Uint8Array;
-  inflate(data: Uint8Array): Uint8Array;
+  /** `maxLength`: refuse (throw) rather than produce more bytes than that, so a zip bomb cannot exhaust memory. */
+  inflate(data: Uint8Array, maxLength?: number): Uint8Array;
 }

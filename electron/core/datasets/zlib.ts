@@ -4,5 +4,5 @@ import type { Zlib } from '../../../common/formats/types.js';
 
 export const nodeZlib: Zlib = {
   deflate: (d) => deflateSync(d),
-  inflate: (d) => inflateSync(d),
+  inflate: (d, maxLength) => inflateSync(d, maxLength === undefined ? {} : { maxOutputLength: Math.max(1, maxLength) }),
 };
