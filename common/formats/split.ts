@@ -46,7 +46,7 @@ export function splitImages(items: readonly SplitItem[], fractions: Record<strin
 
   // A seeded order of the images: every later tie is broken by it.
   const order = items.map((_, i) => i);
-  for (let i = N - 1; i >= 0; i--) {
+  for (let i = N - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     [order[i], order[j]] = [order[j], order[i]];
   }
