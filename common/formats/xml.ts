@@ -186,11 +186,13 @@ class XmlReader {
       const c = this.s[i];
       if (c === '"' || c === "'") {
         const q = this.s.indexOf(c, i + 1);
-        if (q < 0) break;
-        i = q;
+        i = q < 0 ? this.s.length : q; // an unclosed quote leaves the DOCTYPE unclosed
       } else if (c === '[') {
         const close = this.s.indexOf(']', i + 1);
-        if (close < 0) break;
+        if (close < 0) {
+          i = this.s.length;
+          break;
+        }
         subset = this.s.slice(i + 1, close);
         i = close;
       } else if (c === '>') break;

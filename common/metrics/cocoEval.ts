@@ -125,7 +125,8 @@ export function linspace(start: number, stop: number, num: number): number[] {
   const delta = stop - start;
   const step = delta / div;
   const out: number[] = [];
-  for (let i = 0; i < num; i++) out.push(step === 0 ? (i / div) * delta + start : i * step + start);
+  // numpy: no step for one value (div 0), which is start.
+  for (let i = 0; i < num; i++) out.push(div <= 0 ? start : step === 0 ? (i / div) * delta + start : i * step + start);
   if (num > 1) out[num - 1] = stop;
   return out;
 }
@@ -310,6 +311,8 @@ export function cocoEvaluate(input: CocoEvalInput): CocoEvalResult {
   let nKept = 0;
 
   const t50 = Math.max(0, iouThrs.indexOf(0.5));
+  // The area range per-image counts and per-class numbers are taken at: the one labelled 'all', else the first.
+  const aAll = Math.max(0, areaRanges.findIndex((a) => a.label === 'all'));
   const imgTp = new Int32Array(nImg), imgFp = new Int32Array(nImg), imgFn = new Int32Array(nImg), imgIouSum = new Float64Array(nImg);
 
   let iou = new Float64Array(1024);
@@ -382,7 +385,7 @@ export function cocoEvaluate(input: CocoEvalInput): CocoEvalResult {
             iouSum += iou[d * ng + m];
           } else if (f === DT_FP) fp++;
         }
-        if (a === 0 && t === t50) {
+        if (a === aAll && t === t50) {
           imgTp[img] += tp;
           imgFp[img] += fp;
           imgFn[img] += nonIgnored - tp;
@@ -472,7 +475,6 @@ export function cocoEvaluate(input: CocoEvalInput): CocoEvalResult {
     statsArray.push(v);
   }
 
-  const aAll = Math.max(0, areaRanges.findIndex((a) => a.label === 'all'));
   const perClass: PerClassMetrics[] = [];
   const prCurves: PrCurve[] = [];
   for (let k = 0; k < K; k++) {
