@@ -6,7 +6,7 @@
  * Decoding returns samples as they are stored, not as colours: a palette image gives its indices (channels 1)
  * plus the palette, because a class map's meaning is the index, not the colour it is drawn in.
  */
-import { FormatError, type Zlib } from './types.js';
+import { FormatError, InflateLimitError, type Zlib } from './types.js';
 
 export interface PngImage {
   width: number;
@@ -293,7 +293,7 @@ export function decodePng(bytes: Uint8Array, zlib: Zlib, file = 'PNG'): DecodedP
     // One byte more than expected at most: enough to tell "too long", never a zip bomb's gigabytes.
     raw = zlib.inflate(compressed, expected + 1);
   } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return fail(`image data inflate to more than ${expected + 1} bytes, expected ${expected} ${sizeNote}`);
+    if (e instanceof InflateLimitError) return fail(`image data inflate to more than ${expected + 1} bytes, expected ${expected} ${sizeNote}`);
     return fail(`image data do not inflate: ${(e as Error).message}`);
   }
   if (raw.length !== expected) fail(`image data inflate to ${raw.length} bytes, expected ${expected} ${sizeNote}`);

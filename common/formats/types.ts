@@ -112,6 +112,17 @@ export class ExportTally {
 /** zlib as the PNG codec needs it (Node's zlib.deflateSync / inflateSync in the core; injected so formats stay pure). */
 export interface Zlib {
   deflate(data: Uint8Array): Uint8Array;
-  /** `maxLength`: refuse (throw) rather than produce more bytes than that, so a zip bomb cannot exhaust memory. */
+  /**
+   * `maxLength`: throw InflateLimitError rather than produce more bytes than that, so a zip bomb cannot exhaust
+   * memory.
+   */
   inflate(data: Uint8Array, maxLength?: number): Uint8Array;
+}
+
+/** Thrown by `Zlib.inflate` when the data inflate to more than the `maxLength` it was given. */
+export class InflateLimitError extends Error {
+  constructor(readonly maxLength: number) {
+    super(`the data inflate to more than ${maxLength} bytes`);
+    this.name = 'InflateLimitError';
+  }
 }
