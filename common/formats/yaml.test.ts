@@ -75,7 +75,7 @@ describe('parseYaml: what data.yaml files hold', () => {
       ['y', 'y'], ['n', 'n'], ['~', null], ['null', null], ['', null],
       ['12', 12], ['-3', -3], ['+4', 4], ['1_000', 1000], ['010', 8], ['0x1F', 31], ['0b101', 5],
       ['1.5', 1.5], ['3.', 3], ['.5', 0.5], ['1.0e+5', 100000], ['1e5', '1e5'], ['1.0e5', '1.0e5'],
-      ['.inf', Infinity], ['-.Inf', -Infinity], ['0o17', '0o17'], ['1:30', '1:30'], ['person', 'person'],
+      ['.inf', Infinity], ['-.Inf', -Infinity], ['0o17', '0o17'], ['1:30', 90], ['1:30:00', 5400], ['-1:30.5', -90.5], ['1:60', '1:60'], ['01:30', '01:30'], ['person', 'person'],
     ];
     for (const [text, want] of cases) expect([text, resolvePlain(text)]).toEqual([text, want]);
     expect(Number.isNaN(resolvePlain('.nan'))).toBe(true);

@@ -7,10 +7,16 @@
  * 'single' and "double" quoted scalars, comments, a leading `---` and a trailing `...`. Plain scalars resolve as
  * PyYAML's safe_load does (YAML 1.1: `yes`/`off` are booleans, `1e5` is a string, `0o7`… see `resolvePlain`),
  * because Ultralytics reads these files with PyYAML and a name must mean here what it means there.
+ * Flow scalars end where PyYAML ends them: at `,` `[` `]` `{` `}`, and at `:` only before a space, one of those or
+ * the end (`{0:person}` is one key "0:person", as PyYAML reads it).
  *
  * Refuses, with the line: tabs in indentation, anchors and aliases, tags, block scalars (`|`, `>`), complex
  * keys (`?`), plain scalars over several lines, several documents, duplicate keys. Those are valid YAML, but a
  * data.yaml needs none of them, and a clear "not supported" beats reading something else than PyYAML would.
+ * Also refused, as PyYAML refuses them: an empty entry in a flow collection (`[a,,b]`, `{: b}`), a missing block
+ * key (`: b`), `#` or `- ` starting a flow value, and `0x_` / `0b_` (PyYAML fails on them while converting).
+ * More lenient than PyYAML in one place: a tab between tokens (`a: 1<TAB># note`, `[1,<TAB>2]`) is separation
+ * space, as the YAML specification has it; PyYAML 6's scanner refuses it.
  */
 
 export type YamlScalar = string | number | boolean | null;
@@ -42,16 +48,21 @@ export interface YamlDocument {
 const BOOL_TRUE = new Set(['yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON']);
 const BOOL_FALSE = new Set(['no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF']);
 const NULLS = new Set(['', '~', 'null', 'Null', 'NULL']);
-// PyYAML's implicit resolvers (resolver.py), without sexagesimal numbers (`1:30`), which stay strings here.
+// PyYAML's implicit resolvers (resolver.py), sexagesimal numbers (YAML 1.1: `1:30` is 90) included.
 const INT_DEC = /^[-+]?(?:0|[1-9][0-9_]*)$/;
 const INT_OCT = /^[-+]?0[0-7_]+$/;
 const INT_HEX = /^[-+]?0x[0-9a-fA-F_]+$/;
 const INT_BIN = /^[-+]?0b[01_]+$/;
 const FLOAT = /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?)$/;
+const INT_60 = /^[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+$/;
+const FLOAT_60 = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*$/;
 const INF = /^[-+]?\.(?:inf|Inf|INF)$/;
 const NAN = /^\.(?:nan|NaN|NAN)$/;
 
-/** What a plain (unquoted) scalar means to PyYAML's safe_load. */
+/**
+ * What a plain (unquoted) scalar means to PyYAML's safe_load. Throws a YamlError with line 0 for `0x_` and `0b_`,
+ * which PyYAML takes for numbers and then cannot convert; the readers give it their line.
+ */
 export function resolvePlain(s: string): YamlScalar {
   if (NULLS.has(s)) return null;
   if (BOOL_TRUE.has(s)) return true;
@@ -59,10 +70,15 @@ export function resolvePlain(s: string): YamlScalar {
   const sign = s.startsWith('-') ? -1 : 1;
   const body = s.replace(/^[-+]/, '').replace(/_/g, '');
   if (INT_DEC.test(s)) return sign * Number(body);
+  if ((INT_HEX.test(s) || INT_BIN.test(s)) && body.length === 2) {
+    throw new YamlError(0, `"${s}" is a number without digits to PyYAML, which cannot read it; quote it or write the digits`);
+  }
   if (INT_HEX.test(s)) return sign * parseInt(body.slice(2), 16);
   if (INT_BIN.test(s)) return sign * parseInt(body.slice(2), 2);
   if (INT_OCT.test(s)) return sign * parseInt(body, 8);
   if (FLOAT.test(s)) return Number(s.replace(/_/g, ''));
+  // Base 60: each ":" part is a digit worth 60 times the next (PyYAML's construct_yaml_int / _float).
+  if (INT_60.test(s) || FLOAT_60.test(s)) return sign * body.split(':').reduce((v, part) => v * 60 + Number(part), 0);
   if (INF.test(s)) return sign * Infinity;
   if (NAN.test(s)) return NaN;
   return s;
@@ -181,6 +197,11 @@ export function parseYaml(source: string): YamlDocument {
 }
 
 const pathKey = (path: readonly (string | number)[]) => path.map(String).join('\u0000');
+// YAML's white space is spaces and tabs only; String.prototype.trim would also drop U+00A0 and others, which are
+// content to YAML (PyYAML reads `a: x\u00a0` as "x\u00a0").
+const trimStartWs = (s: string) => s.replace(/^[ \t]+/, '');
+const trimEndWs = (s: string) => s.replace(/[ \t]+$/, '');
+const trimWs = (s: string) => trimEndWs(trimStartWs(s));
 
 function splitLines(source: string): Line[] {
   const out: Line[] = [];
@@ -197,7 +218,7 @@ function splitLines(source: string): Line[] {
     if (ended) throw new YamlError(no, 'content after the end of the document ("..."); only one document per file is read');
     if (indentMatch.length === 0 && (text === '---' || text.startsWith('--- '))) {
       if (out.length > 0) throw new YamlError(no, 'a second document ("---"); only one document per file is read');
-      const rest = text.slice(3).trim();
+      const rest = trimWs(text.slice(3));
       if (rest) throw new YamlError(no, 'content on the "---" line is not supported; start it on the next line');
       return;
     }
@@ -311,11 +332,15 @@ class BlockReader {
       if (isSeqItem(l.text)) throw new YamlError(l.no, 'a sequence item where a mapping key was expected');
       const colon = findKeyColon(l.text, l.no);
       if (colon < 0) throw new YamlError(l.no, `expected "key: value", got "${clip(l.text)}"`);
-      const key = this.key(l.text.slice(0, colon).trimEnd(), l.no);
+      if (colon === 0) throw new YamlError(l.no, 'a key is missing before ":"');
+      const rawKey = l.text.slice(0, colon);
+      // "? " starts a complex key; "?:" is the plain key "?".
+      if (rawKey.startsWith('? ') || rawKey.startsWith('?\t')) throw new YamlError(l.no, 'complex keys ("? ") are not supported');
+      const key = this.key(trimEndWs(rawKey), l.no);
       if (Object.prototype.hasOwnProperty.call(out, key)) throw new YamlError(l.no, `duplicate key "${key}"`);
       const keyPath = [...path, key];
       this.note(keyPath, l.no);
-      const rest = l.text.slice(colon + 1).trim();
+      const rest = trimWs(l.text.slice(colon + 1));
       this.i++;
       if (rest !== '') {
         out[key] = this.inline(l, rest, keyPath);
@@ -330,7 +355,6 @@ class BlockReader {
   }
 
   private key(text: string, no: number): string {
-    if (text.startsWith('? ') || text === '?') throw new YamlError(no, 'complex keys ("? ") are not supported');
     if (text.startsWith('"') || text.startsWith("'")) {
       const r = new FlowReader(text, no, []);
       const v = r.quoted();
@@ -338,7 +362,7 @@ class BlockReader {
       return v;
     }
     checkPlainStart(text, no);
-    const v = resolvePlain(text);
+    const v = resolveAt(text, no);
     // PyYAML gives the key as a number or boolean; as text they name the same thing for a data.yaml.
     return typeof v === 'string' ? v : text;
   }
@@ -371,6 +395,16 @@ class BlockReader {
 
 const clip = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s);
 
+/** resolvePlain, with the line for its refusals. */
+function resolveAt(text: string, no: number): YamlScalar {
+  try {
+    return resolvePlain(text);
+  } catch (e) {
+    if (e instanceof YamlError && e.line === 0) throw new YamlError(no, e.problem);
+    throw e;
+  }
+}
+
 const isSeqItem = (text: string) => text === '-' || text.startsWith('- ');
 
 function checkPlainStart(text: string, no: number): void {
@@ -394,7 +428,7 @@ function findKeyColon(text: string, no: number): number {
       }
     }
     if (i >= text.length) throw new YamlError(no, 'a quoted string is not closed');
-    const after = text.slice(i + 1).trimStart();
+    const after = trimStartWs(text.slice(i + 1));
     if (!after.startsWith(':')) return -1;
     const at = text.length - after.length;
     return at + 1 === text.length || text[at + 1] === ' ' ? at : -1;
@@ -405,6 +439,7 @@ function findKeyColon(text: string, no: number): number {
   return -1;
 }
 
+/** Whether the brackets of a flow collection close; quotes open only where a scalar can start, as in stripComment. */
 function flowClosed(s: string): boolean {
   let depth = 0;
   let quote: string | null = null;
@@ -412,10 +447,13 @@ function flowClosed(s: string): boolean {
     const c = s[i];
     if (quote) {
       if (quote === '"' && c === '\\') i++;
-      else if (c === quote) quote = null;
+      else if (c === quote) {
+        if (quote === "'" && s[i + 1] === "'") i++;
+        else quote = null;
+      }
       continue;
     }
-    if (c === '"' || c === "'") quote = c;
+    if ((c === '"' || c === "'") && (i === 0 || /[\s[{,]/.test(s[i - 1]))) quote = c;
     else if (c === '[' || c === '{') depth++;
     else if (c === ']' || c === '}') depth--;
   }
@@ -508,9 +546,10 @@ class FlowReader {
       let key: string;
       if (c === '"' || c === "'") key = this.quoted();
       else if (c === '[' || c === '{') this.fail('collections as keys are not supported');
+      else if (c === ':' || c === ',') this.fail(`a key is missing before "${c}"`);
       else {
-        const text = this.plainText(true);
-        const v = resolvePlain(text);
+        const text = this.plainText();
+        const v = this.resolve(text);
         key = typeof v === 'string' ? v : text;
       }
       if (Object.prototype.hasOwnProperty.call(out, key)) this.fail(`duplicate key "${key}"`, keyAt);
@@ -579,17 +618,25 @@ class FlowReader {
   }
 
   private plain(): YamlScalar {
-    return resolvePlain(this.plainText(false));
+    return this.resolve(this.plainText());
   }
 
-  /** A plain scalar's text up to the next indicator; as a flow-map key (`asKey`) it also ends at ":". */
-  private plainText(asKey: boolean): string {
+  private resolve(text: string): YamlScalar {
+    return resolveAt(text, this.lineAt(this.p));
+  }
+
+  /** A plain scalar's text up to where PyYAML ends it (see the header). */
+  private plainText(): string {
     const start = this.p;
     const c = this.s[this.p];
+    const next = this.s[this.p + 1];
     if (c === '&' || c === '*' || c === '!' || c === '@' || c === '`') checkPlainStart(this.s.slice(this.p), this.lineAt(this.p));
     if (c === '|' || c === '>') this.fail('block scalars ("|", ">") are not supported; write the text on one line, quoted');
     if (c === '%') this.fail('"%" cannot start a plain scalar; quote the value');
-    if (c === '?' && (this.s[this.p + 1] === ' ' || this.p + 1 === this.s.length)) this.fail('complex keys ("? ") are not supported');
+    // Inside "[ ]" and "{ }" a "?" always starts a complex key to PyYAML (`[?x]` is [{x: null}]).
+    if (c === '?' && (!this.block || next === ' ' || next === undefined)) this.fail('complex keys ("? ") are not supported');
+    if (!this.block && c === '#') this.fail('"#" starts a comment there to PyYAML, which then ignores the rest of the line; quote the value');
+    if (!this.block && c === '-' && (next === ' ' || next === '\t' || next === undefined)) this.fail('"- " cannot start a value inside "[ ]" or "{ }"');
     if (this.block) {
       // In block context ", [ ] { }" are ordinary characters; ": " would start a mapping PyYAML refuses here.
       const colon = this.s.slice(this.p).search(/:(?: |$)/);
@@ -599,14 +646,13 @@ class FlowReader {
       while (this.p < this.s.length) {
         const ch = this.s[this.p];
         if (ch === ',' || ch === ']' || ch === '}' || ch === '[' || ch === '{') break;
-        if (ch === ':' && (asKey || /[\s,\]}]/.test(this.s[this.p + 1] ?? ' '))) break;
+        if (ch === ':' && /[\s,[\]{}]/.test(this.s[this.p + 1] ?? ' ')) break;
         this.p++;
       }
     }
-    const text = this.s.slice(start, this.p).trim();
-    if (!this.block && text === '' && this.s[this.p] !== ',' && this.s[this.p] !== ']' && this.s[this.p] !== '}' && this.s[this.p] !== ':') {
-      this.fail(`unexpected "${this.s[this.p]}"`);
-    }
+    const text = trimWs(this.s.slice(start, this.p));
+    // An empty entry ("[a,,b]", "[,]", "{a: [,]}"): PyYAML expects a value there.
+    if (!this.block && text === '') this.fail(`expected a value, got "${this.s[this.p] ?? 'the end of the line'}"`);
     return text;
   }
 }
