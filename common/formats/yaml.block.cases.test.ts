@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseYaml, YamlError } from './yaml.js';
+import { readYaml as read, yamlErrorOf as errorOf } from './test-helpers.js';
+import { parseYaml } from './yaml.js';
 
 // The block reader (splitLines, stripComment, BlockReader, findKeyColon, flowClosed), case by case.
 // Values are PyYAML 6.0 safe_load's; where this reader refuses by design, the exact message and line are ours.
-
-const read = (s: string) => JSON.parse(JSON.stringify(parseYaml(s).value));
-
-function errorOf(s: string): YamlError {
-  try {
-    parseYaml(s);
-  } catch (e) {
-    if (e instanceof YamlError) return e;
-    throw e;
-  }
-  throw new Error(`no error for:\n${s}`);
-}
 
 /** [line, problem] of the error the text gives, to compare whole. */
 const refusal = (s: string) => {

@@ -1,27 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { hasPyYaml as pyyaml, pyYamlLoad as pyLoad } from './test-helpers.js';
 import { parseYaml, resolvePlain, stringifyYaml, yamlString, type YamlValue } from './yaml.js';
 
 const read = (s: string) => parseYaml(s).value;
-
-const pyyaml = spawnSync('python3', ['-c', 'import yaml'], { encoding: 'utf8' }).status === 0;
-
-/** PyYAML's safe_load of each text, as JSON (NaN and infinities as the strings "nan", "inf", "-inf"). */
-function pyLoad(texts: string[]): unknown[] {
-  const script = [
-    'import sys, json, math, yaml',
-    'def fix(v):',
-    '    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)): return str(v)',
-    '    if isinstance(v, dict): return {k: fix(x) for k, x in v.items()}',
-    '    if isinstance(v, list): return [fix(x) for x in v]',
-    '    return v',
-    'for t in json.load(sys.stdin):',
-    '    print(json.dumps(fix(yaml.safe_load(t))))',
-  ].join('\n');
-  const r = spawnSync('python3', ['-c', script], { input: JSON.stringify(texts), encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-}
 
 describe('resolvePlain, worked by hand (PyYAML resolver.py)', () => {
   it('reads floats with "_" digit separators', () => {

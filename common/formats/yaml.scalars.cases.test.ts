@@ -4,36 +4,9 @@
  * Where this reader refuses what PyYAML would read, that is by design (see yaml.ts's header): the exact message
  * and line are asserted.
  */
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { parseYaml, stringifyYaml, YamlError, type YamlValue } from './yaml.js';
-
-const read = (s: string) => JSON.parse(JSON.stringify(parseYaml(s).value));
-
-function errorOf(s: string): YamlError {
-  try {
-    parseYaml(s);
-  } catch (e) {
-    if (e instanceof YamlError) return e;
-    throw e;
-  }
-  throw new Error(`no error for:\n${s}`);
-}
-
-const pyyaml = spawnSync('python3', ['-c', 'import yaml'], { encoding: 'utf8' }).status === 0;
-
-/** PyYAML's safe_load of each text: the value as JSON, or {error: the exception's class name}. */
-function pyLoad(texts: string[]): unknown[] {
-  const script = [
-    'import sys, json, yaml',
-    'for t in json.load(sys.stdin):',
-    '    try: print(json.dumps(yaml.safe_load(t)))',
-    '    except Exception as e: print(json.dumps({"error": type(e).__name__}))',
-  ].join('\n');
-  const r = spawnSync('python3', ['-c', script], { input: JSON.stringify(texts), encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-}
+import { hasPyYaml as pyyaml, pyYamlLoad as pyLoad, readYaml as read, yamlErrorOf as errorOf } from './test-helpers.js';
+import { parseYaml, stringifyYaml, type YamlValue } from './yaml.js';
 
 // ---------------------------------------------------------------- flow mappings
 

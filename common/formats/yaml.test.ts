@@ -1,20 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../random.js';
+import { yamlErrorOf as errorOf } from './test-helpers.js';
 import { parseYaml, resolvePlain, stringifyYaml, YamlError, yamlString, type YamlValue } from './yaml.js';
 
 const plain = (v: unknown) => JSON.parse(JSON.stringify(v));
 const read = (s: string) => plain(parseYaml(s).value);
-
-function errorOf(s: string): YamlError {
-  try {
-    parseYaml(s);
-  } catch (e) {
-    if (e instanceof YamlError) return e;
-    throw e;
-  }
-  throw new Error(`no error for:\n${s}`);
-}
 
 describe('parseYaml: what data.yaml files hold', () => {
   it('reads an Ultralytics pose dataset file (comments, names as {index: name}, flow lists, an empty value)', () => {
