@@ -47,7 +47,9 @@ export async function openFolderInBrowser(dir: string, folder: string, options: 
   await page.goto(server.url);
   // The launch code leaves the address at once and is swapped for the session by a fetch after `load`: a reload
   // before that answer lands would find neither code nor session (a test that reloads early did, on a slow CI run).
-  await page.waitForFunction("sessionStorage.getItem('sightline.auth') !== null");
+  // A function, not a string: Playwright evaluates a string predicate with eval() when it has to poll, which the
+  // app's CSP (no 'unsafe-eval') refuses; that only showed when the exchange had not landed by the first check.
+  await page.waitForFunction(() => sessionStorage.getItem('sightline.auth') !== null);
   return {
     core,
     server,
