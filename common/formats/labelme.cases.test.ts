@@ -4,7 +4,6 @@
  * {label, points, group_id, description, shape_type, flags, mask?}), what holdLabelme says it keeps or why not,
  * and what the reader makes of each field, with the file and shape named when it refuses one.
  */
-import { deflateSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { formatObject as obj, refusal } from '../../test/formats-testkit.js';
 import type { Geometry } from '../api/contract.js';
@@ -22,9 +21,9 @@ import {
   toBase64,
 } from './labelme.js';
 import { encodePng } from './png.js';
-import { ExportTally, type FormatObject, type FormatRecord, type Zlib } from './types.js';
+import { ExportTally, type FormatObject, type FormatRecord } from './types.js';
+import { testZlib as zlib } from './test-helpers.js';
 
-const zlib: Zlib = { deflate: (d) => new Uint8Array(deflateSync(d)), inflate: (d) => new Uint8Array(inflateSync(d)) };
 const image = { id: 1, file: 'a.jpg', width: 20, height: 10 };
 const rec = (objects: FormatObject[]): FormatRecord => ({ image, objects });
 const NO_TEMPLATES = new Map<string, readonly string[]>();

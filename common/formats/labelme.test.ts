@@ -2,7 +2,6 @@ import { formatObject, golden as goldenText } from '../../test/formats-testkit.j
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deflateSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Geometry } from '../api/contract.js';
 import { decodeRle, encodeRle } from '../geometry/rle.js';
@@ -21,9 +20,9 @@ import {
   type LabelmeFile,
 } from './labelme.js';
 import { decodePng, encodePng } from './png.js';
-import { ExportTally, FormatError, type FormatObject, type FormatRecord, type Zlib } from './types.js';
+import { ExportTally, FormatError, type FormatObject, type FormatRecord } from './types.js';
+import { testZlib as zlib } from './test-helpers.js';
 
-const zlib: Zlib = { deflate: (d) => new Uint8Array(deflateSync(d)), inflate: (d) => new Uint8Array(inflateSync(d)) };
 const golden = (name: string) => goldenText('labelme', name);
 
 const obj = formatObject;

@@ -2,7 +2,6 @@ import { formatObject, refusal } from '../../test/formats-testkit.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deflateSync, inflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { polygonToMask } from '../geometry/polygon.js';
@@ -22,9 +21,9 @@ import {
 } from './masks.js';
 import { decodePng, encodePng } from './png.js';
 import { mergeVocSegmentation, parseVocXml, vocAnnotationXml } from './voc.js';
-import { ExportTally, FormatError, type FormatObject, type FormatRecord, type Zlib } from './types.js';
+import { ExportTally, FormatError, type FormatObject, type FormatRecord } from './types.js';
+import { testZlib as zlib } from './test-helpers.js';
 
-const zlib: Zlib = { deflate: (d) => new Uint8Array(deflateSync(d)), inflate: (d) => new Uint8Array(inflateSync(d)) };
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.join(here, 'testdata', 'masks');
 

@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { refusal } from '../../test/formats-testkit.js';
 import { decodePng, encodePng } from './png.js';
 import { InflateLimitError, type Zlib } from './types.js';
+import { testZlib as nodeZlib } from './test-helpers.js';
 
-const nodeZlib: Zlib = { deflate: (d) => new Uint8Array(deflateSync(d)), inflate: (d) => new Uint8Array(inflateSync(d)) };
 /** Stores the scanlines as they are: IDAT then holds the filtered rows, readable byte for byte. */
 const plain: Zlib = { deflate: (d) => d.slice(), inflate: (d) => d.slice() };
 

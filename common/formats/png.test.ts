@@ -6,7 +6,8 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { crc32, decodePng, encodePng } from './png.js';
-import { FormatError, type Zlib } from './types.js';
+import { FormatError } from './types.js';
+import { testZlib as nodeZlib } from './test-helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const goldenDir = path.join(here, 'testdata', 'png');
@@ -16,10 +17,6 @@ const goldenDir = path.join(here, 'testdata', 'png');
 // encoders write (PIL's 1-bit mode "1", packed palettes) and broken ones, without going through encodePng.
 
 
-const nodeZlib: Zlib = {
-  deflate: (d) => new Uint8Array(deflateSync(d)),
-  inflate: (d) => new Uint8Array(inflateSync(d)),
-};
 
 const CRC = (() => {
   const t: number[] = [];

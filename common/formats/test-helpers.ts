@@ -1,10 +1,19 @@
 /**
- * Helpers shared by the YAML tests (`yaml*.test.ts`): our reader's value or refusal, and PyYAML's `safe_load` of
- * the same texts, where `python3` has PyYAML (Ultralytics reads data.yaml with it, so it is the reference).
+ * Helpers shared by the format tests: Node's zlib for the PNG codec, and for the YAML tests (`yaml*.test.ts`) our
+ * reader's value or refusal and PyYAML's `safe_load` of the same texts, where `python3` has PyYAML (Ultralytics
+ * reads data.yaml with it, so it is the reference).
  * Not product code: left out of mutation testing (stryker.config.json excludes test-helpers.ts).
  */
 import { spawnSync } from 'node:child_process';
+import { deflateSync, inflateSync } from 'node:zlib';
+import type { Zlib } from './types.js';
 import { parseYaml, YamlError } from './yaml.js';
+
+/**
+ * Node's zlib as the codec takes it. It ignores `maxLength`: the bound is tested with its own adapters
+ * (png.cases.test.ts, and the shipped one in electron/core/datasets/zlib.test.ts).
+ */
+export const testZlib: Zlib = { deflate: (d) => new Uint8Array(deflateSync(d)), inflate: (d) => new Uint8Array(inflateSync(d)) };
 
 /** parseYaml's value as plain JSON data (mappings without their null prototype). */
 export const readYaml = (s: string): unknown => JSON.parse(JSON.stringify(parseYaml(s).value));
