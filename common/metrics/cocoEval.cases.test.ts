@@ -12,22 +12,10 @@ import {
   precisionAt,
   pyFixed,
   recallAt,
-  type CocoEvalInput,
   type EvalDt,
   type EvalGt,
 } from './cocoEval.js';
-
-const box = (id: number, imageId: number, categoryId: number, b: number[], extra: Partial<EvalGt> = {}): EvalGt => ({
-  id,
-  imageId,
-  categoryId,
-  bbox: b,
-  area: b[2] * b[3],
-  ...extra,
-});
-const det = (id: number, imageId: number, categoryId: number, b: number[], score: number): EvalDt => ({ id, imageId, categoryId, bbox: b, score });
-const bboxEval = (gts: EvalGt[], dts: EvalDt[], images = [1], categories = [1], params?: CocoEvalInput['params']) =>
-  cocoEvaluate({ images: images.map((id) => ({ id })), categories: categories.map((id) => ({ id, name: `c${id}` })), gts, dts, iouType: 'bbox', params });
+import { bboxEval, box, det } from './test-helpers.js';
 
 /** Precision of a lone true positive: 1 / (1 + 2^-52), the double just below 1. */
 const ONE = 0.9999999999999998;

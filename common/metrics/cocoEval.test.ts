@@ -21,11 +21,11 @@ import {
   precisionAt,
   pyFixed,
   recallAt,
-  type CocoEvalInput,
   type EvalDt,
   type EvalGt,
   type IouType,
 } from './cocoEval.js';
+import { bboxEval, box, det } from './test-helpers.js';
 import { prepareMask } from './cocoIou.js';
 import { cocoEvalInputFromJson, cocoSegmentationToRle } from './cocoInput.js';
 import { matchImage } from './matchImage.js';
@@ -148,17 +148,6 @@ describe.skipIf(!haveRef)('pycocotools reference cases', () => {
 
 // ================================================================ hand-computed cases
 
-const box = (id: number, imageId: number, categoryId: number, b: number[], extra: Partial<EvalGt> = {}): EvalGt => ({
-  id,
-  imageId,
-  categoryId,
-  bbox: b,
-  area: b[2] * b[3],
-  ...extra,
-});
-const det = (id: number, imageId: number, categoryId: number, b: number[], score: number): EvalDt => ({ id, imageId, categoryId, bbox: b, score });
-const bboxEval = (gts: EvalGt[], dts: EvalDt[], images = [1], categories = [1], params?: CocoEvalInput['params']) =>
-  cocoEvaluate({ images: images.map((id) => ({ id })), categories: categories.map((id) => ({ id, name: `c${id}` })), gts, dts, iouType: 'bbox', params });
 
 describe('hand-computed', () => {
   it('linspace is numpy linspace: 0.8999999999999999 and 0.35000000000000003', () => {
