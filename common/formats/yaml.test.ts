@@ -1,7 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../random.js';
-import { yamlErrorOf as errorOf } from './test-helpers.js';
+import { hasPyYaml, pyYamlLoad, yamlErrorOf as errorOf } from './test-helpers.js';
 import { parseYaml, resolvePlain, stringifyYaml, YamlError, yamlString, type YamlValue } from './yaml.js';
 
 const plain = (v: unknown) => JSON.parse(JSON.stringify(v));
@@ -182,21 +181,9 @@ describe('stringifyYaml and yamlString', () => {
 
 // ---------------------------------------------------------------- PyYAML, the reader Ultralytics uses
 
-const pyyaml = (() => {
-  const r = spawnSync('python3', ['-c', 'import yaml'], { encoding: 'utf8' });
-  return r.status === 0 ? null : 'python3 with PyYAML is not available here';
-})();
-if (pyyaml) console.log(`yaml.test: PyYAML cross-checks skipped: ${pyyaml}`);
+if (!hasPyYaml) console.log('yaml.test: PyYAML cross-checks skipped: python3 with PyYAML is not available here');
 
-/** PyYAML's safe_load of each text, as JSON. */
-function pyLoad(texts: string[]): unknown[] {
-  const script = 'import sys, json, yaml\nfor t in json.load(sys.stdin):\n    print(json.dumps(yaml.safe_load(t)))';
-  const r = spawnSync('python3', ['-c', script], { input: JSON.stringify(texts), encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-}
-
-describe.skipIf(pyyaml !== null)('agrees with PyYAML (Ultralytics reads data.yaml with yaml.safe_load)', () => {
+describe.skipIf(!hasPyYaml)('agrees with PyYAML (Ultralytics reads data.yaml with yaml.safe_load)', () => {
   it('reads the same values from the same files', () => {
     const texts = [
       'path: ../d # root\ntrain: images/train\nval: [a, "b", \'c\']\ntest:\nnames:\n  0: person\n  1: "traffic: light"\n  2: \'it\'\'s\'\nkpt_shape: [17, 3]',
@@ -207,7 +194,7 @@ describe.skipIf(pyyaml !== null)('agrees with PyYAML (Ultralytics reads data.yam
       'a: "\\u00e9\\x41\\U0001F600\\\\\\"\\/\\ \\_"\nb: \'\'\nc: ""\nd: it\'s\ne: -1\nf: +2\ng: 0b11\n',
       'list:\n  - one\n  -\n    - nested\n  - three\n',
     ];
-    const py = pyLoad(texts);
+    const py = pyYamlLoad(texts);
     texts.forEach((t, i) => expect([i, read(t)]).toEqual([i, py[i]]));
   });
 
@@ -221,7 +208,7 @@ describe.skipIf(pyyaml !== null)('agrees with PyYAML (Ultralytics reads data.yam
       docs.push({ names, kpt_shape: [Math.floor(rand() * 30) + 1, 3], ratio: Math.round(rand() * 1e6) / 1e3, tiny: 1e-7, flag: rand() < 0.5, none: null, list: ['yes', 'no', '1.5', ''] });
     }
     const texts = docs.map(stringifyYaml);
-    const py = pyLoad(texts);
+    const py = pyYamlLoad(texts);
     docs.forEach((d, i) => expect([texts[i], py[i]]).toEqual([texts[i], plain(d)]));
   });
 });
