@@ -395,7 +395,8 @@ describe('reading an image ahead of its load', () => {
     await other.load(p.images['a.png']);
     drawBox(other, 30, 30);
     await other.flush();
-    await new Promise((r) => setTimeout(r, 30)); // the project event
+    // The project event reaches this editor and marks the read it holds as overtaken.
+    await until(() => (early as unknown as { stale: boolean }).stale, 'the project event to mark the prefetch stale');
     await ed.load(p.images['a.png'], early);
     expect(t.count('annotations.shapes')).toBe(2);
     expect(localShapes(ed)).toEqual(await serverShapes(p, A));

@@ -144,9 +144,7 @@ describe('box tool', () => {
     await page.mouse.down({ button: 'middle' });
     await page.mouse.move(bb.x + bb.width / 2 - 60, bb.y + bb.height / 2 - 40, { steps: 4 });
     await page.mouse.up({ button: 'middle' });
-    await page.waitForTimeout(100);
-    const scale = Number(await stage.getAttribute('data-scale'));
-    expect(scale).toBeGreaterThan(1.2);
+    await expect.poll(async () => Number(await stage.getAttribute('data-scale'))).toBeGreaterThan(1.2);
     await drag([300, 200], [340, 260]);
     await saved();
     const rows = await list(ids[0]);
@@ -424,7 +422,9 @@ describe('many shapes', () => {
     const before = await stats();
     await drag([target.x + 9, target.y + 7], [target.x + 9 + 12, target.y + 7 + 4], 30);
     await saved();
-    await page.waitForTimeout(200);
+    // Wait for the repaint of where the box left and landed (a loaded machine may paint later than the save).
+    await expect.poll(async () => (await stats()).dirtyRepaints).toBeGreaterThan(before.dirtyRepaints);
+    await page.waitForTimeout(200); // and for any later paint, which the bounds below must also count
     const after = await stats();
     // The bitmap of the other 499 boxes was patched where the box left and where it landed, not repainted whole.
     expect(after.fullPaints - before.fullPaints).toBe(0);
