@@ -74,6 +74,14 @@ describe('the block structure (BlockReader)', () => {
   it('refuses a plain scalar continued on the next line, naming that line', () => {
     // PyYAML folds these into one string ("one two"); plain scalars over several lines are refused by design.
     expect(refusal('one\n  two')).toEqual([2, 'a plain scalar over several lines is not supported; put it on one line or quote it']);
+    // At the top level a line at the same indent continues it too (PyYAML: "one two", "a - b").
+    expect(refusal('one\ntwo')).toEqual([2, 'a plain scalar over several lines is not supported; put it on one line or quote it']);
+    expect(refusal('a\n- b')).toEqual([2, 'a plain scalar over several lines is not supported; put it on one line or quote it']);
+    // A quoted scalar or a flow collection does not go on: what follows is a second top-level value.
+    expect(refusal('"one"\ntwo')).toEqual([2, "unexpected indentation (0 spaces) after the document's top level"]);
+    expect(refusal("'one'\ntwo")).toEqual([2, "unexpected indentation (0 spaces) after the document's top level"]);
+    expect(refusal('[a]\nb')).toEqual([2, "unexpected indentation (0 spaces) after the document's top level"]);
+    expect(refusal('{a: 1}\nb')).toEqual([2, "unexpected indentation (0 spaces) after the document's top level"]);
     expect(refusal('k:\n  a\n  b')).toEqual([3, 'unexpected indentation inside a mapping (a plain value over several lines is not supported; put it on one line)']);
   });
 

@@ -290,7 +290,10 @@ class BlockReader {
     this.i++;
     const v = this.inline(l, l.text, path);
     const next = this.lines[this.i];
-    if (next && next.indent > indent) throw new YamlError(next.no, 'a plain scalar over several lines is not supported; put it on one line or quote it');
+    // A plain scalar goes on over lines indented more than its parent; the top level's parent is at -1, so there a
+    // line at the same indent goes on too (PyYAML reads "one\ntwo" as "one two").
+    const continues = next && (next.indent > indent || (path.length === 0 && !/^["'[{]/.test(l.text)));
+    if (continues) throw new YamlError(next.no, 'a plain scalar over several lines is not supported; put it on one line or quote it');
     return v;
   }
 
