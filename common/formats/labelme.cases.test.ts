@@ -495,12 +495,17 @@ describe('parseLabelme: each field read', () => {
     ]);
   });
 
-  it('a second point of one name in a group is refused, naming where the group began', () => {
+  it('a second point of one name in a group is refused, naming where the first of that name was read', () => {
     const T = new Map([['person', ['nose', 'eye']]]);
     const pt = (label: string, group_id: number) => shape({ label, points: [[1, 1]], shape_type: 'point', description: 'person', group_id });
     expect(refused(file([pt('eye', 3), pt('nose', 4), pt('eye', 3)]), T)).toEqual([
       'shapes[2]',
-      'a second "eye" point for one "person" (the first is shapes[0] area); give each object\'s points their own group_id',
+      'a second "eye" point for one "person" (the first is shapes[0]); give each object\'s points their own group_id',
+    ]);
+    // The group began with its nose (shapes[0]); the first eye is shapes[2].
+    expect(refused(file([pt('nose', 3), pt('nose', 4), pt('eye', 3), pt('eye', 4), pt('eye', 3)]), T)).toEqual([
+      'shapes[4]',
+      'a second "eye" point for one "person" (the first is shapes[2]); give each object\'s points their own group_id',
     ]);
   });
 

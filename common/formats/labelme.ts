@@ -516,7 +516,8 @@ export function parseLabelme(text: string, file: string, zlib: Zlib, classesWith
 
   const objects: ParsedObject[] = [];
   // Keypoints objects being assembled, by class and group_id.
-  const groups = new Map<string, { obj: ParsedObject; names: readonly string[]; firstAt: string }>();
+  /** One keypoints object per class and group_id; `at[i]` is where its point i was read. */
+  const groups = new Map<string, { obj: ParsedObject; names: readonly string[]; at: string[] }>();
 
   (data.shapes as unknown[]).forEach((raw, i) => {
     const where = `shapes[${i}]`;
@@ -656,14 +657,15 @@ export function parseLabelme(text: string, file: string, zlib: Zlib, classesWith
             score: null,
             where,
           };
-          group = { obj, names, firstAt: where };
+          group = { obj, names, at: [] };
           groups.set(key, group);
           objects.push(obj);
         }
         const g = group.obj.geometry as Extract<Geometry, { type: 'keypoints' }>;
         if (g.points[3 * idx + 2] !== 0) {
-          bad(`a second "${label}" point for one "${description}" (the first is ${group.firstAt} area); give each object's points their own group_id`);
+          bad(`a second "${label}" point for one "${description}" (the first is ${group.at[idx]}); give each object's points their own group_id`);
         }
+        group.at[idx] = where;
         g.points[3 * idx] = points[0];
         g.points[3 * idx + 1] = points[1];
         g.points[3 * idx + 2] = occluded ? 1 : 2;

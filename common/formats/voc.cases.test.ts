@@ -103,7 +103,7 @@ describe('box mapping on a 10×10 image, one coordinate at a time', () => {
 
   it('holdVoc: an ignore-class polygon is held only by the PNGs; another class keeps its box', () => {
     const poly: FormatObject['geometry'] = { type: 'polygon', points: [2, 3, 6, 3, 6, 8] };
-    expect(holdVoc(obj('void', poly), image, { ignoreClass: 'void' })).toBe('ignore-class regions: VOC holds them only as 255 in the segmentation PNGs');
+    expect(holdVoc(obj('void', poly), image, { ignoreClass: 'void' })).toBe('ignore-class regions: VOC holds them only as void (255) in the segmentation PNGs');
     const held = holdVoc(obj('car', poly), image, { ignoreClass: 'void' });
     expect(held).toEqual([{ class: 'car', kind: 'box', geometry: { type: 'box', x: 2, y: 3, w: 4, h: 5 }, attributes: {}, score: null }]);
   });

@@ -229,7 +229,7 @@ export function holdVoc(obj: FormatObject, image: FormatImage, opts: VocOptions 
   const r = vocBoxOf(obj, image, opts);
   if (typeof r === 'string') return r;
   if (opts.ignoreClass !== undefined && obj.class === opts.ignoreClass) {
-    return 'ignore-class regions: VOC holds them only as 255 in the segmentation PNGs';
+    return 'ignore-class regions: VOC holds them only as void (255) in the segmentation PNGs'; // as masks.ts says it
   }
   return [{ class: obj.class, kind: 'box', geometry: boxFromVoc(r.box), attributes: heldAttributes(flagsOf(obj)), score: null }];
 }

@@ -127,6 +127,9 @@ describe('parseXml: prolog', () => {
     expect(refused('<!-- x\n-- >')).toEqual(['line 1', 'a comment is not closed with -->']);
     expect(refused('<!-->\n<a/>')).toEqual(['line 1', 'a comment is not closed with -->']); // '-->' overlapping '<!--' is no end
     expect(refused('<?>\n<a/>')).toEqual(['line 1', 'a processing instruction is not closed with ?>']);
+    // A PI's target is a name, right after "<?" (expat refuses both of these).
+    expect(refused('<a/>\n<??>')).toEqual(['line 2', 'a processing instruction has no target name right after <?']);
+    expect(refused('<? pi x?><a/>')).toEqual(['line 1', 'a processing instruction has no target name right after <?']);
     expect(parseXml('<!----><a/>', 'f.xml').name).toBe('a');
     // A PI inside an element is skipped.
     expect(parseXml('<a>x<?pi y?>z</a>', 'f.xml').text).toBe('xz');

@@ -173,6 +173,7 @@ class XmlReader {
     const end = this.s.indexOf('?>', this.pos + 2);
     if (end < 0) this.fail('a processing instruction is not closed with ?>');
     const target = /^[^\s?]+/.exec(this.s.slice(start + 2, end))?.[0] ?? '';
+    if (target === '') this.fail('a processing instruction has no target name right after <?', start);
     if (target.toLowerCase() === 'xml') this.fail('the XML declaration must come first in the file', start);
     this.pos = end + 2;
   }
