@@ -16,10 +16,17 @@ const READS: [string, unknown][] = [
   ['a: [1 , yes , ~ ]', { a: [1, true, null] }],
   // "?" not followed by a space is an ordinary character in block context.
   ['a: ?x', { a: '?x' }],
+  // In block context "?" inside a value and ":" starting one are ordinary characters; quoted, they are anywhere.
+  ['a: a?b', { a: 'a?b' }],
+  ['a: :b', { a: ':b' }],
+  ['a: ["b?c", \'d?\', ":e"]', { a: ['b?c', 'd?', ':e'] }],
   // \U up to the last Unicode character.
   ['a: "\\U0010FFFF"', { a: '\u{10FFFF}' }],
   ['a: ["\\U0010ffff", \'x\']', { a: ['\u{10FFFF}', 'x'] }],
 ];
+
+const Q = '"?" inside a value in "[ ]" or "{ }" ends the value to PyYAML, which refuses the rest; quote the value';
+const C = '":" cannot start a value inside "[ ]" or "{ }"; quote the value';
 
 // What both readers refuse: ours with this line and message (PyYAML's own words differ).
 const REFUSES: [string, number, string][] = [
@@ -46,6 +53,16 @@ const REFUSES: [string, number, string][] = [
   ['a: [a{b}]', 1, 'expected "," or "]" in a flow sequence, got "{"'],
   ['a: {k: a[b]}', 1, 'expected "," or "}" in a flow mapping, got "["'],
   ['a: {k: v{}}', 1, 'expected "," or "}" in a flow mapping, got "{"'],
+  // In flow context a "?" ends a plain scalar, and PyYAML refuses what follows; ":" cannot start one.
+  ['a: [a?b]', 1, Q],
+  ['a: [a ?b]', 1, Q],
+  ['a: [http://x/?q=1]', 1, Q],
+  ['a: {k: b?c}', 1, Q],
+  ['a: {a?b: 1}', 1, Q],
+  ['a: [x,\n  b?]', 2, Q],
+  ['a: [:b]', 1, C],
+  ['a: [x, :b]', 1, C],
+  ['a: {k: :b}', 1, C],
 ];
 
 describe('flow scalars: what they read', () => {

@@ -14,7 +14,8 @@
  * keys (`?`), plain scalars over several lines, several documents, duplicate keys. Those are valid YAML, but a
  * data.yaml needs none of them, and a clear "not supported" beats reading something else than PyYAML would.
  * Also refused, as PyYAML refuses them: an empty entry in a flow collection (`[a,,b]`, `{: b}`), a missing block
- * key (`: b`), `#` or `- ` starting a flow value, and `0x_` / `0b_` (PyYAML fails on them while converting).
+ * key (`: b`), `#`, `- ` or `:` starting a flow value, a `?` inside one (`[a?b]`: PyYAML ends the scalar there),
+ * and `0x_` / `0b_` (PyYAML fails on them while converting).
  * More lenient than PyYAML in one place: a tab between tokens (`a: 1<TAB># note`, `[1,<TAB>2]`) is separation
  * space, as the YAML specification has it; PyYAML 6's scanner refuses it.
  */
@@ -640,6 +641,8 @@ class FlowReader {
     if (c === '?' && (!this.block || next === ' ' || next === undefined)) this.fail('complex keys ("? ") are not supported');
     if (!this.block && c === '#') this.fail('"#" starts a comment there to PyYAML, which then ignores the rest of the line; quote the value');
     if (!this.block && c === '-' && (next === ' ' || next === '\t' || next === undefined)) this.fail('"- " cannot start a value inside "[ ]" or "{ }"');
+    // PyYAML's flow scalars cannot start with ":" (`[:b]`), and end at any "?" (`[a?b]`), which it then refuses.
+    if (!this.block && c === ':') this.fail('":" cannot start a value inside "[ ]" or "{ }"; quote the value');
     if (this.block) {
       // In block context ", [ ] { }" are ordinary characters; ": " would start a mapping PyYAML refuses here.
       const colon = this.s.slice(this.p).search(/:(?: |$)/);
@@ -650,6 +653,7 @@ class FlowReader {
         const ch = this.s[this.p];
         if (ch === ',' || ch === ']' || ch === '}' || ch === '[' || ch === '{') break;
         if (ch === ':' && /[\s,[\]{}]/.test(this.s[this.p + 1] ?? ' ')) break;
+        if (ch === '?') this.fail('"?" inside a value in "[ ]" or "{ }" ends the value to PyYAML, which refuses the rest; quote the value');
         this.p++;
       }
     }
