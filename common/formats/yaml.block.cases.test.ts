@@ -77,6 +77,9 @@ describe('the block structure (BlockReader)', () => {
     // At the top level a line at the same indent continues it too (PyYAML: "one two", "a - b").
     expect(refusal('one\ntwo')).toEqual([2, 'a plain scalar over several lines is not supported; put it on one line or quote it']);
     expect(refusal('a\n- b')).toEqual([2, 'a plain scalar over several lines is not supported; put it on one line or quote it']);
+    expect(refusal("men's\nshoes")).toEqual([2, 'a plain scalar over several lines is not supported; put it on one line or quote it']);
+    // Under a key, the value's own line indented further (PyYAML: {k: "a b"}).
+    expect(refusal('k:\n  a\n    b')).toEqual([3, 'a plain scalar over several lines is not supported; put it on one line or quote it']);
     // A quoted scalar or a flow collection does not go on: what follows is a second top-level value.
     expect(refusal('"one"\ntwo')).toEqual([2, "unexpected indentation (0 spaces) after the document's top level"]);
     expect(refusal("'one'\ntwo")).toEqual([2, "unexpected indentation (0 spaces) after the document's top level"]);
