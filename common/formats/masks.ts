@@ -11,7 +11,7 @@
 import { polygonArea, polygonToMask } from '../geometry/polygon.js';
 import { encodeLabelRles, rleArea } from '../geometry/rle.js';
 import type { Geometry } from '../api/contract.js';
-import { boxFromVoc, vocObjects, VOC_FLAGS, type VocObject, type VocOptions } from './voc.js';
+import { boxFromVoc, IGNORE_REGION_HELD, vocObjects, VOC_FLAGS, type VocObject, type VocOptions } from './voc.js';
 import { ExportTally, FormatError, type FormatAttributes, type FormatClass, type FormatImage, type FormatObject, type FormatRecord, type Held, type ParsedObject } from './types.js';
 import { polygonExtent } from '../geometry/extent.js';
 
@@ -373,7 +373,7 @@ export function holdVocImage(record: FormatRecord, opts: VocOptions & { classInd
     const i = place.get(o);
     if (i === undefined) {
       if (opts.ignoreClass !== undefined && o.class === opts.ignoreClass) {
-        return { object: o, held: 'ignore-class regions: VOC holds them only as void (255) in the segmentation PNGs' };
+        return { object: o, held: IGNORE_REGION_HELD };
       }
       // Not listed: vocObjects skipped it; say why as the XML writer does.
       return { object: o, held: skipReason(record, o, opts) };

@@ -66,6 +66,9 @@ export function vocFlag(v: AttributeValue | undefined): boolean {
   return !['', '0', 'false', 'no'].includes(v.trim().toLowerCase());
 }
 
+/** What the round-trip check says of an ignore-class polygon or mask: kept only as void pixels (also by masks.ts). */
+export const IGNORE_REGION_HELD = 'ignore-class regions: VOC holds them only as void (255) in the segmentation PNGs';
+
 const NOT_EXPORTED = {
   keypoints: 'keypoints: VOC holds boxes and segmentation only',
   caption: 'captions: VOC holds no captions',
@@ -229,7 +232,7 @@ export function holdVoc(obj: FormatObject, image: FormatImage, opts: VocOptions 
   const r = vocBoxOf(obj, image, opts);
   if (typeof r === 'string') return r;
   if (opts.ignoreClass !== undefined && obj.class === opts.ignoreClass) {
-    return 'ignore-class regions: VOC holds them only as void (255) in the segmentation PNGs'; // as masks.ts says it
+    return IGNORE_REGION_HELD;
   }
   return [{ class: obj.class, kind: 'box', geometry: boxFromVoc(r.box), attributes: heldAttributes(flagsOf(obj)), score: null }];
 }
