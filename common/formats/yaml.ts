@@ -71,11 +71,11 @@ export function resolvePlain(s: string): YamlScalar {
   const sign = s.startsWith('-') ? -1 : 1;
   const body = s.replace(/^[-+]/, '').replace(/_/g, '');
   if (INT_DEC.test(s)) return sign * Number(body);
-  if ((INT_HEX.test(s) || INT_BIN.test(s)) && body.length === 2) {
-    throw new YamlError(0, `"${s}" is a number without digits to PyYAML, which cannot read it; quote it or write the digits`);
+  const radix = INT_HEX.test(s) ? 16 : INT_BIN.test(s) ? 2 : 0;
+  if (radix) {
+    if (body.length === 2) throw new YamlError(0, `"${s}" is a number without digits to PyYAML, which cannot read it; quote it or write the digits`);
+    return sign * parseInt(body.slice(2), radix);
   }
-  if (INT_HEX.test(s)) return sign * parseInt(body.slice(2), 16);
-  if (INT_BIN.test(s)) return sign * parseInt(body.slice(2), 2);
   if (INT_OCT.test(s)) return sign * parseInt(body, 8);
   if (FLOAT.test(s)) return Number(s.replace(/_/g, ''));
   // Base 60: each ":" part is a digit worth 60 times the next (PyYAML's construct_yaml_int / _float).
