@@ -38,13 +38,21 @@ describe('FlowReader.map reads keys and values as PyYAML does', () => {
   });
 });
 
+/** One test per case: [what, text, line, problem]. */
+function itRefuses(cases: [string, string, number, string][]): void {
+  for (const [what, text, line, problem] of cases) {
+    it(`refuses ${what}`, () => {
+      const e = errorOf(text);
+      expect([e.line, e.problem]).toEqual([line, problem]);
+    });
+  }
+}
+
 describe('FlowReader.map refuses, with the exact message and line', () => {
   const cases: [string, string, number, string][] = [
     // PyYAML also fails on these (ParserError).
     ['text after a value, no ","', 'm: {a: "x" b}', 1, 'expected "," or "}" in a flow mapping, got "b"'],
     ['text after a value on a later line', 'm: {a: 1,\n  b: "x" y}', 2, 'expected "," or "}" in a flow mapping, got "y"'],
-    // flowClosed sees "'b: [x, c'" as one quoted span, so the lines stop joining; the reader, which sees plain
-    // scalars there (a quote inside a word does not open a string), then finds "{" unclosed.
     // An apostrophe inside a word opens no quote (PyYAML reads "a'b" as a plain scalar), so the brackets are counted.
     ['a "{" left open, after a ","', "m: {a'b: [x, c'd],", 1, '"{" is not closed before the end of the file'],
     ['a "{" left open, after a value', "m: {a'b: [x, c'd]", 1, '"{" is not closed before the end of the file'],
@@ -52,12 +60,7 @@ describe('FlowReader.map refuses, with the exact message and line', () => {
     ['a flow sequence as a key', 'm: {[a]: b}', 1, 'collections as keys are not supported'],
     ['a flow mapping as a key', 'm: {x: 1,\n  {a: b}: c}', 2, 'collections as keys are not supported'],
   ];
-  for (const [what, text, line, problem] of cases) {
-    it(`refuses ${what}`, () => {
-      const e = errorOf(text);
-      expect([e.line, e.problem]).toEqual([line, problem]);
-    });
-  }
+  itRefuses(cases);
 });
 
 // ---------------------------------------------------------------- flow sequences
@@ -73,12 +76,7 @@ describe('FlowReader.seq refuses, with the exact message and line', () => {
     ['"key":value after a quoted key', 'a: ["k":v]', 1, '"key: value" pairs inside "[ ]" are not supported'],
     ['"key": value after a quoted key', "a: ['k': v]", 1, '"key: value" pairs inside "[ ]" are not supported'],
   ];
-  for (const [what, text, line, problem] of cases) {
-    it(`refuses ${what}`, () => {
-      const e = errorOf(text);
-      expect([e.line, e.problem]).toEqual([line, problem]);
-    });
-  }
+  itRefuses(cases);
 });
 
 describe('FlowReader.end names what follows the value', () => {
