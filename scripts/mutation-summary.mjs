@@ -39,11 +39,12 @@ for (const set of sets) {
       const after = verdict ? VERDICT[verdict] : m.status;
       if (after in c) c[`re${after}`]++;
       else c.reOther++;
-      if (m.status === 'Survived' && m.testsCompleted === 0 && !verdict) c.noTestRun++;
+      const ranNoTest = m.status === 'Survived' && m.testsCompleted === 0 && !verdict;
+      if (ranNoTest) c.noTestRun++;
       if (after === 'Survived' || after === 'NoCoverage') {
         const lines = f.source.split('\n');
         const l = m.location.start.line;
-        const note = m.status === 'Survived' && m.testsCompleted === 0 && !verdict ? ' (ran no test)' : verdict ? ' (rechecked)' : '';
+        const note = ranNoTest ? ' (ran no test)' : verdict ? ' (rechecked)' : '';
         survivors.push(`${name}:${l}:${m.location.start.column} ${after}${note} ${m.mutatorName}: ${lines[l - 1].trim().slice(0, 110)}  →  ${(m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 80)}`);
       }
     }
